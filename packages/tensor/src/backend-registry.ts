@@ -1,0 +1,168 @@
+import type { Backend, BackendFactory } from './backend.js';
+import { isDType } from './dtype.js';
+
+/** Thrown by `setBackend` when a backend cannot start here; `reason` says why (a missing driver, an old glibc). */
+export class BackendUnavailableError extends Error {
+  constructor(
+    readonly backendName: string,
+    readonly reason: string,
+  ) {
+    super(`backend '${backendName}' is unavailable: ${reason}`);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+export interface BackendInfo {
+  name: string;
+  priority: number;
+  /** `undefined` until the backend has been tried. */
+  available: boolean | undefined;
+  reason?: string;
+}
+
+interface Registration {
+  factory: BackendFactory;
+  priority: number;
+  instance?: Backend;
+  failure?: string;
+  pending?: Promise<Backend>;
+}
+
+const registrations = new Map<string, Registration>();
+let active: Backend | undefined;
+
+/**
+ * Registers a backend under `name`. The default backend is the highest-priority one that starts;
+ * `KINDLING_BACKEND=<name>` overrides that choice.
+ */
+export function registerBackend(name: string, factory: BackendFactory, options: { priority?: number } = {}): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(name) || isDType(name)) {
+    throw new Error(`registerBackend: '${name}' is not a valid backend name (lowercase letters, digits and '-', not a dtype)`);
+  }
+  if (registrations.has(name)) throw new Error(`registerBackend: a backend named '${name}' is already registered`);
+  registrations.set(name, { factory, priority: options.priority ?? 0 });
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function initialise(name: string): Promise<Backend> {
+  const registration = registrations.get(name);
+  if (!registration) {
+    throw new BackendUnavailableError(name, `no backend of that name is registered (registered: ${[...registrations.keys()].join(', ')})`);
+  }
+  if (registration.instance) return registration.instance;
+  if (registration.failure !== undefined) throw new BackendUnavailableError(name, registration.failure);
+  registration.pending ??= Promise.resolve()
+    .then(() => registration.factory())
+    .then((backend) => {
+      registration.instance = backend;
+      return backend;
+    })
+    .catch((error: unknown) => {
+      registration.failure = describeError(error);
+      throw new BackendUnavailableError(name, registration.failure);
+    })
+    .finally(() => {
+      registration.pending = undefined;
+    });
+  return registration.pending;
+}
+
+/** Makes `name` the backend that new tensors are created on. */
+export async function setBackend(name: string): Promise<Backend> {
+  active = await initialise(name);
+  return active;
+}
+
+/** Initialises the preferred backend: `KINDLING_BACKEND` if set, else the highest priority that starts. */
+export async function ready(): Promise<Backend> {
+  if (active) return active;
+  const requested = typeof process !== 'undefined' ? process.env['KINDLING_BACKEND'] : undefined;
+  if (requested) return setBackend(requested);
+  const failures: string[] = [];
+  for (const [name] of [...registrations].sort(([, a], [, b]) => b.priority - a.priority)) {
+    try {
+      return await setBackend(name);
+    } catch (error) {
+      failures.push(describeError(error));
+    }
+  }
+  throw new Error(`no backend could be started:\n  ${failures.join('\n  ')}`);
+}
+
+function startSynchronously(name: string): Backend | undefined {
+  const registration = registrations.get(name);
+  if (!registration || registration.failure !== undefined) return undefined;
+  if (registration.instance) return registration.instance;
+  try {
+    const created = registration.factory();
+    if (created instanceof Promise) return undefined;
+    registration.instance = created;
+    return created;
+  } catch (error) {
+    registration.failure = describeError(error);
+    return undefined;
+  }
+}
+
+/**
+ * The backend new tensors go to. Before any `setBackend`, the highest-priority backend whose factory
+ * starts synchronously is chosen; backends that start asynchronously need `await setBackend(name)`.
+ */
+export function getBackend(): Backend {
+  if (active) return active;
+  const requested = typeof process !== 'undefined' ? process.env['KINDLING_BACKEND'] : undefined;
+  if (requested) {
+    const backend = startSynchronously(requested);
+    if (!backend) {
+      const failure = registrations.get(requested)?.failure;
+      throw new BackendUnavailableError(
+        requested,
+        failure ?? (registrations.has(requested) ? `it starts asynchronously: call await setBackend('${requested}') first` : 'no backend of that name is registered'),
+      );
+    }
+    active = backend;
+    return active;
+  }
+  for (const [name] of [...registrations].sort(([, a], [, b]) => b.priority - a.priority)) {
+    const backend = startSynchronously(name);
+    if (backend) {
+      active = backend;
+      return active;
+    }
+  }
+  throw new Error('no backend could be started synchronously: call await setBackend(name) first');
+}
+
+/** The started backend called `name`, starting it if it starts synchronously. */
+export function findBackend(name: string): Backend {
+  const backend = registrations.get(name)?.instance ?? startSynchronously(name);
+  if (!backend) {
+    const registration = registrations.get(name);
+    const reason = !registration
+      ? `no backend of that name is registered (registered: ${[...registrations.keys()].join(', ')})`
+      : (registration.failure ?? `it starts asynchronously: call await setBackend('${name}') first`);
+    throw new BackendUnavailableError(name, reason);
+  }
+  return backend;
+}
+
+/** Every registered backend, best first, with whether it started and why not. */
+export function listBackends(): BackendInfo[] {
+  return [...registrations]
+    .sort(([, a], [, b]) => b.priority - a.priority)
+    .map(([name, r]) => ({
+      name,
+      priority: r.priority,
+      available: r.instance ? true : r.failure !== undefined ? false : undefined,
+      ...(r.failure !== undefined ? { reason: r.failure } : {}),
+    }));
+}
+
+/** Tries every registered backend so that `listBackends()` can report each one's availability. */
+export async function probeBackends(): Promise<BackendInfo[]> {
+  await Promise.allSettled([...registrations.keys()].map((name) => initialise(name)));
+  return listBackends();
+}

@@ -1,0 +1,45 @@
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/**
+ * Backend-owned memory holding `size` elements of `dtype`. Each backend extends this with its own
+ * handle (a typed array, a GPU buffer, a shared-memory slice); tensors only ever hold it opaquely.
+ */
+export interface Storage {
+  readonly dtype: DType;
+  readonly size: number;
+}
+
+/** A strided window onto a storage: what a kernel receives for each tensor input. */
+export interface View<S extends Storage = Storage> {
+  readonly storage: S;
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/**
+ * The memory half of the Backend contract. The compute half is the set of kernels registered for the
+ * backend's name (see kernel-registry.ts), one per kernel name in kernel-names.ts.
+ */
+export interface Backend<S extends Storage = Storage> {
+  readonly name: string;
+  /** Whether `readSync` exists: asynchronous backends (GPUs) only answer `await t.data()`. */
+  readonly synchronous: boolean;
+  readonly supportedDTypes: readonly DType[];
+  /** Storage holding a copy of `values`. */
+  upload(values: TypedArray): S;
+  /** A copy of the storage's elements. */
+  read(storage: S): Promise<TypedArray>;
+  readSync?(storage: S): TypedArray;
+  release(storage: S): void;
+  /** How many storages are allocated and not yet released: leak checks read it. */
+  liveStorageCount(): number;
+  /** Resolves when queued work is done; a point of backpressure for asynchronous backends. */
+  flush?(): Promise<void>;
+  /** Frees everything the backend holds (worker pools, devices). */
+  shutdown?(): Promise<void> | void;
+}
+
+export type BackendFactory = () => Backend | Promise<Backend>;

@@ -1,0 +1,79 @@
+import type { Storage, View } from './backend.js';
+import type { DType } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/*
+ * Every kernel a backend implements, named once. Ops in ops/*, kernels in backends/*, and gradient
+ * rules in @kindling/autograd all key off these names. Kernels write a fresh contiguous output
+ * storage; the op layer has already checked shapes, broadcast inputs (stride-0 views) and
+ * promoted dtypes, so a kernel never validates user input.
+ */
+
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh' | 'sign';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+export interface KernelArgs<S extends Storage = Storage> {
+  /** A contiguous tensor of `size` elements all equal to `value`. */
+  Fill: { size: number; value: number; dtype: DType };
+  /** Copies a (possibly strided or broadcast) view into contiguous storage. */
+  Contiguous: { x: View<S> };
+  /** Converts elements to `dtype` (float to int truncates toward zero; nonzero becomes true). */
+  Cast: { x: View<S>; dtype: DType };
+  /** Elementwise on a floating-point view; the output has the view's shape and dtype. */
+  Unary: { x: View<S>; op: UnaryOp };
+  /** `a` and `b` share the output shape and dtype (broadcast and promoted by the op layer). */
+  Binary: { a: View<S>; b: View<S>; op: BinaryOp };
+  /** Like Binary but writes bool. */
+  Compare: { a: View<S>; b: View<S>; op: CompareOp };
+  /** `condition` is bool; `a`, `b` share the output shape and dtype. */
+  Where: { condition: View<S>; a: View<S>; b: View<S> };
+  /**
+   * Batched matmul: `a` is [...batch, m, k], `b` is [...batch, k, n], with identical (already
+   * broadcast) batch dims and any strides, so transposed operands need no copy.
+   */
+  MatMul: { a: View<S>; b: View<S> };
+  /** Reduces the listed dims (sorted, non-empty); the output drops them (keepdim is a view). */
+  Reduce: { x: View<S>; dims: readonly number[]; op: ReduceOp };
+  /** int32 index of the first extreme along `dim`; the output drops `dim`. */
+  ArgReduce: { x: View<S>; dim: number; op: ArgReduceOp };
+  /** Softmax or log-softmax along `dim`, computed stably (max subtracted first). */
+  Softmax: { x: View<S>; dim: number; log: boolean };
+  /** torch.gather: out[i][j] = x[index[i][j]][j] for dim 0; `index` is int32 with the output shape. */
+  Gather: { x: View<S>; index: View<S>; dim: number };
+  /** torch.index_select: picks entries of `x` along `dim` at the int32 1-D `index`. */
+  IndexSelect: { x: View<S>; index: View<S>; dim: number };
+  /** out = copy of `base`, then out[index[i][j]][j] += src[i][j] for dim 0 (torch.scatter_add). */
+  ScatterAdd: { base: View<S>; index: View<S>; src: View<S>; dim: number };
+  /** out = copy of `base`, then out.narrow(dim, index[i], 1) += src.narrow(dim, i, 1) (torch.index_add). */
+  IndexAdd: { base: View<S>; index: View<S>; src: View<S>; dim: number };
+  /** int32 one-hot rows: output shape is [...indices.shape, numClasses]. */
+  OneHot: { indices: View<S>; numClasses: number };
+  /** Joins views of one dtype along `dim`; all other dims match. */
+  Concat: { inputs: readonly View<S>[]; dim: number; outShape: Shape };
+}
+
+export type KernelName = keyof KernelArgs;
+
+/** The kernel names as values, for iteration and for backends that check their coverage. */
+export const KERNEL_NAMES: readonly KernelName[] = [
+  'Fill',
+  'Contiguous',
+  'Cast',
+  'Unary',
+  'Binary',
+  'Compare',
+  'Where',
+  'MatMul',
+  'Reduce',
+  'ArgReduce',
+  'Softmax',
+  'Gather',
+  'IndexSelect',
+  'ScatterAdd',
+  'IndexAdd',
+  'OneHot',
+  'Concat',
+];

@@ -1,0 +1,43 @@
+import type { Backend, Storage } from './backend.js';
+import type { KernelArgs, KernelName } from './kernel-names.js';
+
+export type KernelFunc<K extends KernelName, B extends Backend = Backend> =
+  B extends Backend<infer S> ? (backend: B, args: KernelArgs<S>[K]) => S : never;
+
+export interface KernelConfig<K extends KernelName = KernelName, B extends Backend = Backend> {
+  kernelName: K;
+  backendName: string;
+  kernelFunc: KernelFunc<K, B>;
+}
+
+type AnyKernelFunc = (backend: Backend, args: KernelArgs[KernelName]) => Storage;
+
+const kernels = new Map<string, AnyKernelFunc>();
+
+function key(kernelName: string, backendName: string): string {
+  return `${backendName}/${kernelName}`;
+}
+
+/** Registers `kernelFunc` as the implementation of `kernelName` on `backendName`. */
+export function registerKernel<K extends KernelName, B extends Backend>(config: KernelConfig<K, B>): void {
+  const id = key(config.kernelName, config.backendName);
+  if (kernels.has(id)) {
+    throw new Error(`registerKernel: '${config.kernelName}' is already registered for backend '${config.backendName}'`);
+  }
+  // One erasure point: the engine only calls a kernel with storages of the backend it was registered for.
+  kernels.set(id, config.kernelFunc as unknown as AnyKernelFunc);
+}
+
+export function unregisterKernel(kernelName: KernelName, backendName: string): void {
+  kernels.delete(key(kernelName, backendName));
+}
+
+export function getKernel(kernelName: KernelName, backendName: string): AnyKernelFunc | undefined {
+  return kernels.get(key(kernelName, backendName));
+}
+
+/** The kernel names a backend has registered, for coverage checks. */
+export function registeredKernelNames(backendName: string): KernelName[] {
+  const prefix = `${backendName}/`;
+  return [...kernels.keys()].filter((id) => id.startsWith(prefix)).map((id) => id.slice(prefix.length) as KernelName);
+}

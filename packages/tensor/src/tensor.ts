@@ -1,0 +1,319 @@
+import type { Backend, Storage, View } from './backend.js';
+import type { DType, TypedArray } from './dtype.js';
+import { adoptStorage, dropStorage, trackTensor, untrackTensor } from './engine.js';
+import { formatTensor } from './format.js';
+import * as creation from './ops/creation.js';
+import * as elementwise from './ops/elementwise.js';
+import * as indexing from './ops/indexing.js';
+import * as linalg from './ops/matmul.js';
+import * as reduction from './ops/reduction.js';
+import * as softmaxOps from './ops/softmax.js';
+import * as views from './ops/views.js';
+import { contiguousStrides, isContiguous, shapeSize, type Shape } from './shape.js';
+
+export type NestedArray<T> = T | NestedArray<T>[];
+export type Scalar = number | boolean;
+export type TensorOrScalar = Tensor | Scalar;
+
+/**
+ * An n-dimensional array. It holds a handle to storage owned by its backend plus the shape, strides,
+ * offset and dtype that say how to read it; views share storage with the tensor they came from.
+ */
+export class Tensor implements View {
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  /** Set by `keep()`: the tensor survives the `tidy` it was created in. */
+  isKept = false;
+  private disposed = false;
+
+  constructor(
+    readonly backend: Backend,
+    readonly storage: Storage,
+    shape: Shape,
+    readonly dtype: DType,
+    strides: readonly number[] = contiguousStrides(shape),
+    readonly offset = 0,
+  ) {
+    this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze([...strides]);
+    adoptStorage(backend, storage);
+    trackTensor(this);
+  }
+
+  /** The name of the backend holding this tensor's storage. */
+  get device(): string {
+    return this.backend.name;
+  }
+
+  get size(): number {
+    return shapeSize(this.shape);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  /** Frees this tensor's hold on its storage; the storage goes back to the backend when no view uses it. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    untrackTensor(this);
+    dropStorage(this.storage);
+  }
+
+  /** Keeps this tensor alive past the end of the enclosing `tidy`. */
+  keep(): this {
+    this.isKept = true;
+    return this;
+  }
+
+  assertUsable(opName: string): void {
+    if (this.disposed) {
+      throw new Error(`${opName}: the tensor of shape [${this.shape.join(', ')}] was disposed; keep it (t.keep() or return it from tidy) if you still need it`);
+    }
+  }
+
+  /** A copy of the elements in row-major order. */
+  async data(): Promise<TypedArray> {
+    this.assertUsable('data');
+    return creation.readContiguous(this, (storage) => this.backend.read(storage));
+  }
+
+  /** The elements as nested arrays (booleans for bool tensors); a 0-d tensor gives its value. */
+  async array(): Promise<NestedArray<number | boolean>> {
+    return creation.nest(await this.data(), this.shape, this.dtype);
+  }
+
+  /** The value of a one-element tensor. */
+  async item(): Promise<number | boolean> {
+    creation.assertSingleElement(this, 'item');
+    return creation.scalarOf((await this.data())[0] as number, this.dtype);
+  }
+
+  /** Synchronous `data()`, for synchronous backends such as `cpu`. */
+  dataSync(): TypedArray {
+    this.assertUsable('dataSync');
+    const readSync = this.backend.readSync?.bind(this.backend);
+    if (!readSync) {
+      throw new Error(`dataSync: backend '${this.device}' is asynchronous; use await t.data() (or t.array(), t.item())`);
+    }
+    return creation.readContiguous(this, readSync);
+  }
+
+  arraySync(): NestedArray<number | boolean> {
+    return creation.nest(this.dataSync(), this.shape, this.dtype);
+  }
+
+  itemSync(): number | boolean {
+    creation.assertSingleElement(this, 'itemSync');
+    return creation.scalarOf(this.dataSync()[0] as number, this.dtype);
+  }
+
+  /** PyTorch's layout: `tensor([[1.0000, 2.0000], ...])`, elided when large. */
+  toString(): string {
+    if (this.disposed) return `tensor(<disposed>, shape=[${this.shape.join(', ')}])`;
+    if (!this.backend.readSync) return `tensor(<on ${this.device}: await t.data() to read>, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
+    return formatTensor(this.dataSync(), this.shape, this.dtype, this.device);
+  }
+
+  // Views: they share this tensor's storage.
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    return views.reshape(this, views.shapeArgs(shape));
+  }
+  view(...shape: number[] | [readonly number[]]): Tensor {
+    return views.view(this, views.shapeArgs(shape));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return views.flatten(this, startDim, endDim);
+  }
+  transpose(dim0 = -2, dim1 = -1): Tensor {
+    return views.transpose(this, dim0, dim1);
+  }
+  /** The transpose of a matrix (dims 0 and 1 swapped; rank ≤ 2). */
+  get T(): Tensor {
+    return views.matrixTranspose(this);
+  }
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    return views.permute(this, views.shapeArgs(dims));
+  }
+  squeeze(dim?: number): Tensor {
+    return views.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return views.unsqueeze(this, dim);
+  }
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    return views.expand(this, views.shapeArgs(shape));
+  }
+  expandAs(other: Tensor): Tensor {
+    return views.expand(this, other.shape);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return views.narrow(this, dim, start, length);
+  }
+  slice(dim: number, start?: number, end?: number, step?: number): Tensor {
+    return views.slice(this, dim, start, end, step);
+  }
+  select(dim: number, index: number): Tensor {
+    return views.select(this, dim, index);
+  }
+  /** A contiguous copy when the tensor is not contiguous; itself otherwise (as PyTorch). */
+  contiguous(): Tensor {
+    return views.contiguous(this);
+  }
+  clone(): Tensor {
+    return views.clone(this);
+  }
+
+  // Casts and devices.
+  float(): Tensor {
+    return elementwise.cast(this, 'float32');
+  }
+  double(): Tensor {
+    return elementwise.cast(this, 'float64');
+  }
+  int(): Tensor {
+    return elementwise.cast(this, 'int32');
+  }
+  bool(): Tensor {
+    return elementwise.cast(this, 'bool');
+  }
+  /** A copy with another dtype (`t.to('float64')`) or on another backend (`t.to('cpu')`). */
+  to(dtypeOrDevice: DType | string): Tensor {
+    return creation.to(this, dtypeOrDevice);
+  }
+
+  // Elementwise, broadcasting as NumPy and PyTorch do.
+  add(other: TensorOrScalar): Tensor {
+    return elementwise.add(this, other);
+  }
+  sub(other: TensorOrScalar): Tensor {
+    return elementwise.sub(this, other);
+  }
+  mul(other: TensorOrScalar): Tensor {
+    return elementwise.mul(this, other);
+  }
+  div(other: TensorOrScalar): Tensor {
+    return elementwise.div(this, other);
+  }
+  pow(exponent: TensorOrScalar): Tensor {
+    return elementwise.pow(this, exponent);
+  }
+  maximum(other: TensorOrScalar): Tensor {
+    return elementwise.maximum(this, other);
+  }
+  minimum(other: TensorOrScalar): Tensor {
+    return elementwise.minimum(this, other);
+  }
+  clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+    return elementwise.clamp(this, min, max);
+  }
+  neg(): Tensor {
+    return elementwise.neg(this);
+  }
+  exp(): Tensor {
+    return elementwise.exp(this);
+  }
+  log(): Tensor {
+    return elementwise.log(this);
+  }
+  sqrt(): Tensor {
+    return elementwise.sqrt(this);
+  }
+  abs(): Tensor {
+    return elementwise.abs(this);
+  }
+  sign(): Tensor {
+    return elementwise.sign(this);
+  }
+  relu(): Tensor {
+    return elementwise.relu(this);
+  }
+  sigmoid(): Tensor {
+    return elementwise.sigmoid(this);
+  }
+  tanh(): Tensor {
+    return elementwise.tanh(this);
+  }
+  eq(other: TensorOrScalar): Tensor {
+    return elementwise.eq(this, other);
+  }
+  ne(other: TensorOrScalar): Tensor {
+    return elementwise.ne(this, other);
+  }
+  lt(other: TensorOrScalar): Tensor {
+    return elementwise.lt(this, other);
+  }
+  le(other: TensorOrScalar): Tensor {
+    return elementwise.le(this, other);
+  }
+  gt(other: TensorOrScalar): Tensor {
+    return elementwise.gt(this, other);
+  }
+  ge(other: TensorOrScalar): Tensor {
+    return elementwise.ge(this, other);
+  }
+  /** `where(condition, this, other)`: this tensor's elements where `condition` holds. */
+  where(condition: Tensor, other: TensorOrScalar): Tensor {
+    return elementwise.where(condition, this, other);
+  }
+
+  matmul(other: Tensor): Tensor {
+    return linalg.matmul(this, other);
+  }
+
+  // Reductions: over every element, or over `dim` (negative counts from the end).
+  sum(dim?: number | readonly number[], keepdim = false): Tensor {
+    return reduction.sum(this, dim, keepdim);
+  }
+  mean(dim?: number | readonly number[], keepdim = false): Tensor {
+    return reduction.mean(this, dim, keepdim);
+  }
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): reduction.ValuesAndIndices;
+  max(dim?: number, keepdim = false): Tensor | reduction.ValuesAndIndices {
+    return dim === undefined ? reduction.max(this) : reduction.max(this, dim, keepdim);
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): reduction.ValuesAndIndices;
+  min(dim?: number, keepdim = false): Tensor | reduction.ValuesAndIndices {
+    return dim === undefined ? reduction.min(this) : reduction.min(this, dim, keepdim);
+  }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return reduction.argmax(this, dim, keepdim);
+  }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return reduction.argmin(this, dim, keepdim);
+  }
+  softmax(dim: number): Tensor {
+    return softmaxOps.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return softmaxOps.logSoftmax(this, dim);
+  }
+
+  gather(dim: number, index: Tensor): Tensor {
+    return indexing.gather(this, dim, index);
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return indexing.indexSelect(this, dim, index);
+  }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return indexing.scatterAdd(this, dim, index, src);
+  }
+  indexAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return indexing.indexAdd(this, dim, index, src);
+  }
+}
+
+export function isTensor(value: unknown): value is Tensor {
+  return value instanceof Tensor;
+}
