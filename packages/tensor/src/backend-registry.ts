@@ -1,4 +1,5 @@
 import type { Backend, BackendFactory } from './backend.js';
+import { registerCpuBackend } from './backends/cpu/cpu-backend.js';
 import { isDType } from './dtype.js';
 
 /** Thrown by `setBackend` when a backend cannot start here; `reason` says why (a missing driver, an old glibc). */
@@ -30,12 +31,21 @@ interface Registration {
 
 const registrations = new Map<string, Registration>();
 let active: Backend | undefined;
+let builtInsRegistered = false;
+
+/** The reference `cpu` backend ships with this package, so it is always registered before first use. */
+function ensureBuiltIns(): void {
+  if (builtInsRegistered) return;
+  builtInsRegistered = true;
+  registerCpuBackend();
+}
 
 /**
  * Registers a backend under `name`. The default backend is the highest-priority one that starts;
  * `KINDLING_BACKEND=<name>` overrides that choice.
  */
 export function registerBackend(name: string, factory: BackendFactory, options: { priority?: number } = {}): void {
+  ensureBuiltIns();
   if (!/^[a-z][a-z0-9-]*$/.test(name) || isDType(name)) {
     throw new Error(`registerBackend: '${name}' is not a valid backend name (lowercase letters, digits and '-', not a dtype)`);
   }
@@ -48,6 +58,7 @@ function describeError(error: unknown): string {
 }
 
 async function initialise(name: string): Promise<Backend> {
+  ensureBuiltIns();
   const registration = registrations.get(name);
   if (!registration) {
     throw new BackendUnavailableError(name, `no backend of that name is registered (registered: ${[...registrations.keys()].join(', ')})`);
@@ -78,6 +89,7 @@ export async function setBackend(name: string): Promise<Backend> {
 
 /** Initialises the preferred backend: `KINDLING_BACKEND` if set, else the highest priority that starts. */
 export async function ready(): Promise<Backend> {
+  ensureBuiltIns();
   if (active) return active;
   const requested = typeof process !== 'undefined' ? process.env['KINDLING_BACKEND'] : undefined;
   if (requested) return setBackend(requested);
@@ -93,6 +105,7 @@ export async function ready(): Promise<Backend> {
 }
 
 function startSynchronously(name: string): Backend | undefined {
+  ensureBuiltIns();
   const registration = registrations.get(name);
   if (!registration || registration.failure !== undefined) return undefined;
   if (registration.instance) return registration.instance;
@@ -112,6 +125,7 @@ function startSynchronously(name: string): Backend | undefined {
  * starts synchronously is chosen; backends that start asynchronously need `await setBackend(name)`.
  */
 export function getBackend(): Backend {
+  ensureBuiltIns();
   if (active) return active;
   const requested = typeof process !== 'undefined' ? process.env['KINDLING_BACKEND'] : undefined;
   if (requested) {
@@ -151,6 +165,7 @@ export function findBackend(name: string): Backend {
 
 /** Every registered backend, best first, with whether it started and why not. */
 export function listBackends(): BackendInfo[] {
+  ensureBuiltIns();
   return [...registrations]
     .sort(([, a], [, b]) => b.priority - a.priority)
     .map(([name, r]) => ({

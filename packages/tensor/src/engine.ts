@@ -8,9 +8,17 @@ import type { Tensor } from './tensor.js';
  * `tidy` scopes that collect the tensors created inside them.
  */
 
-const storageUsers = new Map<Storage, { backend: Backend; users: number }>();
+const storageUsers = new WeakMap<Storage, { backend: Backend; users: number }>();
 const scopes: Set<Tensor>[] = [];
 let liveTensors = 0;
+let liveStorages = 0;
+
+// A tensor that is garbage-collected without dispose() still hands its storage back, so code
+// written the PyTorch way (never disposing) does not leak on the CPU.
+const collected = new FinalizationRegistry<Storage>((storage) => {
+  liveTensors--;
+  dropStorage(storage);
+});
 
 export function runKernel<K extends KernelName>(name: K, backend: Backend, args: KernelArgs[K]): Storage {
   const kernel = getKernel(name, backend.name);
@@ -22,8 +30,12 @@ export function runKernel<K extends KernelName>(name: K, backend: Backend, args:
 
 export function adoptStorage(backend: Backend, storage: Storage): void {
   const entry = storageUsers.get(storage);
-  if (entry) entry.users++;
-  else storageUsers.set(storage, { backend, users: 1 });
+  if (entry) {
+    entry.users++;
+    return;
+  }
+  storageUsers.set(storage, { backend, users: 1 });
+  liveStorages++;
 }
 
 export function dropStorage(storage: Storage): void {
@@ -32,23 +44,26 @@ export function dropStorage(storage: Storage): void {
   entry.users--;
   if (entry.users === 0) {
     storageUsers.delete(storage);
+    liveStorages--;
     entry.backend.release(storage);
   }
 }
 
 export function trackTensor(tensor: Tensor): void {
   liveTensors++;
+  collected.register(tensor, tensor.storage, tensor);
   scopes.at(-1)?.add(tensor);
 }
 
 export function untrackTensor(tensor: Tensor): void {
   liveTensors--;
+  collected.unregister(tensor);
   for (const scope of scopes) scope.delete(tensor);
 }
 
 /** Live tensors and storages, for leak checks: `tidy` should leave both where they were. */
 export function memory(): { numTensors: number; numStorages: number } {
-  return { numTensors: liveTensors, numStorages: storageUsers.size };
+  return { numTensors: liveTensors, numStorages: liveStorages };
 }
 
 function collectTensors(value: unknown, isTensor: (v: unknown) => v is Tensor, found: Set<Tensor>, seen: Set<unknown>): void {
@@ -62,13 +77,7 @@ function collectTensors(value: unknown, isTensor: (v: unknown) => v is Tensor, f
   for (const item of items) collectTensors(item, isTensor, found, seen);
 }
 
-/**
- * Runs `fn` and disposes every tensor created inside it except those reachable from its result
- * (through arrays, maps and object properties), so a training step leaves memory flat.
- *
- * @example
- * const loss = tidy(() => x.matmul(w).relu().sum()); // the intermediates are freed, `loss` survives
- */
+/** `tidy`'s machinery; tensors are reachable from the result through arrays, maps and object properties. */
 export function tidyWith<T>(fn: () => T, isTensor: (v: unknown) => v is Tensor): T {
   const scope = new Set<Tensor>();
   scopes.push(scope);

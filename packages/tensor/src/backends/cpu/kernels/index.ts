@@ -1,0 +1,46 @@
+import type { KernelName } from '../../../kernel-names.js';
+import type { KernelConfig } from '../../../kernel-registry.js';
+import type { CpuBackend } from '../cpu-backend.js';
+import { binaryConfig, compareConfig, whereConfig } from './binary.js';
+import { concatConfig } from './concat.js';
+import { castConfig, contiguousConfig } from './copy.js';
+import { fillConfig } from './fill.js';
+import { gatherConfig, indexAddConfig, indexSelectConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
+import { matmulConfig } from './matmul.js';
+import { argReduceConfig, reduceConfig } from './reduce.js';
+import { softmaxConfig } from './softmax.js';
+import { unaryConfig } from './unary.js';
+
+export { binaryImpl, compareImpl, intPow, whereImpl } from './binary.js';
+export { concatImpl } from './concat.js';
+export { castImpl, contiguousImpl } from './copy.js';
+export { fillImpl } from './fill.js';
+export { gatherImpl, indexAddImpl, indexSelectImpl, oneHotImpl, scatterAddImpl } from './indexing.js';
+export { matmulImpl } from './matmul.js';
+export { argReduceImpl, reduceImpl, reduceOutputDType } from './reduce.js';
+export { softmaxImpl } from './softmax.js';
+export { unaryImpl } from './unary.js';
+
+/** The cpu kernel config for each kernel name; leaving one out is a compile error. */
+export type CpuKernelTable = { readonly [K in KernelName]: KernelConfig<K, CpuBackend> };
+
+/** Every cpu kernel, listed explicitly; `registerCpuBackend` registers them. */
+export const cpuKernels: CpuKernelTable = {
+  Fill: fillConfig,
+  Contiguous: contiguousConfig,
+  Cast: castConfig,
+  Unary: unaryConfig,
+  Binary: binaryConfig,
+  Compare: compareConfig,
+  Where: whereConfig,
+  MatMul: matmulConfig,
+  Reduce: reduceConfig,
+  ArgReduce: argReduceConfig,
+  Softmax: softmaxConfig,
+  Gather: gatherConfig,
+  IndexSelect: indexSelectConfig,
+  ScatterAdd: scatterAddConfig,
+  IndexAdd: indexAddConfig,
+  OneHot: oneHotConfig,
+  Concat: concatConfig,
+};

@@ -1,0 +1,57 @@
+import type { TypedArray } from '../../../dtype.js';
+import type { UnaryOp } from '../../../kernel-names.js';
+import type { KernelConfig } from '../../../kernel-registry.js';
+import type { CpuBackend } from '../cpu-backend.js';
+import { contiguousValues, emptyLike, type StridedInput, stridedInput } from '../strided.js';
+
+/** `op` applied to each element of the floating-point `x`; same shape and dtype, row-major. */
+export function unaryImpl(op: UnaryOp, x: StridedInput): TypedArray {
+  const v = contiguousValues(x);
+  const n = v.length;
+  const out = emptyLike(x.values, n);
+  // One loop per op keeps the dispatch out of the per-element path.
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) out[i] = -(v[i] as number);
+      break;
+    case 'exp':
+      for (let i = 0; i < n; i++) out[i] = Math.exp(v[i] as number);
+      break;
+    case 'log':
+      for (let i = 0; i < n; i++) out[i] = Math.log(v[i] as number);
+      break;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(v[i] as number);
+      break;
+    case 'abs':
+      for (let i = 0; i < n; i++) out[i] = Math.abs(v[i] as number);
+      break;
+    case 'relu':
+      // Written as `x < 0 ? 0 : x` so that NaN passes through, as in PyTorch.
+      for (let i = 0; i < n; i++) {
+        const value = v[i] as number;
+        out[i] = value < 0 ? 0 : value;
+      }
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-(v[i] as number)));
+      break;
+    case 'tanh':
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(v[i] as number);
+      break;
+    case 'sign':
+      // PyTorch's (0 < x) - (x < 0): -1, 0 or 1, with 0 for NaN and for -0 (Math.sign keeps both).
+      for (let i = 0; i < n; i++) {
+        const value = v[i] as number;
+        out[i] = (value > 0 ? 1 : 0) - (value < 0 ? 1 : 0);
+      }
+      break;
+  }
+  return out;
+}
+
+export const unaryConfig: KernelConfig<'Unary', CpuBackend> = {
+  kernelName: 'Unary',
+  backendName: 'cpu',
+  kernelFunc: (backend, { x, op }) => backend.adopt(unaryImpl(op, stridedInput(x))),
+};

@@ -1,0 +1,49 @@
+export type { Backend, BackendFactory, Storage, View } from './backend.js';
+export {
+  BackendUnavailableError,
+  findBackend,
+  getBackend,
+  listBackends,
+  probeBackends,
+  ready,
+  registerBackend,
+  setBackend,
+  type BackendInfo,
+} from './backend-registry.js';
+export { DTYPES, isFloatingDType, promoteTypes, type DType, type TypedArray, type TypedArrayFor } from './dtype.js';
+export { memory } from './engine.js';
+export { KERNEL_NAMES, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type ReduceOp, type UnaryOp } from './kernel-names.js';
+export { getKernel, registerKernel, registeredKernelNames, unregisterKernel, type KernelConfig, type KernelFunc } from './kernel-registry.js';
+export { defaultGenerator, Generator, manualSeed } from './random.js';
+export { broadcastShapes, contiguousStrides, formatShape, isContiguous, normalizeDim, shapeSize, type Shape } from './shape.js';
+export { isTensor, Tensor, type NestedArray, type Scalar, type TensorOrScalar } from './tensor.js';
+export { tidy, keep, dispose } from './memory.js';
+export {
+  arange,
+  eye,
+  fromValues,
+  full,
+  fullLike,
+  linspace,
+  ones,
+  onesLike,
+  rand,
+  randint,
+  randn,
+  randperm,
+  tensor,
+  zeros,
+  zerosLike,
+  type CreationOptions,
+  type RandomOptions,
+  type TensorData,
+  type TensorOptions,
+} from './ops/creation.js';
+export * from './ops/elementwise.js';
+export { cat, stack } from './ops/join.js';
+export { gather, indexAdd, indexSelect, oneHot, scatterAdd } from './ops/indexing.js';
+export { matmul } from './ops/matmul.js';
+export { argmax, argmin, max, mean, min, reducedShape, sum, type ValuesAndIndices } from './ops/reduction.js';
+export { logSoftmax, softmax } from './ops/softmax.js';
+export { contiguous, clone, expand, flatten, narrow, permute, reshape, select, slice, squeeze, transpose, unsqueeze, view } from './ops/views.js';
+export { CpuBackend, registerCpuBackend, type CpuStorage } from './backends/cpu/cpu-backend.js';

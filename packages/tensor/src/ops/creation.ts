@@ -1,0 +1,258 @@
+import type { Storage } from '../backend.js';
+import { allocateTypedArray, dtypeOfTypedArray, isDType, toTypedArray, type DType, type TypedArray } from '../dtype.js';
+import { runKernel } from '../engine.js';
+import { defaultGenerator, type Generator } from '../random.js';
+import { formatShape, shapeSize, type Shape } from '../shape.js';
+import type { NestedArray, Tensor } from '../tensor.js';
+import { cast } from './elementwise.js';
+import { assertDTypeSupported, backendFor, runToTensor, wrapStorage, type CreationOptions } from './support.js';
+
+export type { CreationOptions } from './support.js';
+
+export type TensorData = NestedArray<number | boolean> | TypedArray;
+
+export interface TensorOptions extends CreationOptions {
+  /** Reshapes flat data (a typed array or a flat list). */
+  shape?: Shape;
+}
+
+export interface RandomOptions extends CreationOptions {
+  generator?: Generator;
+}
+
+function inferShape(data: NestedArray<number | boolean>, opName: string): number[] {
+  const shape: number[] = [];
+  let level: NestedArray<number | boolean> = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0] as NestedArray<number | boolean>;
+  }
+  const flatSize = shapeSize(shape);
+  const check = (node: NestedArray<number | boolean>, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(node)) throw new Error(`${opName}: data is ragged: ${path} is a list where a number was expected`);
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      throw new Error(`${opName}: data is ragged: ${path} has ${Array.isArray(node) ? `length ${node.length}` : 'a number'} where length ${shape[depth]} was expected (shape ${formatShape(shape)})`);
+    }
+    node.forEach((child, i) => check(child, depth + 1, `${path}[${i}]`));
+  };
+  if (flatSize > 0) check(data, 0, 'data');
+  return shape;
+}
+
+function flattenNested(data: NestedArray<number | boolean>): unknown[] {
+  const out: unknown[] = [];
+  const visit = (node: NestedArray<number | boolean>): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else out.push(node);
+  };
+  visit(data);
+  return out;
+}
+
+/**
+ * A tensor from numbers, booleans, nested arrays or a typed array. Plain numbers give float32 (JS
+ * cannot tell 1 from 1.0, so as in TensorFlow.js); pass `dtype: 'int32'` for integers.
+ *
+ * @example
+ * tensor([[1, 2], [3, 4]]);                          // float32 [2, 2]
+ * tensor(new Int32Array([1, 2, 3, 4]), { shape: [2, 2] });
+ */
+export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
+  const isTyped = ArrayBuffer.isView(data);
+  const inferred = isTyped ? [data.length] : inferShape(data, 'tensor');
+  const flat: ArrayLike<unknown> = isTyped ? data : flattenNested(data);
+  for (let i = 0; i < flat.length; i++) {
+    const value = flat[i];
+    if (typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new TypeError(`tensor: element ${i} is ${typeof value} (${String(value)}); expected numbers or booleans`);
+    }
+  }
+  const dtype = options.dtype ?? (isTyped ? dtypeOfTypedArray(data) : typeof flat[0] === 'boolean' ? 'bool' : 'float32');
+  const shape = options.shape ?? inferred;
+  if (shapeSize(shape) !== flat.length) {
+    throw new Error(`tensor: shape ${formatShape(shape)} holds ${shapeSize(shape)} elements but the data has ${flat.length}`);
+  }
+  assertValidShape(shape, 'tensor');
+  const values = isTyped && dtypeOfTypedArray(data) === dtype ? data : toTypedArray(Array.from(flat as ArrayLike<number | boolean>, Number), dtype);
+  return fromValues(values, shape, options.device);
+}
+
+/** A tensor holding a copy of `values` (their dtype) with `shape`. */
+export function fromValues(values: TypedArray, shape: Shape, device?: string): Tensor {
+  const backend = backendFor(device);
+  const dtype = dtypeOfTypedArray(values);
+  assertDTypeSupported(backend, dtype, 'tensor');
+  return wrapStorage(backend, backend.upload(values), shape, dtype);
+}
+
+export function assertValidShape(shape: Shape, opName: string): void {
+  for (const extent of shape) {
+    if (!Number.isInteger(extent) || extent < 0) {
+      throw new RangeError(`${opName}: shape ${formatShape(shape)} has an invalid size ${extent}; sizes are non-negative integers`);
+    }
+  }
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: Shape, value: number | boolean, options: CreationOptions = {}): Tensor {
+  assertValidShape(shape, 'full');
+  const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  const backend = backendFor(options.device);
+  assertDTypeSupported(backend, dtype, 'full');
+  return runToTensor('Fill', backend, { size: shapeSize(shape), value: Number(value), dtype }, shape, dtype);
+}
+
+export function zeros(shape: Shape, options: CreationOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+export function ones(shape: Shape, options: CreationOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+export function zerosLike(t: Tensor, options: CreationOptions = {}): Tensor {
+  return full(t.shape, 0, { dtype: t.dtype, device: t.device, ...options });
+}
+
+export function onesLike(t: Tensor, options: CreationOptions = {}): Tensor {
+  return full(t.shape, 1, { dtype: t.dtype, device: t.device, ...options });
+}
+
+export function fullLike(t: Tensor, value: number | boolean, options: CreationOptions = {}): Tensor {
+  return full(t.shape, value, { dtype: t.dtype, device: t.device, ...options });
+}
+
+/**
+ * Values from `start` up to (not including) `end` in steps of `step`; `arange(n)` counts from 0.
+ * All-integer arguments give int32, as PyTorch gives its integer type.
+ */
+export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
+  const [from, to] = end === undefined ? [0, start] : [start, end];
+  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a non-zero finite number, got ${step}`);
+  if ((to - from) / step < 0) throw new RangeError(`arange: cannot go from ${from} to ${to} in steps of ${step}`);
+  const count = Math.max(0, Math.ceil((to - from) / step));
+  const dtype = options.dtype ?? ([from, to, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const values = allocateTypedArray(dtype, count);
+  for (let i = 0; i < count; i++) values[i] = from + i * step;
+  return fromValues(values, [count], options.device);
+}
+
+/** `steps` evenly spaced values from `start` to `end`, both included. */
+export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  const values = allocateTypedArray(options.dtype ?? 'float32', steps);
+  const stepSize = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // Symmetric from both ends, as PyTorch does, so the last value is exactly `end`.
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) values[i] = i < half ? start + i * stepSize : end - (steps - 1 - i) * stepSize;
+  return fromValues(values, [steps], options.device);
+}
+
+/** An identity matrix with `n` rows and `m` columns (square by default). */
+export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
+  assertValidShape([n, m], 'eye');
+  const values = allocateTypedArray(options.dtype ?? 'float32', n * m);
+  for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
+  return fromValues(values, [n, m], options.device);
+}
+
+function randomTensor(shape: Shape, options: RandomOptions, opName: string, draw: (g: Generator) => number): Tensor {
+  assertValidShape(shape, opName);
+  const dtype = options.dtype ?? 'float32';
+  const generator = options.generator ?? defaultGenerator;
+  const values = allocateTypedArray(dtype, shapeSize(shape));
+  for (let i = 0; i < values.length; i++) values[i] = draw(generator);
+  return fromValues(values, shape, options.device);
+}
+
+/** Uniform samples in [0, 1) from the seeded generator. */
+export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+  const precise = options.dtype === 'float64';
+  return randomTensor(shape, options, 'rand', (g) => (precise ? g.uniform53() : g.uniform24()));
+}
+
+/** Standard normal samples from the seeded generator. */
+export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+  return randomTensor(shape, options, 'randn', (g) => g.normal());
+}
+
+/** Integers in [low, high) from the seeded generator (int32 unless `dtype` says otherwise). */
+export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new RangeError(`randint: expected integers with low < high, got low=${low}, high=${high}`);
+  }
+  return randomTensor(shape, { dtype: 'int32', ...options }, 'randint', (g) => g.integer(low, high));
+}
+
+/** A random permutation of 0..n-1 (Fisher-Yates on the seeded generator). */
+export function randperm(n: number, options: RandomOptions = {}): Tensor {
+  assertValidShape([n], 'randperm');
+  const generator = options.generator ?? defaultGenerator;
+  const values = allocateTypedArray(options.dtype ?? 'int32', n);
+  for (let i = 0; i < n; i++) values[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = generator.integer(0, i + 1);
+    const swap = values[i] as number;
+    values[i] = values[j] as number;
+    values[j] = swap;
+  }
+  return fromValues(values, [n], options.device);
+}
+
+/**
+ * Reads a tensor's elements in row-major order through `read`, materialising a contiguous copy first
+ * when the tensor is a strided view.
+ */
+export function readContiguous<R extends TypedArray | Promise<TypedArray>>(t: Tensor, read: (storage: Storage) => R): R {
+  if (t.isContiguous() && t.offset === 0 && t.storage.size === t.size) return read(t.storage);
+  const copy = runKernel('Contiguous', t.backend, { x: t });
+  const result = read(copy);
+  if (result instanceof Promise) {
+    return result.finally(() => t.backend.release(copy)) as R;
+  }
+  t.backend.release(copy);
+  return result;
+}
+
+export function scalarOf(value: number, dtype: DType): number | boolean {
+  return dtype === 'bool' ? value !== 0 : value;
+}
+
+export function nest(values: TypedArray, shape: Shape, dtype: DType): NestedArray<number | boolean> {
+  const build = (depth: number, start: number): NestedArray<number | boolean> => {
+    if (depth === shape.length) return scalarOf(values[start] as number, dtype);
+    const extent = shape[depth] as number;
+    const inner = shapeSize(shape.slice(depth + 1));
+    return Array.from({ length: extent }, (_, i) => build(depth + 1, start + i * inner));
+  };
+  return build(0, 0);
+}
+
+export function assertSingleElement(t: Tensor, opName: string): void {
+  if (t.size !== 1) {
+    throw new Error(`${opName}: only a one-element tensor can be read as a number, but this one has shape ${formatShape(t.shape)}`);
+  }
+}
+
+/**
+ * `t.to(dtype)` casts; `t.to(device)` copies onto another backend. Like PyTorch, it returns `t`
+ * itself when nothing changes.
+ */
+export function to(t: Tensor, dtypeOrDevice: DType | string): Tensor {
+  t.assertUsable('to');
+  if (isDType(dtypeOrDevice)) return dtypeOrDevice === t.dtype ? t : cast(t, dtypeOrDevice);
+  if (dtypeOrDevice === t.device) return t;
+  const target = backendFor(dtypeOrDevice);
+  assertDTypeSupported(target, t.dtype, 'to');
+  if (!t.backend.readSync) {
+    throw new Error(
+      `to: backend '${t.device}' is asynchronous, so a tensor cannot leave it synchronously; ` +
+        `use tensor(await t.data(), { shape: t.shape, device: '${dtypeOrDevice}' })`,
+    );
+  }
+  return wrapStorage(target, target.upload(t.dataSync()), t.shape, t.dtype);
+}

@@ -1,0 +1,132 @@
+import { isFloatingDType, promoteTypes, promoteWithScalar, type DType } from '../dtype.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../kernel-names.js';
+import { broadcastShapes, type Shape } from '../shape.js';
+import { Tensor, type TensorOrScalar } from '../tensor.js';
+import { assertDTypeSupported, broadcastView, commonBackend, disposingAfter, runToTensor } from './support.js';
+
+/** A copy of `t` converted to `dtype` (float to int truncates toward zero; nonzero becomes true). */
+export function cast(t: Tensor, dtype: DType): Tensor {
+  assertDTypeSupported(commonBackend('cast', [t]), dtype, 'cast');
+  return runToTensor('Cast', t.backend, { x: t, dtype }, t.shape, dtype);
+}
+
+function castIfNeeded(t: Tensor, dtype: DType): Tensor {
+  return t.dtype === dtype ? t : cast(t, dtype);
+}
+
+function scalarLike(value: number | boolean, like: Tensor, dtype: DType): Tensor {
+  return runToTensor('Fill', like.backend, { size: 1, value: Number(value), dtype }, [], dtype);
+}
+
+/**
+ * Turns the operands of an elementwise op into tensors of one dtype on one backend. A JS number
+ * becomes a 0-d tensor and, as in PyTorch, does not widen a tensor's dtype beyond its category.
+ */
+function operands(opName: string, values: readonly TensorOrScalar[], resultDType: (common: DType) => DType): { tensors: Tensor[]; temporaries: Tensor[]; dtype: DType } {
+  const tensors = values.filter((v): v is Tensor => v instanceof Tensor);
+  const backend = commonBackend(opName, tensors);
+  let common = tensors.map((t) => t.dtype).reduce(promoteTypes);
+  for (const v of values) if (!(v instanceof Tensor)) common = promoteWithScalar(common, v);
+  const dtype = resultDType(common);
+  assertDTypeSupported(backend, dtype, opName);
+  const temporaries: Tensor[] = [];
+  const converted = values.map((v) => {
+    const t = v instanceof Tensor ? castIfNeeded(v, dtype) : scalarLike(v, tensors[0] as Tensor, dtype);
+    if (t !== v) temporaries.push(t);
+    return t;
+  });
+  return { tensors: converted, temporaries, dtype };
+}
+
+function broadcastAll(opName: string, tensors: readonly Tensor[]): Shape {
+  return tensors.map((t) => t.shape).reduce((a, b) => broadcastShapes(a, b, opName));
+}
+
+function binary(opName: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, resultDType: (common: DType) => DType = (d) => d): Tensor {
+  const { tensors, temporaries, dtype } = operands(opName, [a, b], resultDType);
+  const [x, y] = tensors as [Tensor, Tensor];
+  const shape = broadcastAll(opName, [x, y]);
+  return disposingAfter(temporaries, [], () =>
+    runToTensor('Binary', x.backend, { a: broadcastView(x, shape), b: broadcastView(y, shape), op: opName }, shape, dtype),
+  );
+}
+
+function compare(opName: CompareOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  const { tensors, temporaries } = operands(opName, [a, b], (d) => d);
+  const [x, y] = tensors as [Tensor, Tensor];
+  const shape = broadcastAll(opName, [x, y]);
+  return disposingAfter(temporaries, [], () =>
+    runToTensor('Compare', x.backend, { a: broadcastView(x, shape), b: broadcastView(y, shape), op: opName }, shape, 'bool'),
+  );
+}
+
+const toFloating = (dtype: DType): DType => (isFloatingDType(dtype) ? dtype : 'float32');
+
+function unary(opName: UnaryOp, x: Tensor, resultDType: (d: DType) => DType): Tensor {
+  commonBackend(opName, [x]);
+  const dtype = resultDType(x.dtype);
+  const input = castIfNeeded(x, dtype);
+  return disposingAfter([input], [x], () => runToTensor('Unary', x.backend, { x: input, op: opName }, x.shape, dtype));
+}
+
+function assertNumeric(opName: string, x: Tensor): DType {
+  if (x.dtype === 'bool') throw new TypeError(`${opName}: not defined for bool tensors; convert with t.int() or t.float() first`);
+  return x.dtype;
+}
+
+export const add = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('add', a, b);
+export const sub = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('sub', a, b);
+export const mul = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('mul', a, b);
+/** True division: integer operands give float32, as in PyTorch. */
+export const div = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('div', a, b, toFloating);
+export const pow = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('pow', a, b);
+export const maximum = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('maximum', a, b);
+export const minimum = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('minimum', a, b);
+
+export const eq = (a: TensorOrScalar, b: TensorOrScalar): Tensor => compare('eq', a, b);
+export const ne = (a: TensorOrScalar, b: TensorOrScalar): Tensor => compare('ne', a, b);
+export const lt = (a: TensorOrScalar, b: TensorOrScalar): Tensor => compare('lt', a, b);
+export const le = (a: TensorOrScalar, b: TensorOrScalar): Tensor => compare('le', a, b);
+export const gt = (a: TensorOrScalar, b: TensorOrScalar): Tensor => compare('gt', a, b);
+export const ge = (a: TensorOrScalar, b: TensorOrScalar): Tensor => compare('ge', a, b);
+
+export const neg = (x: Tensor): Tensor => unary('neg', x, () => assertNumeric('neg', x));
+export const abs = (x: Tensor): Tensor => unary('abs', x, () => assertNumeric('abs', x));
+export const sign = (x: Tensor): Tensor => unary('sign', x, () => assertNumeric('sign', x));
+export const relu = (x: Tensor): Tensor => unary('relu', x, () => assertNumeric('relu', x));
+export const exp = (x: Tensor): Tensor => unary('exp', x, toFloating);
+export const log = (x: Tensor): Tensor => unary('log', x, toFloating);
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, toFloating);
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, toFloating);
+export const tanh = (x: Tensor): Tensor => unary('tanh', x, toFloating);
+
+/** Elements of `a` where `condition` is true, of `b` elsewhere; all three broadcast together. */
+export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  if (condition.dtype !== 'bool') {
+    throw new TypeError(`where: condition must be a bool tensor, got ${condition.dtype}; build it with a comparison such as x.gt(0)`);
+  }
+  const { tensors, temporaries, dtype } = operands('where', [a, b], (d) => d);
+  const [x, y] = tensors as [Tensor, Tensor];
+  commonBackend('where', [condition, x]);
+  const shape = broadcastAll('where', [condition, x, y]);
+  return disposingAfter(temporaries, [], () =>
+    runToTensor(
+      'Where',
+      x.backend,
+      { condition: broadcastView(condition, shape), a: broadcastView(x, shape), b: broadcastView(y, shape) },
+      shape,
+      dtype,
+    ),
+  );
+}
+
+/** Limits every element to [min, max]; either bound may be omitted (null). */
+export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+  const hasMin = min !== undefined && min !== null;
+  const hasMax = max !== undefined && max !== null;
+  if (!hasMin && !hasMax) throw new Error('clamp: give at least one of min and max');
+  if (!hasMin) return minimum(x, max as number | Tensor);
+  const lowered = maximum(x, min);
+  if (!hasMax) return lowered;
+  return disposingAfter([lowered], [], () => minimum(lowered, max));
+}

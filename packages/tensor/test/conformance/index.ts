@@ -1,0 +1,23 @@
+import { beforeAll, describe } from 'vitest';
+import { creationSuite } from './creation.js';
+import { elementwiseSuite } from './elementwise.js';
+import { errorsSuite } from './errors.js';
+import { useBackend } from './harness.js';
+import { indexingSuite } from './indexing.js';
+import { memorySuite } from './memory.js';
+import { reductionsSuite } from './reductions.js';
+import { viewsSuite } from './views.js';
+
+/** The tensor conformance suite: every backend runs it unchanged, with `cpu` as the oracle. */
+export function describeTensorConformance(backendName: string): void {
+  describe(`tensor conformance on '${backendName}'`, () => {
+    beforeAll(() => useBackend(backendName));
+    creationSuite(backendName);
+    viewsSuite();
+    elementwiseSuite();
+    reductionsSuite();
+    indexingSuite();
+    memorySuite();
+    errorsSuite(backendName);
+  });
+}

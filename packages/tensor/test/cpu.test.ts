@@ -1,0 +1,3 @@
+import { describeTensorConformance } from './conformance/index.js';
+
+describeTensorConformance('cpu');

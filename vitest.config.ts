@@ -1,0 +1,37 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+
+const repoRoot = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * One vitest project per workspace package (every folder under packages/ or apps/ with a
+ * package.json), so new packages join the test run without editing this file. A package that
+ * needs special settings (a browser, a setup file) adds its own vitest.config.ts, which is used
+ * instead of the inline default.
+ */
+function workspaceProjects(): (string | TestProjectInlineConfiguration)[] {
+  return ['packages', 'apps'].flatMap((group) => {
+    const groupDir = join(repoRoot, group);
+    if (!existsSync(groupDir)) return [];
+    return readdirSync(groupDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(groupDir, entry.name, 'package.json')))
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((entry) => {
+        const dir = `${group}/${entry.name}`;
+        const ownConfig = join(repoRoot, dir, 'vitest.config.ts');
+        if (existsSync(ownConfig)) return ownConfig;
+        return {
+          extends: true,
+          test: { name: entry.name, root: repoRoot, include: [`${dir}/test/**/*.test.ts`] },
+        };
+      });
+  });
+}
+
+export default defineConfig({
+  test: {
+    projects: workspaceProjects(),
+  },
+});
