@@ -1,5 +1,5 @@
 import type { Backend, Storage } from './backend.js';
-import type { KernelArgs, KernelName } from './kernel-names.js';
+import type { KernelArgs, KernelName, KernelResult } from './kernel-names.js';
 import { getKernel } from './kernel-registry.js';
 import type { Tensor } from './tensor.js';
 
@@ -20,12 +20,13 @@ const collected = new FinalizationRegistry<Storage>((storage) => {
   dropStorage(storage);
 });
 
-export function runKernel<K extends KernelName>(name: K, backend: Backend, args: KernelArgs[K]): Storage {
+export function runKernel<K extends KernelName>(name: K, backend: Backend, args: KernelArgs[K]): KernelResult<K, Storage> {
   const kernel = getKernel(name, backend.name);
   if (!kernel) {
     throw new Error(`backend '${backend.name}' has no kernel '${name}': register one with registerKernel, or move the tensors to another device with t.to(name)`);
   }
-  return kernel(backend, args);
+  // The registry stores kernels type-erased; each was registered for this name's signature.
+  return kernel(backend, args) as KernelResult<K, Storage>;
 }
 
 export function adoptStorage(backend: Backend, storage: Storage): void {
@@ -66,15 +67,21 @@ export function memory(): { numTensors: number; numStorages: number } {
   return { numTensors: liveTensors, numStorages: liveStorages };
 }
 
-function collectTensors(value: unknown, isTensor: (v: unknown) => v is Tensor, found: Set<Tensor>, seen: Set<unknown>): void {
-  if (value === null || typeof value !== 'object' || seen.has(value)) return;
-  seen.add(value);
-  if (isTensor(value)) {
-    found.add(value);
-    return;
+/** Every tensor reachable from `root` through arrays, maps and object properties (iteratively: graphs can be deep). */
+function collectTensors(root: unknown, isTensor: (v: unknown) => v is Tensor): Set<Tensor> {
+  const found = new Set<Tensor>();
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (value === null || typeof value !== 'object' || seen.has(value)) continue;
+    seen.add(value);
+    if (isTensor(value)) found.add(value);
+    else if (Array.isArray(value)) pending.push(...value);
+    else if (value instanceof Map) pending.push(...value.values());
+    else pending.push(...Object.values(value));
   }
-  const items: Iterable<unknown> = Array.isArray(value) ? value : value instanceof Map ? value.values() : Object.values(value);
-  for (const item of items) collectTensors(item, isTensor, found, seen);
+  return found;
 }
 
 /** `tidy`'s machinery; tensors are reachable from the result through arrays, maps and object properties. */
@@ -90,8 +97,7 @@ export function tidyWith<T>(fn: () => T, isTensor: (v: unknown) => v is Tensor):
   if (result instanceof Promise) {
     throw new Error('tidy: the function returned a Promise; tidy only tracks synchronous work, so await outside it');
   }
-  const kept = new Set<Tensor>();
-  collectTensors(result, isTensor, kept, new Set());
+  const kept = collectTensors(result, isTensor);
   const parent = scopes.at(-1);
   for (const tensor of scope) {
     if (kept.has(tensor) || tensor.isKept) parent?.add(tensor);

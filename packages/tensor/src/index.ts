@@ -12,7 +12,7 @@ export {
 } from './backend-registry.js';
 export { DTYPES, isFloatingDType, promoteTypes, type DType, type TypedArray, type TypedArrayFor } from './dtype.js';
 export { memory } from './engine.js';
-export { KERNEL_NAMES, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type ReduceOp, type UnaryOp } from './kernel-names.js';
+export { KERNEL_NAMES, type AdamHyperparameters, type SgdHyperparameters, type InPlaceKernelName, type KernelResult, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type ReduceOp, type UnaryOp } from './kernel-names.js';
 export { getKernel, registerKernel, registeredKernelNames, unregisterKernel, type KernelConfig, type KernelFunc } from './kernel-registry.js';
 export { defaultGenerator, Generator, manualSeed } from './random.js';
 export { broadcastShapes, contiguousStrides, formatShape, isContiguous, normalizeDim, shapeSize, type Shape } from './shape.js';
@@ -43,6 +43,7 @@ export * from './ops/elementwise.js';
 export { cat, stack } from './ops/join.js';
 export { gather, indexAdd, indexSelect, oneHot, scatterAdd } from './ops/indexing.js';
 export { matmul } from './ops/matmul.js';
+export { adamStep, sgdStep, type AdamState } from './ops/optimizer.js';
 export { argmax, argmin, max, mean, min, reducedShape, sum, type ValuesAndIndices } from './ops/reduction.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
 export { contiguous, clone, expand, flatten, narrow, permute, reshape, select, slice, squeeze, transpose, unsqueeze, view } from './ops/views.js';

@@ -53,9 +53,44 @@ export interface KernelArgs<S extends Storage = Storage> {
   OneHot: { indices: View<S>; numClasses: number };
   /** Joins views of one dtype along `dim`; all other dims match. */
   Concat: { inputs: readonly View<S>[]; dim: number; outShape: Shape };
+  /**
+   * One Adam or AdamW update, in place on the contiguous `param`, `expAvg` and `expAvgSq` (and
+   * `maxExpAvgSq` with amsgrad), following torch.optim.Adam's single-tensor algorithm exactly.
+   */
+  AdamStep: { param: S; grad: View<S>; expAvg: S; expAvgSq: S; maxExpAvgSq: S | null; hyper: AdamHyperparameters };
+  /** One SGD update, in place on `param` and `momentumBuffer`, as torch.optim.SGD. */
+  SgdStep: { param: S; grad: View<S>; momentumBuffer: S | null; hyper: SgdHyperparameters };
+}
+
+export interface AdamHyperparameters {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: decay the parameter directly instead of adding `weightDecay * param` to the gradient. */
+  decoupledWeightDecay: boolean;
+  /** The 1-based step count, for bias correction. */
+  step: number;
+}
+
+export interface SgdHyperparameters {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** The momentum buffer is initialised to the gradient on the first step rather than decayed. */
+  firstStep: boolean;
 }
 
 export type KernelName = keyof KernelArgs;
+
+/** Kernels that update existing storages instead of producing a new one. */
+export type InPlaceKernelName = 'AdamStep' | 'SgdStep';
+
+/** What a kernel returns: a fresh output storage, or nothing for in-place kernels. */
+export type KernelResult<K extends KernelName, S extends Storage> = K extends InPlaceKernelName ? void : S;
 
 /** The kernel names as values, for iteration and for backends that check their coverage. */
 export const KERNEL_NAMES: readonly KernelName[] = [
@@ -76,4 +111,6 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'IndexAdd',
   'OneHot',
   'Concat',
+  'AdamStep',
+  'SgdStep',
 ];

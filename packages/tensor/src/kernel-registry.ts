@@ -1,8 +1,8 @@
 import type { Backend, Storage } from './backend.js';
-import type { KernelArgs, KernelName } from './kernel-names.js';
+import type { KernelArgs, KernelName, KernelResult } from './kernel-names.js';
 
 export type KernelFunc<K extends KernelName, B extends Backend = Backend> =
-  B extends Backend<infer S> ? (backend: B, args: KernelArgs<S>[K]) => S : never;
+  B extends Backend<infer S> ? (backend: B, args: KernelArgs<S>[K]) => KernelResult<K, S> : never;
 
 export interface KernelConfig<K extends KernelName = KernelName, B extends Backend = Backend> {
   kernelName: K;
@@ -10,7 +10,7 @@ export interface KernelConfig<K extends KernelName = KernelName, B extends Backe
   kernelFunc: KernelFunc<K, B>;
 }
 
-type AnyKernelFunc = (backend: Backend, args: KernelArgs[KernelName]) => Storage;
+type AnyKernelFunc = (backend: Backend, args: KernelArgs[KernelName]) => Storage | void;
 
 const kernels = new Map<string, AnyKernelFunc>();
 

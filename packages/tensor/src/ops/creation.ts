@@ -147,7 +147,7 @@ export function linspace(start: number, end: number, steps: number, options: Cre
   const values = allocateTypedArray(options.dtype ?? 'float32', steps);
   const stepSize = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Symmetric from both ends, as PyTorch does, so the last value is exactly `end`.
-  const half = Math.floor(steps / 2);
+  const half = Math.ceil(steps / 2);
   for (let i = 0; i < steps; i++) values[i] = i < half ? start + i * stepSize : end - (steps - 1 - i) * stepSize;
   return fromValues(values, [steps], options.device);
 }

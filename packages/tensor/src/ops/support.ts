@@ -2,7 +2,7 @@ import type { Backend, Storage, View } from '../backend.js';
 import { findBackend, getBackend } from '../backend-registry.js';
 import type { DType } from '../dtype.js';
 import { runKernel } from '../engine.js';
-import type { KernelArgs, KernelName } from '../kernel-names.js';
+import type { InPlaceKernelName, KernelArgs, KernelName } from '../kernel-names.js';
 import { formatShape, shapeSize, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -42,7 +42,7 @@ export function commonBackend(opName: string, tensors: readonly Tensor[]): Backe
 }
 
 /** Runs `kernel` on `backend` and wraps its output storage as a new contiguous tensor. */
-export function runToTensor<K extends KernelName>(
+export function runToTensor<K extends Exclude<KernelName, InPlaceKernelName>>(
   kernel: K,
   backend: Backend,
   args: KernelArgs[K],

@@ -5,6 +5,7 @@ import { errorsSuite } from './errors.js';
 import { useBackend } from './harness.js';
 import { indexingSuite } from './indexing.js';
 import { memorySuite } from './memory.js';
+import { optimizerSuite } from './optimizer.js';
 import { reductionsSuite } from './reductions.js';
 import { viewsSuite } from './views.js';
 
@@ -18,6 +19,7 @@ export function describeTensorConformance(backendName: string): void {
     reductionsSuite();
     indexingSuite();
     memorySuite();
+    optimizerSuite();
     errorsSuite(backendName);
   });
 }

@@ -7,6 +7,7 @@ import { castConfig, contiguousConfig } from './copy.js';
 import { fillConfig } from './fill.js';
 import { gatherConfig, indexAddConfig, indexSelectConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
 import { matmulConfig } from './matmul.js';
+import { adamStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig } from './reduce.js';
 import { softmaxConfig } from './softmax.js';
 import { unaryConfig } from './unary.js';
@@ -17,6 +18,7 @@ export { castImpl, contiguousImpl } from './copy.js';
 export { fillImpl } from './fill.js';
 export { gatherImpl, indexAddImpl, indexSelectImpl, oneHotImpl, scatterAddImpl } from './indexing.js';
 export { matmulImpl } from './matmul.js';
+export { adamStepImpl, sgdStepImpl } from './optimizer.js';
 export { argReduceImpl, reduceImpl, reduceOutputDType } from './reduce.js';
 export { softmaxImpl } from './softmax.js';
 export { unaryImpl } from './unary.js';
@@ -43,4 +45,6 @@ export const cpuKernels: CpuKernelTable = {
   IndexAdd: indexAddConfig,
   OneHot: oneHotConfig,
   Concat: concatConfig,
+  AdamStep: adamStepConfig,
+  SgdStep: sgdStepConfig,
 };

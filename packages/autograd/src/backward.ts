@@ -1,0 +1,120 @@
+import { formatShape, onesLike, tidy, type Tensor } from '@kindling/tensor';
+import { freedGraphError, type InputMeta, type Node } from './graph.js';
+import { fitToInput } from './reduce-to-shape.js';
+import type { Variable } from './variable.js';
+
+/** Options of `Variable.backward`. */
+export interface BackwardOptions {
+  /** Keep the saved tensors so that the graph can be differentiated again (default false). */
+  retainGraph?: boolean;
+  /**
+   * Accumulate gradients only into these Variables (leaves or not); nodes that do not lead to them
+   * are not visited. By default every leaf that requires grad, and every Variable with `retainGrad()`.
+   */
+  inputs?: readonly Variable[];
+}
+
+/** The nodes reachable from `root`, each after every node that feeds it (iterative, so deep graphs do not overflow the stack). */
+function postOrder(root: Node): Node[] {
+  const order: Node[] = [];
+  const visited = new Set<Node>([root]);
+  const stack: { node: Node; next: number }[] = [{ node: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { node: Node; next: number };
+    if (top.next === top.node.inputs.length) {
+      stack.pop();
+      order.push(top.node);
+      continue;
+    }
+    const child = top.node.inputs[top.next++]?.gradFn;
+    if (child && !visited.has(child)) {
+      visited.add(child);
+      stack.push({ node: child, next: 0 });
+    }
+  }
+  return order;
+}
+
+function seedGradient(root: Variable, gradient: Tensor | undefined): Tensor {
+  if (gradient === undefined) {
+    if (root.data.size !== 1) {
+      throw new Error(
+        `backward: a gradient can only be created implicitly for a single-element output, but this one has shape ${formatShape(root.shape)}; ` +
+          'reduce it first (y.sum().backward()) or pass the gradient of the loss with respect to it: y.backward(gradient)',
+      );
+    }
+    return onesLike(root.data);
+  }
+  if (gradient.device !== root.device) {
+    throw new Error(`backward: the gradient is on device '${gradient.device}' but the output is on '${root.device}'; move it with gradient.to('${root.device}')`);
+  }
+  if (formatShape(gradient.shape) !== formatShape(root.shape)) {
+    throw new Error(`backward: the gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(root.shape)}; they must match`);
+  }
+  return gradient.dtype === root.dtype ? gradient : gradient.to(root.dtype);
+}
+
+/**
+ * Reverse-mode differentiation from `root`: sorts the nodes that lead to a target topologically,
+ * runs each one's gradient rule once with the sum of its incoming gradients, fits every input
+ * gradient to its input with the central reducer, and accumulates into the targets' `.grad`.
+ */
+export function runBackward(root: Variable, gradient: Tensor | undefined, options: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new Error(
+      'backward: this Variable does not require grad and has no gradFn; create the leaves with { requiresGrad: true } ' +
+        'and make sure the computation did not run inside noGrad()',
+    );
+  }
+  const only = options.inputs === undefined ? undefined : new Set(options.inputs);
+  options.inputs?.forEach((v, i) => {
+    if (!v.requiresGrad) throw new Error(`backward: inputs[${i}] does not require grad, so it cannot receive a gradient`);
+  });
+  if (only?.size === 0) throw new Error('backward: inputs is empty; omit it to accumulate into every leaf that requires grad');
+  const isTarget = (v: Variable): boolean => (only ? only.has(v) : v.isLeaf ? v.requiresGrad : v.retainsGrad);
+
+  const order = root.gradFn ? postOrder(root.gradFn) : [];
+  const needed = new Set<Node>();
+  const leadsToTarget = (v: Variable | null): v is Variable => v !== null && (isTarget(v) || (v.gradFn !== null && needed.has(v.gradFn)));
+  for (const node of order) {
+    if (node.inputs.some(leadsToTarget)) needed.add(node);
+  }
+  // Fail before any gradient is accumulated, so a refused call changes nothing.
+  for (const node of needed) if (node.isFreed) throw freedGraphError(node.name);
+
+  const pending = new Map<Node, Tensor>();
+  const staged = new Map<Variable, Tensor>();
+  const deliver = (v: Variable, g: Tensor): void => {
+    if (isTarget(v)) staged.set(v, staged.get(v)?.add(g) ?? g);
+    if (v.gradFn !== null && needed.has(v.gradFn)) pending.set(v.gradFn, pending.get(v.gradFn)?.add(g) ?? g);
+  };
+
+  // Intermediate gradients are freed at the end; the ones stored in `.grad` are kept.
+  tidy(() => {
+    deliver(root, seedGradient(root, gradient));
+    for (let i = order.length - 1; i >= 0; i--) {
+      const node = order[i] as Node;
+      const grad = pending.get(node);
+      if (!needed.has(node) || grad === undefined) continue;
+      pending.delete(node);
+      const needs = node.inputs.map(leadsToTarget);
+      const inputGrads = node.apply(grad, needs);
+      node.inputs.forEach((input, k) => {
+        const g = inputGrads[k];
+        if (input !== null && needs[k] && g) deliver(input, fitToInput(g, node.inputMeta[k] as InputMeta));
+      });
+    }
+    for (const [v, g] of staged) v.grad = accumulate(v.grad, g).keep();
+  });
+  if (!options.retainGraph) for (const node of needed) node.release();
+}
+
+/**
+ * `old + fresh`, or a tensor of its own when there is no old gradient: a fresh view (or contiguous
+ * copy) so that no two Variables, and not the caller's gradient argument, share one Tensor object
+ * whose disposal would take both.
+ */
+function accumulate(old: Tensor | null, fresh: Tensor): Tensor {
+  if (old !== null) return old.add(fresh);
+  return fresh.isContiguous() ? fresh.view(fresh.shape) : fresh.contiguous();
+}

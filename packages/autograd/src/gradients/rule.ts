@@ -1,0 +1,36 @@
+import type { KernelName, Tensor } from '@kindling/tensor';
+
+/** Attributes of an op that take none: its gradient depends only on the tensors. */
+export type NoAttrs = Readonly<Record<never, never>>;
+
+/** What a gradient rule sees of the forward call that produced its node. */
+export interface GradContext<A> {
+  /**
+   * The forward operands in order. A constant (a plain Tensor, or a JS number, which arrives as a
+   * 0-d tensor of the output's dtype) is here too, so rules never branch on operand kinds.
+   */
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  readonly attrs: A;
+  /** Whether operand i needs a gradient in this backward pass; a rule returns null for the others. */
+  readonly needsInputGrad: readonly boolean[];
+}
+
+/**
+ * The gradient of one op: given the gradient of the output, one gradient per input, built from
+ * public tensor ops so that every backend gets it. A returned gradient may keep the output's
+ * broadcast shape or dtype: `reduceToShape` fits it to the input in one central place.
+ */
+export interface GradientRule<A> {
+  /** The kernel the op runs, or 'view' for ops that only reinterpret storage. */
+  readonly kernel: KernelName | 'view';
+  backward(grad: Tensor, ctx: GradContext<A>): (Tensor | null)[];
+}
+
+/** One rule per op named in `Attrs`, typed by that op's attributes. */
+export type GradientTableFor<Attrs> = { readonly [K in keyof Attrs]: GradientRule<Attrs[K]> };
+
+/** `value` for the inputs that need a gradient and null for the rest, computed lazily. */
+export function gradsFor(ctx: GradContext<unknown>, ...compute: (() => Tensor)[]): (Tensor | null)[] {
+  return compute.map((fn, i) => (ctx.needsInputGrad[i] ? fn() : null));
+}

@@ -1,0 +1,66 @@
+import { arange, zeros, type Tensor } from '@kindling/tensor';
+import type { GradContext, GradientRule, GradientTableFor, NoAttrs } from './rule.js';
+
+export interface SliceAttrs {
+  /** Normalised: a non-negative dim and the first index actually taken. */
+  readonly dim: number;
+  readonly start: number;
+  readonly step: number;
+}
+
+export interface ViewAttrs {
+  reshape: NoAttrs;
+  view: NoAttrs;
+  flatten: NoAttrs;
+  squeeze: NoAttrs;
+  unsqueeze: NoAttrs;
+  transpose: { readonly dim0: number; readonly dim1: number };
+  permute: { readonly dims: readonly number[] };
+  expand: NoAttrs;
+  slice: SliceAttrs;
+  narrow: SliceAttrs;
+  /** One entry of `dim`, which the output drops. */
+  select: SliceAttrs;
+  contiguous: NoAttrs;
+  clone: NoAttrs;
+}
+
+/** Every op that only changes the shape (same elements, same order) undoes itself with a reshape. */
+const reshapeBack: GradientRule<NoAttrs> = {
+  kernel: 'view',
+  backward: (g, ctx) => [g.reshape((ctx.inputs[0] as Tensor).shape)],
+};
+
+const identity: GradientRule<NoAttrs> = { kernel: 'Contiguous', backward: (g) => [g] };
+
+/** Adds the gradient of the taken entries into zeros of the input's shape. */
+function sliceBack(g: Tensor, ctx: GradContext<SliceAttrs>): Tensor {
+  const { dim, start, step } = ctx.attrs;
+  const count = g.shape[dim] as number;
+  const taken = arange(start, start + count * step, step, { dtype: 'int32', device: g.device });
+  return zeros((ctx.inputs[0] as Tensor).shape, { dtype: g.dtype, device: g.device }).indexAdd(dim, taken, g);
+}
+
+export const viewGradients: GradientTableFor<ViewAttrs> = {
+  reshape: reshapeBack,
+  view: reshapeBack,
+  flatten: reshapeBack,
+  squeeze: reshapeBack,
+  unsqueeze: reshapeBack,
+  transpose: { kernel: 'view', backward: (g, ctx) => [g.transpose(ctx.attrs.dim0, ctx.attrs.dim1)] },
+  permute: {
+    kernel: 'view',
+    backward: (g, ctx) => {
+      const inverse = new Array<number>(ctx.attrs.dims.length);
+      ctx.attrs.dims.forEach((from, to) => (inverse[from] = to));
+      return [g.permute(inverse)];
+    },
+  },
+  // The gradient keeps the expanded shape: reduceToShape sums the broadcast dims, as for any broadcast.
+  expand: { kernel: 'view', backward: (g) => [g] },
+  slice: { kernel: 'view', backward: (g, ctx) => [sliceBack(g, ctx)] },
+  narrow: { kernel: 'view', backward: (g, ctx) => [sliceBack(g, ctx)] },
+  select: { kernel: 'view', backward: (g, ctx) => [sliceBack(g.unsqueeze(ctx.attrs.dim), ctx)] },
+  contiguous: identity,
+  clone: identity,
+};

@@ -1,0 +1,11 @@
+export { Variable, type VariableOptions } from './variable.js';
+export type { BackwardOptions } from './backward.js';
+export { isGradEnabled, noGrad } from './grad-mode.js';
+export { gradcheck, type GradcheckOptions } from './gradcheck.js';
+export type { InputMeta, Node, Operand } from './graph.js';
+export { GRADIENTS, type GradContext, type GradientRule, type OpAttrs, type OpName } from './gradients/index.js';
+export { reduceToShape } from './reduce-to-shape.js';
+export { where, type Bound } from './ops/elementwise.js';
+export { cat, stack } from './ops/indexing.js';
+export { matmul } from './ops/matmul.js';
+export type { VariableValuesAndIndices } from './ops/reduction.js';

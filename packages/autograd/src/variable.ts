@@ -1,0 +1,313 @@
+import { isFloatingDType, isTensor, type DType, type Shape, type Tensor } from '@kindling/tensor';
+import { runBackward, type BackwardOptions } from './backward.js';
+import type { Node, Operand } from './graph.js';
+import * as elementwise from './ops/elementwise.js';
+import * as linalg from './ops/matmul.js';
+import * as reduction from './ops/reduction.js';
+import * as softmaxOps from './ops/softmax.js';
+import * as indexing from './ops/indexing.js';
+import * as views from './ops/views.js';
+
+export interface VariableOptions {
+  /** Whether gradients flow to this Variable (only floating-point ones can). Default false. */
+  requiresGrad?: boolean;
+}
+
+/** Accepts both `v.reshape(2, 3)` and `v.reshape([2, 3])`, as Tensor does. */
+function shapeArgs(args: number[] | [readonly number[]]): readonly number[] {
+  const first = args[0];
+  return Array.isArray(first) ? (first as readonly number[]) : (args as number[]);
+}
+
+/**
+ * A Tensor that records the ops applied to it, so that `backward()` can compute gradients
+ * (PyTorch's `autograd.Variable`). Every differentiable tensor op is a method with the same name
+ * and meaning; the other operand of a binary op may be a Variable, a Tensor or a number (constants).
+ *
+ * @example
+ * const w = new Variable(randn([3, 1]), { requiresGrad: true });
+ * const loss = x.matmul(w).relu().mean();
+ * loss.backward();
+ * w.grad; // a Tensor of shape [3, 1]
+ */
+export class Variable {
+  /**
+   * The values. An optimizer may replace it with a tensor of the same shape; graphs already
+   * recorded keep the tensors they were built from.
+   */
+  data: Tensor;
+  /** The accumulated gradient: `backward()` adds to it until it is reset with `v.grad = null`. */
+  grad: Tensor | null = null;
+  private requiresGradFlag = false;
+  private gradNode: Node | null = null;
+  private retainsGradFlag = false;
+
+  constructor(data: Tensor, options: VariableOptions = {}) {
+    if (!isTensor(data)) throw new TypeError(`Variable: expected a Tensor, got ${typeof data}; build one with tensor([...]) from @kindling/tensor`);
+    this.data = data;
+    this.requiresGrad = options.requiresGrad ?? false;
+  }
+
+  /** @internal The result of a recorded op; use the op methods rather than this. */
+  static fromNode(data: Tensor, node: Node): Variable {
+    const result = new Variable(data);
+    result.requiresGradFlag = true;
+    result.gradNode = node;
+    return result;
+  }
+
+  /** Whether gradients flow to this Variable. Only leaves' flag can be set. */
+  get requiresGrad(): boolean {
+    return this.requiresGradFlag;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (!this.isLeaf) {
+      throw new Error(`requiresGrad: can only be changed on a leaf Variable, but this one was computed by '${this.gradNode?.name}'; use detach() to get a leaf`);
+    }
+    if (value && !isFloatingDType(this.data.dtype)) {
+      throw new TypeError(`requiresGrad: only floating-point Variables can require gradients, but this one is ${this.data.dtype}; convert it with float() first`);
+    }
+    this.requiresGradFlag = value;
+  }
+
+  /** The node that computed this Variable (PyTorch's `grad_fn`), or null for a leaf. */
+  get gradFn(): Node | null {
+    return this.gradNode;
+  }
+
+  /** True for Variables created by the user rather than computed by a recorded op. */
+  get isLeaf(): boolean {
+    return this.gradNode === null;
+  }
+
+  /** Whether `backward()` also stores this non-leaf Variable's gradient in `.grad`. */
+  get retainsGrad(): boolean {
+    return this.retainsGradFlag;
+  }
+
+  /** Keep this non-leaf Variable's gradient in `.grad` on the next backward passes (leaves always do). */
+  retainGrad(): this {
+    if (!this.requiresGrad) throw new Error("retainGrad: this Variable does not require grad, so it will never receive a gradient");
+    if (!this.isLeaf) this.retainsGradFlag = true;
+    return this;
+  }
+
+  get shape(): Shape {
+    return this.data.shape;
+  }
+  get dtype(): DType {
+    return this.data.dtype;
+  }
+  get device(): string {
+    return this.data.device;
+  }
+  get ndim(): number {
+    return this.data.ndim;
+  }
+  get size(): number {
+    return this.data.size;
+  }
+
+  /**
+   * Accumulates the gradient of this Variable with respect to every leaf that requires grad into the
+   * leaves' `.grad`. A single-element output needs no `gradient`; any other needs one of its shape.
+   */
+  backward(options?: BackwardOptions): void;
+  backward(gradient?: Tensor | Variable | null, options?: BackwardOptions): void;
+  backward(gradientOrOptions?: Tensor | Variable | BackwardOptions | null, options: BackwardOptions = {}): void {
+    if (gradientOrOptions instanceof Variable) return runBackward(this, gradientOrOptions.data, options);
+    if (isTensor(gradientOrOptions)) return runBackward(this, gradientOrOptions, options);
+    if (gradientOrOptions === null || gradientOrOptions === undefined) return runBackward(this, undefined, options);
+    return runBackward(this, undefined, gradientOrOptions);
+  }
+
+  /** A leaf sharing this Variable's data, cut off from the graph (it does not require grad). */
+  detach(): Variable {
+    return new Variable(this.data);
+  }
+
+  toString(): string {
+    const suffix = this.gradNode ? `, gradFn=${this.gradNode.name}` : this.requiresGrad ? ', requiresGrad=true' : '';
+    return `Variable(${this.data.toString()}${suffix})`;
+  }
+
+  // Elementwise, broadcasting as the tensor ops do.
+  add(other: Operand): Variable {
+    return elementwise.binary('add', this, other);
+  }
+  sub(other: Operand): Variable {
+    return elementwise.binary('sub', this, other);
+  }
+  mul(other: Operand): Variable {
+    return elementwise.binary('mul', this, other);
+  }
+  div(other: Operand): Variable {
+    return elementwise.binary('div', this, other);
+  }
+  pow(exponent: Operand): Variable {
+    return elementwise.binary('pow', this, exponent);
+  }
+  maximum(other: Operand): Variable {
+    return elementwise.binary('maximum', this, other);
+  }
+  minimum(other: Operand): Variable {
+    return elementwise.binary('minimum', this, other);
+  }
+  clamp(min?: elementwise.Bound, max?: elementwise.Bound): Variable {
+    return elementwise.clamp(this, min, max);
+  }
+  /** This Variable's elements where `condition` holds, `other`'s elsewhere. */
+  where(condition: Variable | Tensor, other: Operand): Variable {
+    return elementwise.where(condition, this, other);
+  }
+  neg(): Variable {
+    return elementwise.unary('neg', this);
+  }
+  exp(): Variable {
+    return elementwise.unary('exp', this);
+  }
+  log(): Variable {
+    return elementwise.unary('log', this);
+  }
+  sqrt(): Variable {
+    return elementwise.unary('sqrt', this);
+  }
+  abs(): Variable {
+    return elementwise.unary('abs', this);
+  }
+  relu(): Variable {
+    return elementwise.unary('relu', this);
+  }
+  sigmoid(): Variable {
+    return elementwise.unary('sigmoid', this);
+  }
+  tanh(): Variable {
+    return elementwise.unary('tanh', this);
+  }
+
+  // Comparisons give bool Tensors, which carry no gradient.
+  eq(other: Operand): Tensor {
+    return elementwise.compare('eq', this, other);
+  }
+  ne(other: Operand): Tensor {
+    return elementwise.compare('ne', this, other);
+  }
+  lt(other: Operand): Tensor {
+    return elementwise.compare('lt', this, other);
+  }
+  le(other: Operand): Tensor {
+    return elementwise.compare('le', this, other);
+  }
+  gt(other: Operand): Tensor {
+    return elementwise.compare('gt', this, other);
+  }
+  ge(other: Operand): Tensor {
+    return elementwise.compare('ge', this, other);
+  }
+
+  // Casts and devices: the gradient returns to this Variable's dtype and device.
+  to(dtypeOrDevice: DType | string): Variable {
+    return elementwise.to(this, dtypeOrDevice);
+  }
+  float(): Variable {
+    return elementwise.to(this, 'float32');
+  }
+  double(): Variable {
+    return elementwise.to(this, 'float64');
+  }
+  /** An int32 copy; integer Variables carry no gradient. */
+  int(): Variable {
+    return elementwise.to(this, 'int32');
+  }
+
+  matmul(other: Variable | Tensor): Variable {
+    return linalg.matmul(this, other);
+  }
+
+  // Reductions over every element or over `dim` (negative counts from the end).
+  sum(dim?: number | readonly number[], keepdim = false): Variable {
+    return reduction.sum(this, dim, keepdim);
+  }
+  mean(dim?: number | readonly number[], keepdim = false): Variable {
+    return reduction.mean(this, dim, keepdim);
+  }
+  max(): Variable;
+  max(dim: number, keepdim?: boolean): reduction.VariableValuesAndIndices;
+  max(dim?: number, keepdim = false): Variable | reduction.VariableValuesAndIndices {
+    return reduction.extreme('max', this, dim, keepdim);
+  }
+  min(): Variable;
+  min(dim: number, keepdim?: boolean): reduction.VariableValuesAndIndices;
+  min(dim?: number, keepdim = false): Variable | reduction.VariableValuesAndIndices {
+    return reduction.extreme('min', this, dim, keepdim);
+  }
+  /** int32 positions of the largest elements (no gradient). */
+  argmax(dim?: number, keepdim = false): Tensor {
+    return this.data.argmax(dim, keepdim);
+  }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return this.data.argmin(dim, keepdim);
+  }
+  softmax(dim: number): Variable {
+    return softmaxOps.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Variable {
+    return softmaxOps.logSoftmax(this, dim);
+  }
+
+  gather(dim: number, index: Variable | Tensor): Variable {
+    return indexing.gather(this, dim, index);
+  }
+  indexSelect(dim: number, index: Variable | Tensor): Variable {
+    return indexing.indexSelect(this, dim, index);
+  }
+
+  // Views: no copy in the forward pass.
+  reshape(...shape: number[] | [readonly number[]]): Variable {
+    return views.reshape(this, shapeArgs(shape));
+  }
+  view(...shape: number[] | [readonly number[]]): Variable {
+    return views.view(this, shapeArgs(shape));
+  }
+  flatten(startDim = 0, endDim = -1): Variable {
+    return views.flatten(this, startDim, endDim);
+  }
+  transpose(dim0 = -2, dim1 = -1): Variable {
+    return views.transpose(this, dim0, dim1);
+  }
+  /** The transpose of a matrix (rank ≤ 2). */
+  get T(): Variable {
+    return views.matrixTranspose(this);
+  }
+  permute(...dims: number[] | [readonly number[]]): Variable {
+    return views.permute(this, shapeArgs(dims));
+  }
+  squeeze(dim?: number): Variable {
+    return views.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Variable {
+    return views.unsqueeze(this, dim);
+  }
+  expand(...shape: number[] | [readonly number[]]): Variable {
+    return views.expand(this, shapeArgs(shape));
+  }
+  expandAs(other: Variable | Tensor): Variable {
+    return views.expandAs(this, other);
+  }
+  narrow(dim: number, start: number, length: number): Variable {
+    return views.narrow(this, dim, start, length);
+  }
+  slice(dim: number, start?: number, end?: number, step?: number): Variable {
+    return views.slice(this, dim, start, end, step);
+  }
+  select(dim: number, index: number): Variable {
+    return views.select(this, dim, index);
+  }
+  contiguous(): Variable {
+    return views.contiguous(this);
+  }
+  clone(): Variable {
+    return views.clone(this);
+  }
+}

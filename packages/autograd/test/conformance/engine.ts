@@ -1,0 +1,213 @@
+import { KERNEL_NAMES, onesLike, tensor, tidy } from '@kindling/tensor';
+import { describe, expect, it } from 'vitest';
+import { GRADIENTS, isGradEnabled, noGrad, reduceToShape, Variable } from '../../src/index.js';
+import { expectGrad, floatDType, values } from './helpers.js';
+
+/** The graph machinery: accumulation, zeroing, detach, noGrad, retainGrad, what backward visits. */
+export function describeEngine(device: string): void {
+  const leaf = (data: number[] | number[][], requiresGrad = true) => new Variable(tensor(data, { dtype: floatDType(device), device }), { requiresGrad });
+
+  describe('graph recording', () => {
+    it('computes the README example', () => {
+      const x = new Variable(tensor([[1, -2], [3, 4]], { device }), { requiresGrad: true });
+      const w = new Variable(tensor([[0.5], [-1]], { device }), { requiresGrad: true });
+      const loss = x.matmul(w).relu().sum();
+      loss.backward();
+      expect(values(loss)).toBe(2.5);
+      expectGrad(w, [[1], [-2]]);
+      expectGrad(x, [[0.5, -1], [0, 0]]);
+    });
+
+    it('requires grad iff some input does, and names the op in gradFn', () => {
+      const x = leaf([1, 2]);
+      const c = leaf([3, 4], false);
+      expect(c.add(c).requiresGrad).toBe(false);
+      expect(c.add(c).gradFn).toBeNull();
+      const y = c.mul(x);
+      expect(y.requiresGrad).toBe(true);
+      expect(y.gradFn?.name).toBe('mul');
+      expect(y.isLeaf).toBe(false);
+      expect(x.isLeaf).toBe(true);
+      expect([y.shape, y.dtype, y.device]).toEqual([[2], floatDType(device), device]);
+    });
+
+    it('gives integer and bool results no gradient', () => {
+      const x = leaf([1.5, -2]);
+      expect(x.int().requiresGrad).toBe(false);
+      expect(x.gt(0).dtype).toBe('bool');
+      expect(x.argmax().dtype).toBe('int32');
+      expect(x.max(0).indices.dtype).toBe('int32');
+    });
+
+    it('accumulates through a diamond (a Variable used twice)', () => {
+      const x = leaf([1, 2, 3]);
+      x.mul(x).add(x).sum().backward();
+      expectGrad(x, [3, 5, 7]);
+    });
+
+    it('accumulates gradients across backward calls until zeroed', () => {
+      const x = leaf([1, 2]);
+      x.mul(3).sum().backward();
+      x.mul(3).sum().backward();
+      expectGrad(x, [6, 6]);
+      x.grad = null;
+      x.mul(2).sum().backward();
+      expectGrad(x, [2, 2]);
+    });
+
+    it('differentiates a graph twice with retainGraph', () => {
+      const x = leaf([1, 2]);
+      const y = x.exp().sum();
+      y.backward({ retainGraph: true });
+      y.backward();
+      expectGrad(x, [2 * Math.E, 2 * Math.exp(2)]);
+    });
+
+    it('keeps non-leaf gradients only with retainGrad', () => {
+      const x = leaf([1, 2]);
+      const h = x.mul(2);
+      const kept = x.mul(3).retainGrad();
+      h.add(kept).sum().backward();
+      expect(h.grad).toBeNull();
+      expectGrad(kept, [1, 1]);
+      expectGrad(x, [5, 5]);
+    });
+
+    it('backpropagates a given gradient through a non-scalar output', () => {
+      const x = leaf([1, 2, 3]);
+      x.mul(2).backward(tensor([1, 0, -1], { dtype: x.dtype, device }));
+      expectGrad(x, [2, 0, -2]);
+    });
+
+    it('gives each leaf a gradient of its own dtype and a Tensor object of its own', () => {
+      const x = leaf([1, 2]);
+      const y = leaf([3, 4]);
+      x.float().add(y.float()).sum().backward();
+      expect(x.grad?.dtype).toBe(x.dtype);
+      expect(x.grad).not.toBe(y.grad);
+      x.grad?.dispose();
+      expectGrad(y, [1, 1]);
+    });
+
+    it('returns the Variable itself for a no-op conversion or contiguous()', () => {
+      const x = leaf([1, 2]);
+      expect(x.to(x.dtype)).toBe(x);
+      expect(x.to(device)).toBe(x);
+      expect(x.contiguous()).toBe(x);
+    });
+
+    it('splits the gradient of maximum and minimum evenly at ties', () => {
+      const a = leaf([1, 2, 3]);
+      const b = leaf([1, 0, 5]);
+      a.maximum(b).sum().backward();
+      expectGrad(a, [0.5, 1, 0]);
+      expectGrad(b, [0.5, 0, 1]);
+      const c = leaf([2, 2]);
+      c.minimum(c).sum().backward();
+      expectGrad(c, [1, 1]);
+    });
+
+    it('shares the gradient of max() and min() evenly between tied extremes', () => {
+      const x = leaf([1, 3, 3, -1]);
+      x.max().backward();
+      expectGrad(x, [0, 0.5, 0.5, 0]);
+      const y = leaf([[1, 0], [0, 4]]);
+      y.min().backward();
+      expectGrad(y, [[0, 0.5], [0.5, 0]]);
+    });
+
+    it('sends the gradient of max(dim) to the returned indices', () => {
+      const x = leaf([[1, 5, 5], [7, 0, 2]]);
+      const { values: top, indices } = x.max(1);
+      top.sum().backward();
+      expect(values(indices)).toEqual([1, 0]);
+      expectGrad(x, [[0, 1, 0], [1, 0, 0]]);
+    });
+  });
+
+  describe('detach and noGrad', () => {
+    it('detach() gives a leaf sharing the data, cut off from the graph', () => {
+      const x = leaf([1, 2]);
+      const y = x.mul(2).detach();
+      expect([y.isLeaf, y.requiresGrad, y.gradFn]).toEqual([true, false, null]);
+      y.mul(x).sum().backward();
+      expectGrad(x, [2, 4]);
+    });
+
+    it('noGrad records nothing and restores the mode, even after a throw', () => {
+      const x = leaf([1, 2]);
+      const y = noGrad(() => {
+        expect(isGradEnabled()).toBe(false);
+        return x.mul(2);
+      });
+      expect([y.requiresGrad, y.gradFn, isGradEnabled()]).toEqual([false, null, true]);
+      expect(() =>
+        noGrad(() => {
+          throw new Error('inside');
+        }),
+      ).toThrow('inside');
+      expect(isGradEnabled()).toBe(true);
+      expect(noGrad(() => noGrad(() => 1) + Number(isGradEnabled()))).toBe(1);
+    });
+  });
+
+  describe('which nodes backward visits', () => {
+    it('never differentiates a branch that does not lead to the requested inputs', () => {
+      const x = leaf([1, 2]);
+      const w = leaf([3, 4]);
+      const c = tensor([5, 6], { dtype: floatDType(device), device });
+      const loss = x.exp().sum().add(w.mul(c).sum());
+      // The w branch's rule would read the disposed `c` and throw if it ran.
+      c.dispose();
+      loss.backward({ inputs: [x], retainGraph: true });
+      expectGrad(x, [Math.E, Math.exp(2)]);
+      expect(w.grad).toBeNull();
+      expect(() => loss.backward()).toThrow(/disposed/);
+    });
+
+    it('computes no gradient for an operand that does not need one', () => {
+      const x = leaf([1, 2]);
+      const k = leaf([3, 4], false);
+      const y = x.mul(k).sum();
+      // k's gradient would be g * x, which would read the disposed data.
+      x.data.dispose();
+      y.backward();
+      expectGrad(x, [3, 4]);
+    });
+
+    it('handles a 10,000-node chain without overflowing the stack', () => {
+      const x = leaf([1]);
+      let y = x;
+      for (let i = 0; i < 10_000; i++) y = y.add(1);
+      y.sum().backward();
+      expectGrad(x, [1]);
+    });
+  });
+
+  describe('memory', () => {
+    it('keeps a graph returned from tidy differentiable, and gradients alive after tidy', () => {
+      const x = leaf([1, 2]);
+      const loss = tidy(() => x.mul(3).exp().sum());
+      tidy(() => loss.backward());
+      expect(x.grad?.isDisposed).toBe(false);
+      expectGrad(x, [3 * Math.exp(3), 3 * Math.exp(6)]);
+    });
+  });
+
+  describe('the gradient table', () => {
+    it('names a kernel (or a view) for every rule', () => {
+      for (const [op, rule] of Object.entries(GRADIENTS)) {
+        expect(typeof rule.backward, op).toBe('function');
+        expect([...KERNEL_NAMES, 'view'], op).toContain(rule.kernel);
+      }
+    });
+
+    it('reduceToShape sums broadcast dims back to the input shape', () => {
+      const g = onesLike(tensor([[[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]], { device }));
+      expect(values(reduceToShape(g, [3, 1]))).toEqual([[8], [8], [8]]);
+      expect(values(reduceToShape(g, [4]))).toEqual([6, 6, 6, 6]);
+      expect(values(reduceToShape(g, []))).toBe(24);
+      expect(reduceToShape(g, [2, 3, 4])).toBe(g);
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { describeAutogradConformance } from './conformance/index.js';
+
+describeAutogradConformance('cpu');

@@ -1,0 +1,3 @@
+import { describePytorchGradientParity } from './conformance/pytorch-parity.js';
+
+describePytorchGradientParity('cpu');

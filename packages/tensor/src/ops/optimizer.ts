@@ -1,0 +1,50 @@
+import { runKernel } from '../engine.js';
+import type { AdamHyperparameters, SgdHyperparameters } from '../kernel-names.js';
+import { formatShape, shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { commonBackend } from './support.js';
+
+/** Per-parameter Adam state: running averages of the gradient and its square. */
+export interface AdamState {
+  expAvg: Tensor;
+  expAvgSq: Tensor;
+  /** Present with amsgrad: the running maximum of `expAvgSq`. */
+  maxExpAvgSq: Tensor | null;
+}
+
+/** Fused kernels write through these tensors, so each must own its whole storage in row-major order. */
+function assertUpdatable(opName: string, param: Tensor, grad: Tensor, states: readonly (Tensor | null)[]): void {
+  commonBackend(opName, [param, grad, ...states.filter((s): s is Tensor => s !== null)]);
+  for (const t of [param, ...states]) {
+    if (t && (!t.isContiguous() || t.offset !== 0 || t.storage.size !== t.size)) {
+      throw new Error(`${opName}: parameters and optimizer state must be whole contiguous tensors, got a view of shape ${formatShape(t.shape)}`);
+    }
+  }
+  for (const t of [grad, ...states]) {
+    if (t && !shapesEqual(t.shape, param.shape)) {
+      throw new Error(`${opName}: shape ${formatShape(t.shape)} does not match the parameter's ${formatShape(param.shape)}`);
+    }
+  }
+  for (const t of [param, grad, ...states]) {
+    if (t && t.dtype !== param.dtype) throw new TypeError(`${opName}: all tensors must share the parameter's dtype ${param.dtype}, got ${t.dtype}`);
+  }
+}
+
+/** Updates `param` and `state` in place with one Adam (or AdamW) step. */
+export function adamStep(param: Tensor, grad: Tensor, state: AdamState, hyper: AdamHyperparameters): void {
+  assertUpdatable('adamStep', param, grad, [state.expAvg, state.expAvgSq, state.maxExpAvgSq]);
+  runKernel('AdamStep', param.backend, {
+    param: param.storage,
+    grad,
+    expAvg: state.expAvg.storage,
+    expAvgSq: state.expAvgSq.storage,
+    maxExpAvgSq: state.maxExpAvgSq?.storage ?? null,
+    hyper,
+  });
+}
+
+/** Updates `param` (and `momentumBuffer`) in place with one SGD step. */
+export function sgdStep(param: Tensor, grad: Tensor, momentumBuffer: Tensor | null, hyper: SgdHyperparameters): void {
+  assertUpdatable('sgdStep', param, grad, [momentumBuffer]);
+  runKernel('SgdStep', param.backend, { param: param.storage, grad, momentumBuffer: momentumBuffer?.storage ?? null, hyper });
+}

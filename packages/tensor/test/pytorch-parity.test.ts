@@ -1,0 +1,3 @@
+import { describePytorchParity } from './conformance/pytorch-parity.js';
+
+describePytorchParity('cpu');
