@@ -7,6 +7,7 @@ import { indexingSuite } from './indexing.js';
 import { memorySuite } from './memory.js';
 import { optimizerSuite } from './optimizer.js';
 import { reductionsSuite } from './reductions.js';
+import { viewsPropertySuite } from './views-property.js';
 import { viewsSuite } from './views.js';
 
 /** The tensor conformance suite: every backend runs it unchanged, with `cpu` as the oracle. */
@@ -15,6 +16,7 @@ export function describeTensorConformance(backendName: string): void {
     beforeAll(() => useBackend(backendName));
     creationSuite(backendName);
     viewsSuite();
+    viewsPropertySuite();
     elementwiseSuite();
     reductionsSuite();
     indexingSuite();

@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import {
+  add,
+  BackendUnavailableError,
+  CpuBackend,
+  getKernel,
+  KERNEL_NAMES,
+  listBackends,
+  registerBackend,
+  registerKernel,
+  setBackend,
+  tensor,
+} from '../src/index.js';
+
+/** A second host backend: the cpu kernels under another name, so cross-device rules can be tested. */
+class MirrorBackend extends CpuBackend {
+  override readonly name = 'cpu-mirror';
+}
+
+registerBackend('cpu-mirror', () => new MirrorBackend(), { priority: -1 });
+for (const kernelName of KERNEL_NAMES) {
+  const kernelFunc = getKernel(kernelName, 'cpu');
+  if (kernelFunc) registerKernel({ kernelName, backendName: 'cpu-mirror', kernelFunc });
+}
+registerBackend('broken', () => {
+  throw new Error('no adapter answered');
+});
+
+describe('backend registry', () => {
+  it('lists backends by priority with their availability', async () => {
+    await setBackend('cpu');
+    await expect(setBackend('broken')).rejects.toThrow(new BackendUnavailableError('broken', 'no adapter answered'));
+    const infos = listBackends();
+    expect(infos.map((b) => b.name)).toEqual(['cpu', 'broken', 'cpu-mirror']);
+    expect(infos.find((b) => b.name === 'cpu')).toMatchObject({ available: true, priority: 0 });
+    expect(infos.find((b) => b.name === 'broken')).toMatchObject({ available: false, reason: 'no adapter answered' });
+    expect(infos.find((b) => b.name === 'cpu-mirror')?.available).toBeUndefined();
+  });
+
+  it('moves tensors between devices and refuses to mix them', async () => {
+    await setBackend('cpu');
+    const a = tensor([1, 2]);
+    const b = a.to('cpu-mirror');
+    expect(b.device).toBe('cpu-mirror');
+    expect(Array.from(await b.data())).toEqual([1, 2]);
+    expect(() => add(a, b)).toThrow("add: expected all tensors on the same device, but found 'cpu' and 'cpu-mirror'; move one with t.to('cpu')");
+    expect(tensor([3], { device: 'cpu-mirror' }).device).toBe('cpu-mirror');
+  });
+
+  it('refuses names that collide with dtypes or existing backends', () => {
+    expect(() => registerBackend('float32', () => new CpuBackend())).toThrow(/not a valid backend name/);
+    expect(() => registerBackend('cpu', () => new CpuBackend())).toThrow("registerBackend: a backend named 'cpu' is already registered");
+    expect(() => registerKernel({ kernelName: 'Fill', backendName: 'cpu', kernelFunc: (backend) => backend.upload(new Float32Array()) })).toThrow(
+      "registerKernel: 'Fill' is already registered for backend 'cpu'",
+    );
+  });
+
+  it('honours KINDLING_BACKEND and explains an unknown name', () => {
+    const entry = new URL('../dist/index.js', import.meta.url).href;
+    const script = `import(${JSON.stringify(entry)}).then((k) => { try { console.log(k.tensor([1]).device); } catch (e) { console.log(e.message); } })`;
+    const run = (backend: string) => execFileSync(process.execPath, ['-e', script], { env: { ...process.env, KINDLING_BACKEND: backend } }).toString().trim();
+    expect(run('cpu')).toBe('cpu');
+    expect(run('nope')).toBe("backend 'nope' is unavailable: no backend of that name is registered");
+  });
+});
