@@ -18,7 +18,7 @@ export class CpuStorage implements Storage {
 
 /** The reference backend: plain typed arrays, synchronous, every dtype. */
 export class CpuBackend implements Backend<CpuStorage> {
-  readonly name = 'cpu';
+  readonly name: string = 'cpu';
   readonly synchronous = true;
   readonly supportedDTypes: readonly DType[] = DTYPES;
   // A WeakSet rather than a Set so that storages leaked by undisposed tensors can still be collected.

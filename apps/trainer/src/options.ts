@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import type { OptimizerName, TrainOptions } from './train.js';
+
+export const USAGE = `Usage: kindling-train [options]
+
+Trains the PyTorch MNIST tutorial's network (784-512-512-10, ReLU, cross-entropy) on Kindling.
+
+Options:
+  --backend <name>       compute backend (default: the best available)
+  --iters <n>            training steps (default 4000)
+  --batch-size <n>       examples per step (default 128)
+  --lr <x>               learning rate (default 0.01)
+  --optimizer <name>     adam, adamw or sgd (default adam)
+  --seed <n>             random seed for weights and shuffling (default 0)
+  --log-every <n>        print loss and validation accuracy every n steps (default 1000)
+  --data-dir <dir>       read the MNIST IDX files from this directory
+  --save <file>          write the trained weights (.safetensors)
+  --load <file>          start from these weights (with --iters 0: evaluate only)
+  --report <file>        write a JSON report of the run
+  --help                 show this message`;
+
+export interface CliOptions extends TrainOptions {
+  backend?: string;
+  report?: string;
+  help: boolean;
+}
+
+/** A flag that is present but wrong: the CLI prints the message and the usage, never a stack trace. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function integer(flag: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}, got '${value}'`);
+  return parsed;
+}
+
+const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'adamw', 'sgd'];
+
+export function parseCli(argv: readonly string[]): CliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        backend: { type: 'string' },
+        iters: { type: 'string' },
+        'batch-size': { type: 'string' },
+        lr: { type: 'string' },
+        optimizer: { type: 'string' },
+        seed: { type: 'string' },
+        'log-every': { type: 'string' },
+        'data-dir': { type: 'string' },
+        save: { type: 'string' },
+        load: { type: 'string' },
+        report: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const lr = values.lr === undefined ? 0.01 : Number(values.lr);
+  if (!Number.isFinite(lr) || lr < 0) throw new UsageError(`--lr must be a non-negative number, got '${values.lr}'`);
+  const optimizer = (values.optimizer ?? 'adam') as OptimizerName;
+  if (!OPTIMIZERS.includes(optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${values.optimizer}'`);
+  return {
+    iters: integer('iters', values.iters, 4000, 0),
+    batchSize: integer('batch-size', values['batch-size'], 128, 1),
+    lr,
+    optimizer,
+    seed: integer('seed', values.seed, 0, 0),
+    logEvery: integer('log-every', values['log-every'], 1000, 1),
+    help: values.help ?? false,
+    ...(values.backend !== undefined ? { backend: values.backend } : {}),
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    ...(values.save !== undefined ? { save: values.save } : {}),
+    ...(values.load !== undefined ? { load: values.load } : {}),
+    ...(values.report !== undefined ? { report: values.report } : {}),
+  };
+}

@@ -1,0 +1,109 @@
+"""The PyTorch MNIST tutorial, the reference that `pnpm bench` compares Kindling with.
+
+Same model, loss, optimizer, batch size and data split as apps/trainer: a 784-512-512-10 ReLU MLP,
+cross-entropy, Adam(lr=0.01), batches of 128 reshuffled every epoch from the 55,000 training images
+(the first 5,000 are the validation set). Prints one JSON object on stdout.
+
+Usage: python3 bench/pytorch_mnist.py --data-dir DIR [--iters 4000] [--device cpu|cuda] [--seed 0]
+"""
+import argparse
+import json
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def read_idx(path: Path) -> np.ndarray:
+    raw = path.read_bytes()
+    dims = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.in_to_hl1 = nn.Linear(784, 512)
+        self.hl1_to_hl2 = nn.Linear(512, 512)
+        self.hl2_to_out = nn.Linear(512, 10)
+
+    def forward(self, x):
+        x = F.relu(self.in_to_hl1(x))
+        x = F.relu(self.hl1_to_hl2(x))
+        return self.hl2_to_out(x)
+
+
+def accuracy(net, images, labels, device):
+    with torch.no_grad():
+        predictions = net(images.to(device)).argmax(1).cpu()
+    return 100.0 * (predictions == labels).float().mean().item()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", required=True, type=Path)
+    parser.add_argument("--iters", type=int, default=4000)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    train_images = read_idx(args.data_dir / "train-images-idx3-ubyte").reshape(-1, 784)
+    train_labels = read_idx(args.data_dir / "train-labels-idx1-ubyte")
+    test_images = read_idx(args.data_dir / "t10k-images-idx3-ubyte").reshape(-1, 784)
+    test_labels = read_idx(args.data_dir / "t10k-labels-idx1-ubyte")
+    to_float = lambda a: torch.from_numpy(a.astype(np.float32) / 255.0)
+    validation_x, validation_y = to_float(train_images[:5000]), torch.from_numpy(train_labels[:5000].astype(np.int64))
+    x, y = to_float(train_images[5000:]), torch.from_numpy(train_labels[5000:].astype(np.int64))
+    test_x, test_y = to_float(test_images), torch.from_numpy(test_labels.astype(np.int64))
+
+    device = torch.device(args.device)
+    net = Net().to(device)
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
+    x_device, y_device = x.to(device), y.to(device)
+
+    order = rng.permutation(len(x))
+    position = 0
+    step_ms = []
+    started = time.perf_counter()
+    for step in range(args.iters):
+        t0 = time.perf_counter()
+        if position + args.batch_size > len(order):
+            order = rng.permutation(len(x))
+            position = 0
+        batch = torch.from_numpy(order[position:position + args.batch_size]).to(device)
+        position += args.batch_size
+        optimizer.zero_grad()
+        loss = F.cross_entropy(net(x_device[batch]), y_device[batch])
+        loss.backward()
+        optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        step_ms.append((time.perf_counter() - t0) * 1000)
+    train_seconds = time.perf_counter() - started
+
+    print(json.dumps({
+        "backend": f"pytorch-{device.type}",
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "iterations": args.iters,
+        "batchSize": args.batch_size,
+        "trainSeconds": train_seconds,
+        "msPerStep": statistics.median(step_ms[20:] or step_ms),
+        "finalLoss": loss.item(),
+        "validationAccuracy": accuracy(net, validation_x, validation_y, device),
+        "testAccuracy": accuracy(net, test_x, test_y, device),
+        "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+if __name__ == "__main__":
+    main()

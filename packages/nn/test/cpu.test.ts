@@ -1,0 +1,3 @@
+import { describeNnConformance } from './conformance/index.js';
+
+describeNnConformance('cpu');

@@ -1,0 +1,23 @@
+export {
+  Optimizer,
+  type OptimizableParameter,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  type ZeroGradOptions,
+} from './optimizer.js';
+export { SGD, type SgdOptions, type SgdParamState, type SgdSettings } from './sgd.js';
+export { Adam, AdamW, type AdamOptions, type AdamParamState, type AdamSettings, type AdamWOptions } from './adam.js';
+export {
+  CosineAnnealingLR,
+  ExponentialLR,
+  LinearLR,
+  LRScheduler,
+  StepLR,
+  type CosineAnnealingLROptions,
+  type ExponentialLROptions,
+  type LinearLROptions,
+  type SchedulableOptimizer,
+  type StepLROptions,
+} from './lr-scheduler.js';

@@ -1,0 +1,252 @@
+import { formatShape, isTensor, zerosLike, type Backend, type Tensor } from '@kindling/tensor';
+
+/**
+ * What an optimizer updates: a tensor plus the gradient that `backward()` left on it. A `Variable`
+ * from @kindling/autograd matches, but optim only needs this shape, so it depends on
+ * @kindling/tensor alone.
+ */
+export interface OptimizableParameter {
+  readonly data: Tensor;
+  grad: Tensor | null;
+  readonly requiresGrad: boolean;
+}
+
+/** Per-parameter optimizer state as `stateDict()` writes it: tensors and counters by name. */
+export type ParamState = Record<string, Tensor | number>;
+
+/** A parameter group as passed in: its parameters plus any hyperparameters that override the defaults. */
+export type ParamGroupInput<H> = { params: Iterable<OptimizableParameter> } & Partial<H>;
+
+/** A parameter group as the optimizer holds it. Schedulers change `lr` here between steps. */
+export type ParamGroup<H> = H & { params: OptimizableParameter[] };
+
+/** A snapshot of an optimizer, as PyTorch's `state_dict()`: parameters appear as their index. */
+export interface OptimizerStateDict<H> {
+  /** Keyed by the parameter's position, counting through the groups in order. */
+  state: Record<number, ParamState>;
+  paramGroups: (H & { params: number[] })[];
+}
+
+/** Options for {@link Optimizer.zeroGrad}. */
+export interface ZeroGradOptions {
+  /** Drop the gradients (the default, as in PyTorch 2) rather than fill them with zeros. */
+  setToNone?: boolean;
+}
+
+/**
+ * The base of every optimizer, after `torch.optim.Optimizer`: parameter groups with per-group
+ * hyperparameters, per-parameter state owned by the optimizer and created on the first step, and
+ * a `step()` that launches one fused kernel per parameter.
+ *
+ * Subclasses supply `resolveSettings` (fill in and validate one group's hyperparameters) and
+ * `updateParameter` (one kernel launch for one parameter).
+ */
+export abstract class Optimizer<H extends { lr: number }, S extends ParamState = ParamState> {
+  /** The parameter groups, in order. Change a group's `lr` (or other settings) between steps to schedule it. */
+  readonly paramGroups: ParamGroup<H>[] = [];
+  /** The hyperparameters a group gets unless it sets its own. */
+  readonly defaults: Readonly<Partial<H>>;
+  // Keyed by the parameter object rather than stored on it, so a parameter can be handed to a new
+  // optimizer (or two) without stale state travelling along.
+  private readonly paramState = new Map<OptimizableParameter, S>();
+
+  /**
+   * @param name - The optimizer's name, used in error messages.
+   * @param params - Parameters, or parameter groups each with its own hyperparameter overrides.
+   * @param defaults - Hyperparameters for groups that do not set them.
+   */
+  protected constructor(
+    protected readonly name: string,
+    params: Iterable<OptimizableParameter> | Iterable<ParamGroupInput<H>>,
+    defaults: Partial<H>,
+  ) {
+    this.defaults = Object.freeze(withoutUndefined(defaults));
+    const groups: ParamGroupInput<H>[] = [];
+    const loose: OptimizableParameter[] = [];
+    for (const item of params) {
+      if ('params' in item) groups.push(item);
+      else loose.push(item);
+    }
+    if (groups.length > 0 && loose.length > 0) {
+      throw new TypeError(`${name}: pass either parameters or parameter groups ({ params, ...overrides }), not a mix`);
+    }
+    if (groups.length === 0 && loose.length === 0) throw new Error(`${name}: got an empty parameter list`);
+    if (loose.length > 0) this.addGroup(loose, {});
+    groups.forEach((group) => this.addParamGroup(group));
+  }
+
+  /** The state of each parameter that has taken a step; empty until the first `step()`. */
+  get state(): ReadonlyMap<OptimizableParameter, Readonly<S>> {
+    return this.paramState;
+  }
+
+  /** Adds a group of parameters, for example to start training a layer that was frozen. */
+  addParamGroup(group: ParamGroupInput<H>): void {
+    this.addGroup(group.params, group);
+  }
+
+  private addGroup(params: Iterable<OptimizableParameter>, overrides: Partial<H>): void {
+    const list = [...params];
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    list.forEach((param, i) => {
+      if (!param || !isTensor(param.data)) {
+        throw new TypeError(`${this.name}: parameter ${i} of group ${this.paramGroups.length} is not a parameter (an object with a tensor 'data' and a 'grad')`);
+      }
+      if (seen.has(param)) throw new Error(`${this.name}: a parameter appears more than once in the parameter groups`);
+      seen.add(param);
+    });
+    // resolveSettings picks out the hyperparameters by name, so a `params` key in `overrides` is ignored.
+    const settings = this.resolveSettings({ ...this.defaults, ...withoutUndefined(overrides) });
+    this.paramGroups.push({ ...settings, params: list });
+  }
+
+  /**
+   * Clears every parameter's gradient before the next backward pass. By default the gradient tensor
+   * is disposed and set to `null`; `{ setToNone: false }` replaces it with zeros instead.
+   */
+  zeroGrad({ setToNone = true }: ZeroGradOptions = {}): void {
+    for (const param of this.paramGroups.flatMap((group) => group.params)) {
+      const grad = param.grad;
+      if (grad === null) continue;
+      // Tensors are immutable apart from the fused optimizer kernels, so "zeroing" allocates a
+      // fresh zero tensor; keep() makes it outlive a surrounding tidy(), as the old gradient did.
+      param.grad = setToNone ? null : zerosLike(grad).keep();
+      grad.dispose();
+    }
+  }
+
+  /**
+   * Applies one update to every parameter that has a gradient (parameters whose `grad` is `null` are
+   * skipped, as in PyTorch). The kernels are launched before the first `await`, so the update has
+   * been issued when `step()` returns; the promise resolves once the backends have finished it.
+   *
+   * @example
+   * loss.backward();
+   * await optimizer.step();
+   * optimizer.zeroGrad();
+   */
+  async step(): Promise<void> {
+    const backends = new Set<Backend>();
+    for (const group of this.paramGroups) {
+      for (const param of group.params) {
+        if (param.grad === null) continue;
+        this.updateParameter(param, param.grad, group);
+        backends.add(param.data.backend);
+      }
+    }
+    // One point of backpressure per step: an asynchronous backend can queue every kernel above and
+    // the training loop waits here instead of running ahead of the device.
+    await Promise.all([...backends].map((backend) => backend.flush?.()));
+  }
+
+  /**
+   * A copy of the optimizer's state and hyperparameters, as PyTorch's `state_dict()`. The tensors
+   * are clones that the caller owns: later steps do not change them.
+   */
+  stateDict(): OptimizerStateDict<H> {
+    const index = new Map<OptimizableParameter, number>();
+    for (const param of this.paramGroups.flatMap((group) => group.params)) index.set(param, index.size);
+    const paramGroups = this.paramGroups.map((group) => ({
+      ...group,
+      params: group.params.map((param) => index.get(param) as number),
+    }));
+    const state: Record<number, ParamState> = {};
+    for (const [param, values] of this.paramState) {
+      const position = index.get(param);
+      if (position === undefined) continue;
+      state[position] = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, isTensor(value) ? value.clone() : value]));
+    }
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores a snapshot from `stateDict()`: the parameter groups must have the same sizes, and every
+   * state tensor the shape and dtype of its parameter. The tensors are copied, so the caller may
+   * dispose `stateDict` afterwards. Nothing changes if it throws.
+   */
+  loadStateDict(stateDict: OptimizerStateDict<H>): void {
+    const { paramGroups: savedGroups, state: savedState } = stateDict;
+    if (savedGroups.length !== this.paramGroups.length) {
+      throw new Error(`${this.name}.loadStateDict: the state dict has ${savedGroups.length} parameter groups but the optimizer has ${this.paramGroups.length}`);
+    }
+    // Saved indices map to the current parameters position by position, as in PyTorch.
+    const byIndex = new Map<number, OptimizableParameter>();
+    const settings = savedGroups.map((saved, g) => {
+      const group = this.paramGroups[g] as ParamGroup<H>;
+      if (saved.params.length !== group.params.length) {
+        throw new Error(`${this.name}.loadStateDict: parameter group ${g} has ${saved.params.length} parameters in the state dict but ${group.params.length} in the optimizer`);
+      }
+      saved.params.forEach((index, i) => byIndex.set(index, group.params[i] as OptimizableParameter));
+      // Settings missing from the snapshot keep their current values; `params` is ignored.
+      return this.resolveSettings({ ...group, ...withoutUndefined(saved) });
+    });
+    const entries = Object.entries(savedState).map(([key, values]) => {
+      const param = byIndex.get(Number(key));
+      if (!param) throw new Error(`${this.name}.loadStateDict: the state dict has state for parameter ${key}, which is in none of its parameter groups`);
+      for (const [name, value] of Object.entries(values)) this.checkStateValue(key, name, value, param);
+      return [param, values] as const;
+    });
+
+    this.dispose();
+    for (const [param, values] of entries) {
+      const copy = Object.fromEntries(Object.entries(values).map(([name, value]) => [name, isTensor(value) ? value.clone().keep() : value]));
+      this.paramState.set(param, copy as S);
+    }
+    settings.forEach((hyper, g) => Object.assign(this.paramGroups[g] as ParamGroup<H>, hyper));
+  }
+
+  /** Frees the optimizer's state tensors; the next step starts from fresh state. */
+  dispose(): void {
+    for (const values of this.paramState.values()) {
+      for (const value of Object.values(values)) if (isTensor(value)) value.dispose();
+    }
+    this.paramState.clear();
+  }
+
+  /**
+   * Validates one group's hyperparameters, given the defaults merged with the group's overrides, and
+   * returns a new object holding exactly the hyperparameters (other keys, such as `params`, dropped).
+   */
+  protected abstract resolveSettings(merged: Partial<H>): H;
+
+  /** Launches the fused kernel that updates `param` in place from `grad`. */
+  protected abstract updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<H>): void;
+
+  /** The state of `param`, created by `init` on first use (PyTorch's lazy state). */
+  protected stateFor(param: OptimizableParameter, init: () => S): S {
+    let state = this.paramState.get(param);
+    if (!state) {
+      state = init();
+      this.paramState.set(param, state);
+    }
+    return state;
+  }
+
+  /** A zero tensor shaped like `param` that survives any surrounding `tidy()`. */
+  protected zeroState(param: OptimizableParameter): Tensor {
+    return zerosLike(param.data).keep();
+  }
+
+  /** Throws a RangeError naming the value unless `value >= 0` (so NaN fails too). */
+  protected requireNonNegative(label: string, key: string, value: number): void {
+    if (!(value >= 0)) throw new RangeError(`${this.name}: invalid ${label}: ${value} (${key} must be >= 0)`);
+  }
+
+  private checkStateValue(index: string, name: string, value: unknown, param: OptimizableParameter): void {
+    const where = `${this.name}.loadStateDict: state '${name}' of parameter ${index}`;
+    if (typeof value === 'number') return;
+    if (!isTensor(value)) throw new TypeError(`${where} is neither a tensor nor a number`);
+    if (value.isDisposed) throw new Error(`${where} was disposed`);
+    const { shape, dtype, device } = param.data;
+    if (value.shape.length !== shape.length || value.shape.some((extent, d) => extent !== shape[d])) {
+      throw new Error(`${where} has shape ${formatShape(value.shape)} but the parameter has shape ${formatShape(shape)}`);
+    }
+    if (value.dtype !== dtype) throw new TypeError(`${where} has dtype ${value.dtype} but the parameter has dtype ${dtype}`);
+    if (value.device !== device) throw new Error(`${where} is on '${value.device}' but the parameter is on '${device}'`);
+  }
+}
+
+/** Drops keys whose value is `undefined`, so `{ lr: undefined }` does not hide the default. */
+function withoutUndefined<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
