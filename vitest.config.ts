@@ -30,7 +30,26 @@ function workspaceProjects(): (string | TestProjectInlineConfiguration)[] {
   });
 }
 
+/**
+ * Tests resolve every `@kindling/*` package to its TypeScript source, so a suite written in one
+ * package (tensor's conformance suite, say) and a backend package under test share one module
+ * instance, and with it one kernel and backend registry.
+ */
+function sourceAliases(): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  for (const group of ['packages', 'apps']) {
+    const groupDir = join(repoRoot, group);
+    if (!existsSync(groupDir)) continue;
+    for (const entry of readdirSync(groupDir, { withFileTypes: true })) {
+      const entryPoint = join(groupDir, entry.name, 'src', 'index.ts');
+      if (entry.isDirectory() && existsSync(entryPoint)) aliases[`@kindling/${entry.name}`] = entryPoint;
+    }
+  }
+  return aliases;
+}
+
 export default defineConfig({
+  resolve: { alias: sourceAliases() },
   test: {
     projects: workspaceProjects(),
   },
