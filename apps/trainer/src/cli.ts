@@ -2,6 +2,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ready, setBackend } from '@kindling/tensor';
+import { registerBackends } from './backends.js';
 import { parseCli, USAGE, UsageError } from './options.js';
 import { Progress } from './progress.js';
 import { train } from './train.js';
@@ -19,6 +20,7 @@ async function main(argv: readonly string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
+  registerBackends();
   const backend = options.backend ? await setBackend(options.backend) : await ready();
   console.log(`Training on backend '${backend.name}'`);
 

@@ -178,6 +178,7 @@ export function listBackends(): BackendInfo[] {
 
 /** Tries every registered backend so that `listBackends()` can report each one's availability. */
 export async function probeBackends(): Promise<BackendInfo[]> {
+  ensureBuiltIns();
   await Promise.allSettled([...registrations.keys()].map((name) => initialise(name)));
   return listBackends();
 }

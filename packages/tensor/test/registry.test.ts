@@ -7,6 +7,7 @@ import {
   getKernel,
   KERNEL_NAMES,
   listBackends,
+  probeBackends,
   registerBackend,
   registerKernel,
   setBackend,
@@ -36,6 +37,12 @@ describe('backend registry', () => {
     expect(infos.find((b) => b.name === 'cpu')).toMatchObject({ available: true, priority: 0 });
     expect(infos.find((b) => b.name === 'broken')).toMatchObject({ available: false, reason: 'no adapter answered' });
     expect(infos.find((b) => b.name === 'cpu-mirror')?.available).toBeUndefined();
+  });
+
+  it('probes every backend on request', async () => {
+    const infos = await probeBackends();
+    expect(infos.find((b) => b.name === 'cpu-mirror')?.available).toBe(true);
+    expect(infos.find((b) => b.name === 'broken')?.available).toBe(false);
   });
 
   it('moves tensors between devices and refuses to mix them', async () => {

@@ -1,0 +1,95 @@
+// `pnpm bench`: the tutorial's training step on every available Kindling backend, and PyTorch and
+// TensorFlow.js doing the same work in the same run, as a markdown table of medians.
+//
+// Usage: node bench/run.mjs [--iters 300] [--repeats 3] [--backends cpu,workers]
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { availableBackends } from '@kindling/trainer';
+import { mnistPackageDir } from '@kindling/data-mnist';
+
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+const { values } = parseArgs({
+  options: {
+    iters: { type: 'string', default: '300' },
+    repeats: { type: 'string', default: '3' },
+    backends: { type: 'string' },
+  },
+});
+const iters = Number(values.iters);
+const repeats = Number(values.repeats);
+const workDir = mkdtempSync(join(tmpdir(), 'kindling-bench-'));
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Runs one measurement `repeats` times and keeps the run with the median ms/step. */
+async function repeated(measure) {
+  const runs = [];
+  for (let i = 0; i < repeats; i++) runs.push(await measure(i));
+  const middle = median(runs.map((r) => r.msPerStep));
+  return runs.find((r) => r.msPerStep === middle) ?? runs[0];
+}
+
+async function kindling(backend) {
+  return repeated(async (i) => {
+    const report = join(workDir, `${backend}-${i}.json`);
+    await run(process.execPath, [join(root, 'apps/trainer/dist/cli.js'), '--backend', backend, '--iters', String(iters), '--log-every', String(iters), '--report', report], {
+      maxBuffer: 1 << 24,
+    });
+    return { name: `kindling ${backend}`, ...JSON.parse(readFileSync(report, 'utf8')) };
+  });
+}
+
+async function pytorch() {
+  const python = process.env.PYTHON ?? '/usr/bin/python3';
+  try {
+    await run(python, ['-c', 'import torch']);
+  } catch {
+    return { name: 'pytorch', skipped: `${python} has no torch (apt-get install -y python3-torch libopenblas0-pthread)` };
+  }
+  return repeated(async () => {
+    const { stdout } = await run(python, [join(root, 'bench/pytorch_mnist.py'), '--data-dir', mnistPackageDir(), '--iters', String(iters)]);
+    const result = JSON.parse(stdout);
+    return { name: `pytorch ${result.torch} cpu (${result.threads} thread${result.threads > 1 ? 's' : ''})`, ...result };
+  });
+}
+
+async function tensorflow() {
+  return repeated(async () => {
+    const { stdout } = await run(process.execPath, [join(root, 'bench/tfjs-mnist.mjs'), '--iters', String(iters)], { maxBuffer: 1 << 24 });
+    const result = JSON.parse(stdout);
+    return { name: `tensorflow.js ${result.version} ${result.backend}`, ...result };
+  });
+}
+
+const infos = await availableBackends();
+const wanted = values.backends ? values.backends.split(',') : infos.map((b) => b.name);
+const rows = [];
+for (const info of infos.filter((b) => wanted.includes(b.name))) {
+  rows.push(info.available === false ? { name: `kindling ${info.name}`, skipped: info.reason ?? 'did not start' } : await kindling(info.name));
+}
+rows.push(await pytorch());
+rows.push(await tensorflow());
+rmSync(workDir, { recursive: true, force: true });
+
+const reference = rows.find((r) => r.name.startsWith('pytorch') && !r.skipped);
+const format = (x, digits = 1) => (x === undefined ? '–' : x.toFixed(digits));
+console.log(`Tutorial step (batch 128, forward + backward + Adam), ${iters} steps, median of ${repeats} runs\n`);
+console.log('| implementation | ms/step | × PyTorch | test accuracy % | peak RSS MB |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  if (r.skipped) {
+    console.log(`| ${r.name} | unavailable: ${r.skipped.split('\n')[0]} | | | |`);
+    continue;
+  }
+  const ratio = reference ? format(r.msPerStep / reference.msPerStep, 2) : '–';
+  console.log(`| ${r.name} | ${format(r.msPerStep, 2)} | ${ratio} | ${format(r.testAccuracy, 2)} | ${format(r.peakRssMB, 0)} |`);
+}
