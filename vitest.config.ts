@@ -9,7 +9,7 @@ const repoRoot = fileURLToPath(new URL('.', import.meta.url));
  * One vitest project per workspace package (every folder under packages/ or apps/ with a
  * package.json), so new packages join the test run without editing this file. A package that
  * needs special settings (a browser, a setup file) adds its own vitest.config.ts, which is used
- * instead of the inline default.
+ * instead of the inline default; a vitest.browser.config.ts beside it adds a browser project.
  */
 function workspaceProjects(): (string | TestProjectInlineConfiguration)[] {
   return ['packages', 'apps'].flatMap((group) => {
@@ -18,14 +18,20 @@ function workspaceProjects(): (string | TestProjectInlineConfiguration)[] {
     return readdirSync(groupDir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory() && existsSync(join(groupDir, entry.name, 'package.json')))
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((entry) => {
+      .flatMap((entry) => {
         const dir = `${group}/${entry.name}`;
         const ownConfig = join(repoRoot, dir, 'vitest.config.ts');
-        if (existsSync(ownConfig)) return ownConfig;
-        return {
-          extends: true,
-          test: { name: entry.name, root: repoRoot, include: [`${dir}/test/**/*.test.ts`] },
-        };
+        // A package may add a second project that runs in a real browser (vitest.browser.config.ts).
+        const browserConfig = join(repoRoot, dir, 'vitest.browser.config.ts');
+        const extra = existsSync(browserConfig) ? [browserConfig] : [];
+        if (existsSync(ownConfig)) return [ownConfig, ...extra];
+        return [
+          {
+            extends: true,
+            test: { name: entry.name, root: repoRoot, include: [`${dir}/test/**/*.test.ts`] },
+          },
+          ...extra,
+        ];
       });
   });
 }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { fromValues, type Tensor } from '@kindling/tensor';
 import { expect } from 'vitest';
 import type { OptimizableParameter } from '../src/index.js';
+import trajectories from './fixtures/trajectories.json' with { type: 'json' };
 
 /**
  * A bare parameter: the structural shape optim accepts. The tests use it instead of autograd's
@@ -47,7 +47,9 @@ export type FixtureCase = OptimizerCase | SchedulerCase;
 
 /** Written by scripts/fixtures/generate_optim_fixtures.py from PyTorch. */
 export function loadFixtures(): FixtureCase[] {
-  return JSON.parse(readFileSync(new URL('./fixtures/trajectories.json', import.meta.url), 'utf8')) as FixtureCase[];
+  // A JSON import rather than a file read, so the cases also run in a browser.
+  const cases: unknown = trajectories;
+  return cases as FixtureCase[];
 }
 
 export function fromSpec(spec: TensorSpec): Tensor {

@@ -29,14 +29,14 @@ export interface GradCase {
   options?: GradcheckOptions;
 }
 
-/** The gradient as nested arrays, failing the test when it is missing. */
-export function gradOf(v: Variable): unknown {
+/** The gradient as nested arrays, failing the test when it is missing (read asynchronously, so every backend can answer). */
+export async function gradOf(v: Variable): Promise<unknown> {
   if (v.grad === null) throw new Error('expected a gradient, found null');
-  return v.grad.arraySync();
+  return v.grad.array();
 }
 
-export function values(t: Tensor | Variable): unknown {
-  return (t instanceof Variable ? t.data : t).arraySync();
+export async function values(t: Tensor | Variable): Promise<unknown> {
+  return (t instanceof Variable ? t.data : t).array();
 }
 
 /** float64 where the backend has it (exact comparisons), float32 otherwise. */
@@ -49,12 +49,18 @@ function flat(value: unknown): number[] {
   return Array.isArray(value) ? value.flatMap(flat) : [Number(value)];
 }
 
-/** Asserts `v`'s gradient equals `expected` to float32 precision, so the assertion holds on every backend. */
-export function expectGrad(v: Variable, expected: unknown): void {
-  const actual = gradOf(v);
+/**
+ * Asserts `v`'s gradient equals `expected` to float32 precision (5e-5, relative above magnitude 1),
+ * so the assertion holds on every backend, GPUs with their own exp and log included.
+ */
+export async function expectGrad(v: Variable, expected: unknown): Promise<void> {
+  const actual = await gradOf(v);
   expect(JSON.stringify(shapeOf(actual))).toBe(JSON.stringify(shapeOf(expected)));
   const want = flat(expected);
-  flat(actual).forEach((x, i) => expect(x).toBeCloseTo(want[i] as number, 4));
+  flat(actual).forEach((x, i) => {
+    const expectedValue = want[i] as number;
+    expect(Math.abs(x - expectedValue), `element ${i}: got ${x}, want ${expectedValue}`).toBeLessThan(5e-5 * Math.max(1, Math.abs(expectedValue)));
+  });
 }
 
 function shapeOf(value: unknown): number[] {

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { setBackend, tensor, type DType, type Tensor } from '@kindling/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cat, stack, Variable, where } from '../../src/index.js';
+import gradientsFixture from '../fixtures/gradients.json' with { type: 'json' };
 
 /*
  * Forward values and gradients against PyTorch's, read from fixtures that
@@ -132,7 +132,9 @@ async function mismatch(actual: Tensor | null, expected: TensorSpec): Promise<st
 }
 
 function loadGradientCases(): GradientCase[] {
-  return JSON.parse(readFileSync(new URL('../fixtures/gradients.json', import.meta.url), 'utf8')) as GradientCase[];
+  // A JSON import rather than a file read, so the suite also runs in a browser.
+  const cases: unknown = gradientsFixture;
+  return cases as GradientCase[];
 }
 
 /**

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Variable } from '@kindling/autograd';
 import { setBackend, tensor, type DType, type Tensor } from '@kindling/tensor';
 import { expect } from 'vitest';
+import nnFixture from '../fixtures/nn.json' with { type: 'json' };
 
 /** Every conformance suite starts by selecting the backend under test. */
 export async function useBackend(name: string): Promise<void> {
@@ -34,13 +33,13 @@ export function numbersOf(spec: TensorSpec): number[] {
   return spec.values.map(toNumber);
 }
 
-/** The cases of `packages/nn/test/fixtures/<name>` (written by scripts/fixtures/generate_nn_fixtures.py). */
-export function readFixture<T>(name: string): T {
-  return JSON.parse(readFileSync(fixturePath(name), 'utf8')) as T;
-}
-
-export function fixturePath(name: string): string {
-  return fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+/**
+ * The cases of `packages/nn/test/fixtures/<name>` (written by scripts/fixtures/generate_nn_fixtures.py),
+ * imported as JSON rather than read from disk so that the suites also run in a browser.
+ */
+export function readFixture<T>(name: 'nn.json'): T {
+  const fixtures: Record<typeof name, unknown> = { 'nn.json': nnFixture };
+  return fixtures[name] as T;
 }
 
 /** Compares `t` (a Tensor or a Variable's data) with `expected` elementwise, relative to max(1, |expected|). */

@@ -1,3 +1,4 @@
+import { findBackend } from '@kindling/tensor';
 import { beforeAll, describe } from 'vitest';
 import { useBackend } from './harness.js';
 import { layersSuite } from './layers.js';
@@ -10,10 +11,12 @@ import { safetensorsSuite } from './safetensors.js';
 export function describeNnConformance(backendName: string): void {
   describe(`nn conformance on '${backendName}'`, () => {
     beforeAll(() => useBackend(backendName));
-    moduleSuite();
+    // float64 casts and files need a backend that stores float64 (GPUs compute in float32).
+    const float64 = findBackend(backendName).supportedDTypes.includes('float64');
+    moduleSuite(float64);
     layersSuite();
     lossesSuite();
     pytorchParitySuite();
-    safetensorsSuite();
+    safetensorsSuite(float64);
   });
 }

@@ -1,5 +1,5 @@
 import { Variable } from '@kindling/autograd';
-import { ones, randn, tensor, zeros, type Tensor } from '@kindling/tensor';
+import { getBackend, ones, randn, tensor, zeros, type Tensor } from '@kindling/tensor';
 import { describe, expect, it } from 'vitest';
 import { CrossEntropyLoss, Dropout, Flatten, functional as F, Linear, Module, Parameter, ReLU, Sequential, type Input } from '../../src/index.js';
 
@@ -37,7 +37,7 @@ function shapes(t: Record<string, Tensor>): Record<string, readonly number[]> {
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.shape]));
 }
 
-export function moduleSuite(): void {
+export function moduleSuite(float64: boolean): void {
   describe('Module discovery', () => {
     it('finds parameters in definition order with dotted names', () => {
       const net = new Net();
@@ -173,7 +173,11 @@ export function moduleSuite(): void {
     });
 
     it('prints a Parameter as PyTorch does', () => {
-      expect(new Parameter(tensor([1, 2])).toString()).toMatch(/^Parameter containing:\ntensor\(\[1\.?0*, 2\.?0*\]\)$/);
+      // Off the cpu, PyTorch names the device too: tensor([1., 2.], device='cuda:0').
+      const printed = new Parameter(tensor([1, 2])).toString();
+      // An asynchronous backend cannot read values inside toString(), so it says how to read them instead.
+      if (!getBackend().synchronous) expect(printed).toMatch(/^Parameter containing:\ntensor\(<on [a-z0-9-]+: await t\.data\(\) to read>/);
+      else expect(printed).toMatch(/^Parameter containing:\ntensor\(\[1\.?0*, 2\.?0*\](, device='[a-z0-9-]+')?\)$/);
     });
   });
 
@@ -207,7 +211,7 @@ export function moduleSuite(): void {
       expect(model.modules().some((m) => m.training)).toBe(false);
     });
 
-    it('to() keeps the Parameter objects and moves or casts their data', () => {
+    it.runIf(float64)('to() keeps the Parameter objects and moves or casts their data', () => {
       const small = new Small();
       const before = small.parameters();
       const device = before[0]?.device ?? '';
@@ -278,7 +282,7 @@ export function moduleSuite(): void {
       expect(Array.from(await small.second.weight.data.data())).toEqual(Array.from(await source.second.weight.data.data()));
     });
 
-    it("casts loaded values to the parameter's dtype", () => {
+    it.runIf(float64)("casts loaded values to the parameter's dtype", () => {
       const small = new Small();
       const state = Object.fromEntries(Object.entries(new Small().stateDict()).map(([k, v]) => [k, v.to('float64')]));
       small.loadStateDict(state);

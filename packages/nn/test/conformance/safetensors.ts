@@ -1,11 +1,16 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { arange, tensor, type Tensor } from '@kindling/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deserialize, load, loadWithMetadata, save, serialize, Linear, Module, functional as F, type Input } from '../../src/index.js';
 import type { Variable } from '@kindling/autograd';
-import { expectSpec, fixturePath, readFixture, type TensorSpec } from './harness.js';
+import { expectSpec, readFixture, type TensorSpec } from './harness.js';
+
+function fixturePath(name: string): string {
+  return fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+}
 
 const encoder = new TextEncoder();
 
@@ -42,7 +47,7 @@ interface SafetensorsCase {
   tensors: Record<string, TensorSpec>;
 }
 
-export function safetensorsSuite(): void {
+export function safetensorsSuite(float64: boolean): void {
   describe('safetensors layout', () => {
     it('writes the layout byte for byte', async () => {
       // A header of exactly 64 bytes needs no padding.
@@ -61,7 +66,7 @@ export function safetensorsSuite(): void {
       expect(Array.from(await serialize({}, { framework: 'pt' }))).toEqual(Array.from(handBuilt('{"__metadata__":{"framework":"pt"}}     ')));
     });
 
-    it('round-trips every dtype, the order and the metadata', async () => {
+    it.runIf(float64)('round-trips every dtype, the order and the metadata', async () => {
       const tensors: Record<string, Tensor> = {
         b: tensor([1.5, -2], { dtype: 'float64' }),
         a: tensor([[1, 2, 3]]),
@@ -81,7 +86,7 @@ export function safetensorsSuite(): void {
       }
     });
 
-    it("reads a file laid out as PyTorch's safetensors writer lays it out", async () => {
+    it.runIf(float64)("reads a file laid out as PyTorch's safetensors writer lays it out", async () => {
       const fixture = readFixture<{ kind: string }[]>('nn.json').find((c): c is SafetensorsCase => c.kind === 'safetensors');
       expect(fixture).toBeDefined();
       if (!fixture) return;

@@ -31,7 +31,7 @@ export function memorySuite(): void {
       w.dispose();
     });
 
-    it('tidy keeps what the function returns, nested or in objects', () => {
+    it('tidy keeps what the function returns, nested or in objects', async () => {
       const backend = getBackend();
       const before = backend.liveStorageCount();
       const result = tidy(() => {
@@ -41,7 +41,7 @@ export function memorySuite(): void {
       });
       expect(backend.liveStorageCount()).toBe(before + 3);
       expect(result.a.isDisposed).toBe(false);
-      expect(result.inner.b.dataSync()).toEqual(new Float32Array([4, 4]));
+      expect(await result.inner.b.data()).toEqual(new Float32Array([4, 4]));
       for (const t of [result.a, result.inner.b, ...result.inner.list]) t.dispose();
       expect(backend.liveStorageCount()).toBe(before);
     });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   add,
@@ -8,6 +7,7 @@ import {
   eq,
   eye,
   ge,
+  getBackend,
   gt,
   isTensor,
   le,
@@ -29,6 +29,7 @@ import {
   type TensorOrScalar,
   type ValuesAndIndices,
 } from '../../src/index.js';
+import opsFixture from '../fixtures/ops.json' with { type: 'json' };
 import { useBackend } from './harness.js';
 
 /*
@@ -214,7 +215,9 @@ function isTensorSpec(value: TensorSpec | Record<string, TensorSpec>): value is 
 }
 
 export function loadOpCases(): OpCase[] {
-  return JSON.parse(readFileSync(new URL('../fixtures/ops.json', import.meta.url), 'utf8')) as OpCase[];
+  // A JSON import rather than a file read, so the suite also runs in a browser.
+  const cases: unknown = opsFixture;
+  return cases as OpCase[];
 }
 
 /**
@@ -229,6 +232,11 @@ export function describePytorchParity(backendName: string): void {
       it(`${c.op}: ${c.name}`, async () => {
         const run = OPS[c.op];
         if (!run) throw new Error(`no Kindling call is mapped to fixture op '${c.op}'; add one to OPS`);
+        if (c.op === 'oneHot' && c.attrs.numClasses === -1 && !getBackend().synchronous) {
+          // Inferring the class count reads the indices during the call, which an asynchronous backend refuses to do.
+          expect(() => run(c.args.map((a) => (typeof a === 'number' ? a : fromSpec(a))), c.attrs)).toThrow(/numClasses must be given/);
+          return;
+        }
         const result = run(c.args.map((a) => (typeof a === 'number' ? a : fromSpec(a))), c.attrs);
         const outputs: [string, Tensor, TensorSpec][] = [];
         if (isTensorSpec(c.expected)) {

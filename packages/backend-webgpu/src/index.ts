@@ -1,0 +1,12 @@
+/// <reference types="@webgpu/types" />
+/**
+ * @kindling/backend-webgpu: Kindling's GPU backend. WGSL compute kernels on WebGPU: Dawn (the
+ * `webgpu` package) in Node, `navigator.gpu` in browsers. Importing registers nothing; call
+ * `registerWebGpuBackend()`.
+ */
+export { bucketBytes, BufferPool, MIN_BUCKET_BYTES, type BufferPoolStats } from './buffer-pool.js';
+export { webGpuKernels, type WebGpuKernelTable } from './kernels/index.js';
+export { DeviceDataset, type DeviceBatch } from './device-dataset.js';
+export { describeLoadFailure } from './node-gpu.js';
+export { createWebGpuBackend, registerWebGpuBackend, type WebGpuBackendOptions } from './register.js';
+export { WebGpuBackend, WebGpuStorage, type WebGpuBackendSettings, type WebGpuStats } from './webgpu-backend.js';

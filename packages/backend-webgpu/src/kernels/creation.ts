@@ -1,0 +1,40 @@
+import { contiguousStrides, shapeSize, type KernelConfig } from '@kindling/tensor';
+import { workgroupGrid } from '../program.js';
+import { FillProgram, fillBits } from '../programs/fill.js';
+import { PlaceProgram } from '../programs/place.js';
+import type { WebGpuBackend } from '../webgpu-backend.js';
+
+const FILL = new FillProgram();
+
+export const fillConfig: KernelConfig<'Fill', WebGpuBackend> = {
+  kernelName: 'Fill',
+  backendName: 'webgpu',
+  kernelFunc: (backend, { size, value, dtype }) => {
+    const out = backend.allocate(dtype, size);
+    if (size > 0) backend.dispatch(FILL, [], [out], Uint32Array.of(size, fillBits(value, dtype)), workgroupGrid(Math.ceil(size / 64)));
+    return out;
+  },
+};
+
+export const concatConfig: KernelConfig<'Concat', WebGpuBackend> = {
+  kernelName: 'Concat',
+  backendName: 'webgpu',
+  kernelFunc: (backend, { inputs, dim, outShape }) => {
+    const first = inputs[0];
+    if (!first) throw new Error('webgpu: Concat needs at least one input');
+    const out = backend.allocate(first.dtype, shapeSize(outShape));
+    const strides = contiguousStrides(outShape);
+    const program = new PlaceProgram(outShape.length);
+    let start = 0;
+    // One pass per input, each writing its slab of the output through the output's strides.
+    for (const input of inputs) {
+      const size = shapeSize(input.shape);
+      if (size > 0) {
+        const words = program.uniforms(input, start * (strides[dim] as number), strides);
+        backend.dispatch(program, [input.storage], [out], words, workgroupGrid(Math.ceil(size / 64)));
+      }
+      start += input.shape[dim] as number;
+    }
+    return out;
+  },
+};

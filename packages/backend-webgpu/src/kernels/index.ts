@@ -1,0 +1,33 @@
+import type { KernelConfig, KernelName } from '@kindling/tensor';
+import type { WebGpuBackend } from '../webgpu-backend.js';
+import { fillConfig, concatConfig } from './creation.js';
+import { binaryConfig, castConfig, compareConfig, contiguousConfig, unaryConfig, whereConfig } from './elementwise.js';
+import { gatherConfig, indexAddConfig, indexSelectConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
+import { matmulConfig } from './matmul.js';
+import { adamStepConfig, sgdStepConfig } from './optimizer.js';
+import { argReduceConfig, reduceConfig, softmaxConfig } from './reduce.js';
+
+/** Every kernel of the `webgpu` backend, one per kernel name: the mapped type makes a missing one a compile error. */
+export type WebGpuKernelTable = { readonly [K in KernelName]: KernelConfig<K, WebGpuBackend> };
+
+export const webGpuKernels: WebGpuKernelTable = {
+  Fill: fillConfig,
+  Contiguous: contiguousConfig,
+  Cast: castConfig,
+  Unary: unaryConfig,
+  Binary: binaryConfig,
+  Compare: compareConfig,
+  Where: whereConfig,
+  MatMul: matmulConfig,
+  Reduce: reduceConfig,
+  ArgReduce: argReduceConfig,
+  Softmax: softmaxConfig,
+  Gather: gatherConfig,
+  IndexSelect: indexSelectConfig,
+  ScatterAdd: scatterAddConfig,
+  IndexAdd: indexAddConfig,
+  OneHot: oneHotConfig,
+  Concat: concatConfig,
+  AdamStep: adamStepConfig,
+  SgdStep: sgdStepConfig,
+};

@@ -1,0 +1,81 @@
+import { shapeSize, type KernelConfig } from '@kindling/tensor';
+import { workgroupGrid } from '../program.js';
+import { GatherProgram } from '../programs/gather.js';
+import { OneHotProgram } from '../programs/one-hot.js';
+import { ScatterAddProgram } from '../programs/scatter-add.js';
+import type { WebGpuBackend } from '../webgpu-backend.js';
+import { expandIndex } from './run.js';
+
+/*
+ * Indices are not range-checked before these kernels run (the op layer can only read them on
+ * synchronous backends), so the kernels check them: an out-of-range index gives NaN (float32),
+ * the most negative int32 (int32) or false (bool) instead of reading another element.
+ */
+
+export const gatherConfig: KernelConfig<'Gather', WebGpuBackend> = {
+  kernelName: 'Gather',
+  backendName: 'webgpu',
+  kernelFunc: (backend, { x, index, dim }) => {
+    const size = shapeSize(index.shape);
+    const out = backend.allocate(x.dtype, size);
+    if (size === 0) return out;
+    const program = new GatherProgram(x.dtype, x.shape.length, dim);
+    backend.dispatch(program, [x.storage, index.storage], [out], program.uniforms(index.shape, index, x), workgroupGrid(Math.ceil(size / 64)));
+    return out;
+  },
+};
+
+export const indexSelectConfig: KernelConfig<'IndexSelect', WebGpuBackend> = {
+  kernelName: 'IndexSelect',
+  backendName: 'webgpu',
+  kernelFunc: (backend, { x, index, dim }) => {
+    const shape = x.shape.map((extent, d) => (d === dim ? (index.shape[0] as number) : extent));
+    const size = shapeSize(shape);
+    const out = backend.allocate(x.dtype, size);
+    if (size === 0) return out;
+    const program = new GatherProgram(x.dtype, x.shape.length, dim);
+    const expanded = expandIndex(index, shape, dim);
+    backend.dispatch(program, [x.storage, index.storage], [out], program.uniforms(shape, expanded, x), workgroupGrid(Math.ceil(size / 64)));
+    return out;
+  },
+};
+
+export const scatterAddConfig: KernelConfig<'ScatterAdd', WebGpuBackend> = {
+  kernelName: 'ScatterAdd',
+  backendName: 'webgpu',
+  kernelFunc: (backend, { base, index, src, dim }) => {
+    const size = shapeSize(base.shape);
+    const out = backend.allocate(base.dtype, size);
+    if (size === 0) return out;
+    const program = new ScatterAddProgram(base.dtype, base.shape.length, dim);
+    backend.dispatch(program, [base.storage, index.storage, src.storage], [out], program.uniforms(base, index, src), workgroupGrid(Math.ceil(size / 64)));
+    return out;
+  },
+};
+
+export const indexAddConfig: KernelConfig<'IndexAdd', WebGpuBackend> = {
+  kernelName: 'IndexAdd',
+  backendName: 'webgpu',
+  kernelFunc: (backend, { base, index, src, dim }) => {
+    const size = shapeSize(base.shape);
+    const out = backend.allocate(base.dtype, size);
+    if (size === 0) return out;
+    const program = new ScatterAddProgram(base.dtype, base.shape.length, dim);
+    const expanded = expandIndex(index, src.shape, dim);
+    backend.dispatch(program, [base.storage, index.storage, src.storage], [out], program.uniforms(base, expanded, src), workgroupGrid(Math.ceil(size / 64)));
+    return out;
+  },
+};
+
+export const oneHotConfig: KernelConfig<'OneHot', WebGpuBackend> = {
+  kernelName: 'OneHot',
+  backendName: 'webgpu',
+  kernelFunc: (backend, { indices, numClasses }) => {
+    const size = shapeSize(indices.shape) * numClasses;
+    const out = backend.allocate('int32', size);
+    if (size === 0) return out;
+    const program = new OneHotProgram(indices.shape.length);
+    backend.dispatch(program, [indices.storage], [out], program.uniforms(indices, numClasses), workgroupGrid(Math.ceil(size / 64)));
+    return out;
+  },
+};

@@ -1,0 +1,56 @@
+/*
+ * Loading Dawn in Node. The `webgpu` package is imported only here, dynamically, when the factory
+ * runs, so importing @kindling/backend-webgpu never loads a native binary and browser bundles
+ * never see the package. `navigator.gpu` is made from it for the backend alone: no globals are
+ * installed for users who did not ask for them.
+ */
+
+/** Whether `value` looks like a `GPU` (navigator.gpu or Dawn's `create()` result). */
+export function isGpu(value: unknown): value is GPU {
+  return typeof value === 'object' && value !== null && 'requestAdapter' in value && typeof value.requestAdapter === 'function';
+}
+
+/** `navigator.gpu` where the environment has one (browsers, Deno, workers), else undefined. */
+export function browserGpu(): GPU | undefined {
+  const nav: unknown = Reflect.get(globalThis, 'navigator');
+  if (typeof nav !== 'object' || nav === null || !('gpu' in nav)) return undefined;
+  return isGpu(nav.gpu) ? nav.gpu : undefined;
+}
+
+/** Whether this is Node (where Dawn can be loaded from the `webgpu` package). */
+export function isNode(): boolean {
+  const proc: unknown = Reflect.get(globalThis, 'process');
+  return typeof proc === 'object' && proc !== null && 'versions' in proc && typeof proc.versions === 'object' && proc.versions !== null && 'node' in proc.versions;
+}
+
+/**
+ * Turns the loader's error into a reason a person can act on. Dawn's prebuilt Linux binary in some
+ * `webgpu` releases needs glibc 2.38 (Debian 12 has 2.36), which the dynamic loader reports as
+ * "version `GLIBC_2.38' not found".
+ */
+export function describeLoadFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/GLIBC(XX)?_[0-9.]+'? not found/.test(message)) {
+    return `Dawn's prebuilt binary (the 'webgpu' package) cannot load on this system's C library: ${message}. It needs a newer glibc (2.38 or later for the builds that fail this way; Debian 12 has 2.36)`;
+  }
+  return `the 'webgpu' package (Dawn) could not be loaded: ${message}`;
+}
+
+/** The specifier lives in a variable so that bundlers leave the Node-only import alone. */
+const DAWN_PACKAGE = 'webgpu';
+
+/** A `GPU` from Dawn, or an Error whose message says why there is none. */
+export async function loadNodeGpu(): Promise<GPU> {
+  let loaded: unknown;
+  try {
+    loaded = await import(/* @vite-ignore */ DAWN_PACKAGE);
+  } catch (error) {
+    throw new Error(describeLoadFailure(error));
+  }
+  if (typeof loaded !== 'object' || loaded === null || !('create' in loaded) || typeof loaded.create !== 'function') {
+    throw new Error(`the '${DAWN_PACKAGE}' package has no create() function; is it the Dawn bindings (dawn-gpu/node-webgpu)?`);
+  }
+  const gpu: unknown = loaded.create([]);
+  if (!isGpu(gpu)) throw new Error(`the '${DAWN_PACKAGE}' package's create() did not return a GPU object`);
+  return gpu;
+}

@@ -1,0 +1,82 @@
+import type { DType } from '@kindling/tensor';
+
+/*
+ * Snippets every WGSL program shares. All dtypes occupy 32 bits on the GPU: float32 as f32, int32
+ * as i32, bool as u32 holding 0 or 1 (WGSL has no 8-bit storage type).
+ */
+
+/** The WGSL element type that stores `dtype`. */
+export function wgslType(dtype: DType): 'f32' | 'i32' | 'u32' {
+  switch (dtype) {
+    case 'float32':
+      return 'f32';
+    case 'int32':
+      return 'i32';
+    case 'bool':
+      return 'u32';
+    case 'float64':
+      throw new TypeError('webgpu: float64 is not supported on the GPU; use float32 or move the tensor to the cpu backend');
+  }
+}
+
+/** The uniform block: `words` u32s packed as vec4s, because uniform arrays need a 16-byte stride. */
+export function uniformBlock(binding: number, words: number): string {
+  const vectors = Math.max(1, Math.ceil(words / 4));
+  return `struct Params { w: array<vec4<u32>, ${vectors}> }\n@group(0) @binding(${binding}) var<uniform> params: Params;\n`;
+}
+
+/** The WGSL expression reading uniform word `k`. */
+export function word(k: number): string {
+  return `params.w[${k >> 2}][${k & 3}]`;
+}
+
+/** `storage` bindings: read-only inputs first, then read-write outputs, numbered from 0. */
+export function storageBindings(inputs: readonly [string, string][], outputs: readonly [string, string][]): string {
+  const lines = inputs.map(([name, type], i) => `@group(0) @binding(${i}) var<storage, read> ${name}: array<${type}>;`);
+  outputs.forEach(([name, type], i) => lines.push(`@group(0) @binding(${inputs.length + i}) var<storage, read_write> ${name}: array<${type}>;`));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * NaN and infinity by bit pattern: WGSL lets a compiler assume floats are finite, so comparisons
+ * like `x != x` may be folded away; integer tests on the bits cannot be.
+ */
+export const FLOAT_HELPERS = `
+fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+// Private variables rather than literals: a constant NaN or infinity is a WGSL compile error.
+var<private> nan_bits: u32 = 0x7fc00000u;
+var<private> inf_bits: u32 = 0x7f800000u;
+fn nan() -> f32 { return bitcast<f32>(nan_bits); }
+fn inf() -> f32 { return bitcast<f32>(inf_bits); }
+`;
+
+/** One thread per element: `i` is the flat element index, and threads past `sizeExpr` return at once. */
+export function elementMain(sizeExpr: string, workgroupSize = 64): string {
+  return `@compute @workgroup_size(${workgroupSize})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * ${workgroupSize}u;
+  if (i >= ${sizeExpr}) { return; }
+`;
+}
+
+/**
+ * Code that splits the flat index `flat` over a shape held in uniform words `shapeWord ..
+ * shapeWord + rank - 1` into coordinates `${prefix}0 ..`, innermost dim fastest (row-major).
+ */
+export function decodeIndex(flat: string, rank: number, shapeWord: number, prefix = 'c'): string {
+  if (rank === 0) return '';
+  const lines = [`  var ${prefix}_rest = ${flat};`];
+  for (let d = rank - 1; d >= 0; d--) {
+    const extent = word(shapeWord + d);
+    if (d === 0) lines.push(`  let ${prefix}${d} = ${prefix}_rest;`);
+    else lines.push(`  let ${prefix}${d} = ${prefix}_rest % ${extent};`, `  ${prefix}_rest = ${prefix}_rest / ${extent};`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `offset + Σ c_d * stride_d`, with the offset in uniform word `offsetWord` and strides after it. */
+export function stridedOffset(rank: number, offsetWord: number, prefix = 'c'): string {
+  const terms = [word(offsetWord)];
+  for (let d = 0; d < rank; d++) terms.push(`${prefix}${d} * ${word(offsetWord + 1 + d)}`);
+  return terms.join(' + ');
+}

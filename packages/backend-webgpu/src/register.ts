@@ -1,0 +1,59 @@
+import { getKernel, KERNEL_NAMES, listBackends, registerBackend, registerKernel, type KernelName } from '@kindling/tensor';
+import { webGpuKernels } from './kernels/index.js';
+import { browserGpu, isNode, loadNodeGpu } from './node-gpu.js';
+import { WebGpuBackend, type WebGpuBackendSettings } from './webgpu-backend.js';
+
+/** Options of {@link registerWebGpuBackend}. */
+export interface WebGpuBackendOptions extends WebGpuBackendSettings {
+  /** Registry priority (default 2: above `workers` at 1 and `cpu` at 0). */
+  priority?: number;
+  /** Which adapter to ask for (default 'high-performance'). */
+  powerPreference?: GPUPowerPreference;
+  /** Where WebGPU comes from; default: `navigator.gpu`, else Dawn from the `webgpu` package in Node. */
+  gpu?: () => GPU | Promise<GPU>;
+}
+
+async function findGpu(options: WebGpuBackendOptions): Promise<GPU> {
+  if (options.gpu) return options.gpu();
+  const gpu = browserGpu();
+  if (gpu) return gpu;
+  if (isNode()) return loadNodeGpu();
+  throw new Error('this environment has no navigator.gpu (WebGPU is missing or disabled in this browser)');
+}
+
+/**
+ * Starts a `webgpu` backend: finds WebGPU, asks for an adapter and a device with the adapter's
+ * largest buffer limits. Rejects with a reason when there is no WebGPU, no adapter or no device.
+ */
+export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+  const gpu = await findGpu(options);
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  if (!adapter) throw new Error('no WebGPU adapter answered (no GPU, or no Vulkan/Metal/D3D12 driver that Dawn can use)');
+  const { maxBufferSize, maxStorageBufferBindingSize } = adapter.limits;
+  // Large datasets (all of MNIST is 188 MB) live on the device, so ask for the largest buffers the adapter allows.
+  const device = await adapter.requestDevice({ requiredLimits: { maxBufferSize, maxStorageBufferBindingSize } });
+  return new WebGpuBackend(device, options);
+}
+
+// Generic in K so that `webGpuKernels[name]` is one kernel's config rather than a union of configs.
+function registerOnce<K extends KernelName>(name: K): void {
+  if (!getKernel(name, 'webgpu')) registerKernel(webGpuKernels[name]);
+}
+
+/**
+ * Registers the `webgpu` backend (priority 2) and its kernels. Nothing starts until the backend is
+ * first used: `await setBackend('webgpu')` (or `ready()`) then finds a device, and where there is
+ * none the registry records why and falls back to the next backend. Safe to call more than once.
+ *
+ * @example
+ * import { registerWebGpuBackend } from '@kindling/backend-webgpu';
+ * import { setBackend } from '@kindling/tensor';
+ * registerWebGpuBackend();
+ * await setBackend('webgpu');
+ */
+export function registerWebGpuBackend(options: WebGpuBackendOptions = {}): void {
+  if (!listBackends().some((info) => info.name === 'webgpu')) {
+    registerBackend('webgpu', () => createWebGpuBackend(options), { priority: options.priority ?? 2 });
+  }
+  for (const name of KERNEL_NAMES) registerOnce(name);
+}

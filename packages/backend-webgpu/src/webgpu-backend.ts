@@ -1,0 +1,189 @@
+import type { Backend, DType, Storage, TypedArray } from '@kindling/tensor';
+import { BufferPool, type BufferPoolStats } from './buffer-pool.js';
+import { CommandBatch, UNIFORM_ARENA_BYTES } from './command-batch.js';
+import { BufferUsage, MAP_READ_MODE } from './gpu-flags.js';
+import { PipelineCache, UNIFORM_USAGE } from './pipeline-cache.js';
+import type { Program } from './program.js';
+
+/** A tensor's memory on the GPU: one pooled storage buffer, 32 bits per element whatever the dtype. */
+export class WebGpuStorage implements Storage {
+  /** Set by `release`: the buffer is back in the pool and must not be touched through this storage. */
+  released = false;
+
+  constructor(
+    readonly dtype: DType,
+    readonly size: number,
+    readonly buffer: GPUBuffer,
+  ) {}
+}
+
+/** Options of the backend itself (see `registerWebGpuBackend` for how to find a device). */
+export interface WebGpuBackendSettings {
+  /** Compute passes recorded before an automatic submission (default 64). */
+  maxPassesPerSubmit?: number;
+}
+
+/** Counters for tests and benchmarks: how much work reached the GPU and how memory is reused. */
+export interface WebGpuStats {
+  submissions: number;
+  passes: number;
+  pipelines: number;
+  uploads: number;
+  uploadedBytes: number;
+  buffers: BufferPoolStats;
+}
+
+/**
+ * The `webgpu` backend: storages are pooled GPU buffers; kernels (registered separately, see
+ * kernels/) encode compute passes into one command encoder that is submitted every
+ * `maxPassesPerSubmit` passes, on `read`, and on `flush` (which `optimizer.step()` awaits), so a
+ * training step costs a few submissions. Asynchronous: there is no `readSync`.
+ */
+export class WebGpuBackend implements Backend<WebGpuStorage> {
+  readonly name = 'webgpu';
+  readonly synchronous = false;
+  readonly supportedDTypes: readonly DType[] = ['float32', 'int32', 'bool'];
+  private readonly pool: BufferPool;
+  private readonly batch: CommandBatch;
+  private readonly pipelines: PipelineCache;
+  private live = 0;
+  private uploads = 0;
+  private uploadedBytes = 0;
+  private deferred: (() => void) | null = null;
+  private readonly errors: string[] = [];
+
+  constructor(
+    readonly device: GPUDevice,
+    settings: WebGpuBackendSettings = {},
+  ) {
+    this.pool = new BufferPool(device, Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize));
+    const uniforms = device.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: UNIFORM_USAGE });
+    this.batch = new CommandBatch(device, uniforms, settings.maxPassesPerSubmit ?? 64);
+    this.pipelines = new PipelineCache(device, uniforms);
+    // addEventListener rather than `onuncapturederror =`, which some Dawn builds for Node reject.
+    void device.lost.then((info) => this.errors.push(`the device was lost (${info.reason}): ${info.message}`));
+    device.addEventListener('uncapturederror', (event) => {
+      if (this.errors.length < 8) this.errors.push('error' in event && event.error instanceof Object && 'message' in event.error ? String(event.error.message) : 'unknown GPU error');
+    });
+  }
+
+  /** A new, uninitialised storage of `size` elements; kernels write it. */
+  allocate(dtype: DType, size: number): WebGpuStorage {
+    const storage = new WebGpuStorage(dtype, size, this.pool.acquire(Math.max(size, 1) * 4));
+    this.live++;
+    return storage;
+  }
+
+  upload(values: TypedArray): WebGpuStorage {
+    this.settle();
+    const dtype: DType = values instanceof Float32Array ? 'float32' : values instanceof Int32Array ? 'int32' : values instanceof Uint8Array ? 'bool' : 'float64';
+    if (dtype === 'float64') throw new TypeError('webgpu: float64 is not supported on the GPU; use float32 or the cpu backend');
+    const storage = this.allocate(dtype, values.length);
+    if (values.length === 0) return storage;
+    // writeBuffer runs before any recorded-but-unsubmitted pass, and the pooled buffer may still
+    // be read by one of them: submit those first so the queue keeps program order.
+    this.batch.submit();
+    const words = dtype === 'bool' ? Uint32Array.from(values) : values;
+    this.device.queue.writeBuffer(storage.buffer, 0, words.buffer, words.byteOffset, values.length * 4);
+    this.uploads++;
+    this.uploadedBytes += values.length * 4;
+    return storage;
+  }
+
+  async read(storage: WebGpuStorage): Promise<TypedArray> {
+    this.settle();
+    if (storage.released) throw new Error('webgpu: read of a released storage');
+    const bytes = storage.size * 4;
+    let words = new Uint32Array(0);
+    if (bytes > 0) {
+      const staging = this.device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+      this.batch.commandEncoder().copyBufferToBuffer(storage.buffer, 0, staging, 0, bytes);
+      this.batch.submit();
+      await staging.mapAsync(MAP_READ_MODE);
+      words = new Uint32Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      staging.destroy();
+    }
+    this.throwRecordedErrors();
+    if (storage.dtype === 'float32') return new Float32Array(words.buffer);
+    if (storage.dtype === 'int32') return new Int32Array(words.buffer);
+    return Uint8Array.from(words);
+  }
+
+  release(storage: WebGpuStorage): void {
+    this.settle();
+    if (storage.released) return;
+    storage.released = true;
+    this.pool.release(storage.buffer);
+    this.live--;
+  }
+
+  liveStorageCount(): number {
+    return this.live;
+  }
+
+  /** Submits everything recorded and resolves once the GPU has finished it. */
+  async flush(): Promise<void> {
+    this.settle();
+    this.batch.submit();
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwRecordedErrors();
+  }
+
+  shutdown(): void {
+    this.settle();
+    this.batch.submit();
+    this.pipelines.clearBindGroups();
+    this.pool.trim();
+    this.device.destroy();
+  }
+
+  /**
+   * Records one compute pass of `program` over `inputs` then `outputs` (storages or raw buffers),
+   * with `uniforms` as its parameters, on a `grid` of workgroups.
+   */
+  dispatch(program: Program, inputs: readonly WebGpuStorage[], outputs: readonly WebGpuStorage[], uniforms: Uint32Array, grid: readonly [number, number?, number?]): void {
+    this.settle();
+    const compiled = this.pipelines.compile(program);
+    const buffers = [...inputs, ...outputs].map((s) => s.buffer);
+    const group = this.pipelines.bindGroup(program, compiled, buffers, buffers.map((b) => this.pool.idOf(b)));
+    const offset = this.batch.reserveUniforms(uniforms, compiled.uniformSlotBytes);
+    const pass = this.batch.commandEncoder().beginComputePass();
+    pass.setPipeline(compiled.pipeline);
+    pass.setBindGroup(0, group, [offset]);
+    pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
+    pass.end();
+  }
+
+  /**
+   * Holds back one piece of work (a matmul waiting to see whether a bias add and a ReLU follow, so
+   * they can be fused into its epilogue). Any other call into the backend runs it first.
+   */
+  defer(work: (() => void) | null): void {
+    this.deferred = work;
+  }
+
+  /** Runs held-back work now. */
+  settle(): void {
+    const work = this.deferred;
+    this.deferred = null;
+    work?.();
+  }
+
+  stats(): WebGpuStats {
+    return {
+      submissions: this.batch.submissions,
+      passes: this.batch.passes,
+      pipelines: this.pipelines.size,
+      uploads: this.uploads,
+      uploadedBytes: this.uploadedBytes,
+      buffers: this.pool.stats(),
+    };
+  }
+
+  private throwRecordedErrors(): void {
+    if (this.errors.length === 0) return;
+    const messages = this.errors.splice(0);
+    throw new Error(`webgpu: the device reported ${messages.length} error(s): ${messages.join('; ')}`);
+  }
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { createWebGpuBackend } from '../src/index.js';
+
+/** A `GPU` whose adapter request behaves as the test says, for the factory's failure paths. */
+function fakeGpu(adapter: GPUAdapter | null): GPU {
+  return {
+    requestAdapter: () => Promise.resolve(adapter),
+    getPreferredCanvasFormat: () => 'rgba8unorm',
+    wgslLanguageFeatures: new Set<string>(),
+    __brand: 'GPU',
+  };
+}
+
+describe('createWebGpuBackend', () => {
+  it('rejects with the reason when no adapter answers', async () => {
+    await expect(createWebGpuBackend({ gpu: () => fakeGpu(null) })).rejects.toThrow(/no WebGPU adapter answered/);
+  });
+
+  it("rejects with the loader's message when WebGPU cannot be loaded", async () => {
+    const loader = () => Promise.reject(new Error("version `GLIBC_2.38' not found"));
+    await expect(createWebGpuBackend({ gpu: loader })).rejects.toThrow(/GLIBC_2\.38/);
+  });
+});

@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { defineProject } from 'vitest/config';
+import { repoRoot, sourceAliases } from './vitest.config.js';
+
+/** Chromium flags that give WebGPU on SwiftShader's Vulkan, headless (see shared/GPU.md). */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+const nodeBuiltins = fileURLToPath(new URL('test/browser/node-builtins.ts', import.meta.url));
+
+export default defineProject({
+  resolve: {
+    // nn's safetensors I/O imports Node built-ins at top level; the browser gets throwing stand-ins.
+    alias: { ...sourceAliases(), 'node:crypto': nodeBuiltins, 'node:fs/promises': nodeBuiltins },
+  },
+  test: {
+    name: 'backend-webgpu-browser',
+    root: repoRoot,
+    include: ['packages/backend-webgpu/test/browser/**/*.test.ts'],
+    // SwiftShader runs WebGPU on the CPU: generous limits keep a busy CI machine from timing out.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    browser: {
+      enabled: true,
+      provider: 'playwright',
+      headless: true,
+      screenshotFailures: false,
+      instances: [{ browser: 'chromium', launch: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS } }],
+    },
+  },
+});
