@@ -1,0 +1,36 @@
+import type { KernelConfig, KernelName } from '@kindling/tensor';
+import type { GpuJsBackend } from '../gpujs-backend.js';
+import { concatConfig } from './concat.js';
+import { castConfig, contiguousConfig, fillConfig } from './copy.js';
+import { binaryConfig, compareConfig, unaryConfig, whereConfig } from './elementwise.js';
+import { gatherConfig, indexAddConfig, indexSelectConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
+import { matmulConfig } from './matmul.js';
+import { adamStepConfig, sgdStepConfig } from './optimizer.js';
+import { argReduceConfig, reduceConfig } from './reduce.js';
+import { softmaxConfig } from './softmax.js';
+
+/** The gpujs kernel config for each kernel name; leaving one out is a compile error. */
+export type GpuJsKernelTable = { readonly [K in KernelName]: KernelConfig<K, GpuJsBackend> };
+
+/** Every gpujs kernel, listed explicitly; `registerGpuJsBackend` registers them. */
+export const gpujsKernels: GpuJsKernelTable = {
+  Fill: fillConfig,
+  Contiguous: contiguousConfig,
+  Cast: castConfig,
+  Unary: unaryConfig,
+  Binary: binaryConfig,
+  Compare: compareConfig,
+  Where: whereConfig,
+  MatMul: matmulConfig,
+  Reduce: reduceConfig,
+  ArgReduce: argReduceConfig,
+  Softmax: softmaxConfig,
+  Gather: gatherConfig,
+  IndexSelect: indexSelectConfig,
+  ScatterAdd: scatterAddConfig,
+  IndexAdd: indexAddConfig,
+  OneHot: oneHotConfig,
+  Concat: concatConfig,
+  AdamStep: adamStepConfig,
+  SgdStep: sgdStepConfig,
+};

@@ -1,0 +1,3 @@
+import { describeGpuJsConformance } from './suites.js';
+
+await describeGpuJsConformance('webgl2');
