@@ -1,0 +1,10 @@
+export { registerWorkersBackend, WORKERS_PRIORITY } from './register.js';
+export { WorkersBackend, type WorkersBackendOptions } from './workers-backend.js';
+export { WorkersStorage } from './shared-heap.js';
+export { threadCount, cgroupCpuLimit } from './threads.js';
+export { WorkerFailure } from './pool/thread-pool.js';
+export { MATMUL_PARALLEL_FLOPS } from './kernels/matmul.js';
+export { ELEMENTWISE_PARALLEL_ELEMENTS } from './kernels/elementwise.js';
+export { REDUCE_PARALLEL_ELEMENTS } from './kernels/reduce.js';
+export { OPTIMIZER_PARALLEL_ELEMENTS } from './kernels/optimizer.js';
+export { COPY_PARALLEL_ELEMENTS } from './kernels/copy.js';

@@ -1,0 +1,130 @@
+import type { BinaryOp, CompareOp, KernelConfig, UnaryOp, View } from '@kindling/tensor';
+import type { WorkersStorage } from '../shared-heap.js';
+import type { WorkersBackend } from '../workers-backend.js';
+import { fallback } from './fallback.js';
+import { isDense, isRepeatedColumn, isRepeatedRow, isUniform, lastExtent, runSplit, sizeOf } from './layout.js';
+
+/**
+ * Elementwise ops over at least this many elements are split across threads. Measured on the
+ * 2-core host: a float32 add streams ~4 elements/ns on one thread, so 2^17 elements take ~30 µs
+ * against ~10 µs to wake a worker; the tutorial's activations (128×512 = 2^16) stay on the caller.
+ */
+export const ELEMENTWISE_PARALLEL_ELEMENTS = 1 << 17;
+/** Thread boundaries fall on multiples of 16 elements: whole vectors, whole 64-byte lines. */
+const ALIGN = 16;
+
+// The op codes of assembly/elementwise.ts; ops left out (exp, log, sigmoid, tanh, pow) need
+// float64 libm accuracy and use the cpu kernel, which calls Math.* exactly as the reference does.
+const UNARY_CODES: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, relu: 2, sqrt: 3, sign: 4 };
+const BINARY_CODES: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
+const COMPARE_CODES: Record<CompareOp, number> = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 };
+/** `x op y` is `y swapped(op) x`: lets a broadcast scalar on the left use the scalar-on-the-right kernel. */
+const SWAPPED: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
+
+function unary(backend: WorkersBackend, x: View<WorkersStorage>, op: UnaryOp): WorkersStorage {
+  const code = UNARY_CODES[op];
+  if (x.dtype !== 'float32' || code === undefined || !isDense(x)) return fallback.Unary(backend, { x, op });
+  const out = backend.heap.allocate('float32', sizeOf(x));
+  const source = backend.address(x);
+  runSplit(backend, 'Unary', out.size, ELEMENTWISE_PARALLEL_ELEMENTS, ALIGN, (start, end) => ({
+    kernel: 'unaryF32',
+    args: [code, source + start * 4, out.byteOffset + start * 4, end - start],
+  }));
+  return out;
+}
+
+/** A dense matrix against a broadcast operand; `broadcastOnLeft` when the broadcast one is `a`. */
+function binaryBroadcast(backend: WorkersBackend, code: number, dense: View<WorkersStorage>, other: View<WorkersStorage>, broadcastOnLeft: boolean, out: WorkersStorage): boolean {
+  const matrix = backend.address(dense);
+  const operand = backend.address(other);
+  const side = broadcastOnLeft ? 1 : 0;
+  if (isUniform(other)) {
+    runSplit(backend, 'Binary', out.size, ELEMENTWISE_PARALLEL_ELEMENTS, ALIGN, (start, end) => ({
+      kernel: 'binaryScalarF32',
+      args: [code, matrix + start * 4, operand, out.byteOffset + start * 4, end - start, side],
+    }));
+    return true;
+  }
+  const cols = lastExtent(dense);
+  const rows = cols === 0 ? 0 : out.size / cols;
+  const rowBlock = Math.max(1, Math.ceil(ELEMENTWISE_PARALLEL_ELEMENTS / Math.max(cols, 1)));
+  const repeatedRow = isRepeatedRow(other);
+  if (!repeatedRow && !isRepeatedColumn(other)) return false;
+  runSplit(backend, 'Binary', rows, rowBlock, 1, (start, end) => ({
+    kernel: repeatedRow ? 'binaryRowsF32' : 'binaryColumnsF32',
+    args: [code, matrix + start * cols * 4, repeatedRow ? operand : operand + start * 4, out.byteOffset + start * cols * 4, end - start, cols, side],
+  }));
+  return true;
+}
+
+function binary(backend: WorkersBackend, a: View<WorkersStorage>, b: View<WorkersStorage>, op: BinaryOp): WorkersStorage {
+  const code = BINARY_CODES[op];
+  if (a.dtype !== 'float32' || code === undefined) return fallback.Binary(backend, { a, b, op });
+  const out = backend.heap.allocate('float32', sizeOf(a));
+  const denseA = isDense(a);
+  const denseB = isDense(b);
+  if (denseA && denseB) {
+    const [x, y] = [backend.address(a), backend.address(b)];
+    runSplit(backend, 'Binary', out.size, ELEMENTWISE_PARALLEL_ELEMENTS, ALIGN, (start, end) => ({
+      kernel: 'binaryF32',
+      args: [code, x + start * 4, y + start * 4, out.byteOffset + start * 4, end - start],
+    }));
+    return out;
+  }
+  if ((denseA && binaryBroadcast(backend, code, a, b, false, out)) || (denseB && binaryBroadcast(backend, code, b, a, true, out))) return out;
+  backend.release(out);
+  return fallback.Binary(backend, { a, b, op });
+}
+
+function compare(backend: WorkersBackend, a: View<WorkersStorage>, b: View<WorkersStorage>, op: CompareOp): WorkersStorage {
+  const plan =
+    isDense(a) && (isDense(b) || isUniform(b)) ? { x: a, y: b, op } : isUniform(a) && isDense(b) ? { x: b, y: a, op: SWAPPED[op] } : undefined;
+  if (a.dtype !== 'float32' || !plan) return fallback.Compare(backend, { a, b, op });
+  const out = backend.heap.allocate('bool', sizeOf(a));
+  const [x, y] = [backend.address(plan.x), backend.address(plan.y)];
+  const scalar = isDense(plan.y) ? 0 : 1;
+  runSplit(backend, 'Compare', out.size, ELEMENTWISE_PARALLEL_ELEMENTS, ALIGN, (start, end) => ({
+    kernel: 'compareF32',
+    args: [COMPARE_CODES[plan.op], x + start * 4, scalar ? y : y + start * 4, out.byteOffset + start, end - start, scalar],
+  }));
+  return out;
+}
+
+function where(backend: WorkersBackend, condition: View<WorkersStorage>, a: View<WorkersStorage>, b: View<WorkersStorage>): WorkersStorage {
+  const fourBytes = a.dtype === 'float32' || a.dtype === 'int32';
+  const supported = (v: View<WorkersStorage>): boolean => isDense(v) || isUniform(v);
+  if (!fourBytes || !isDense(condition) || !supported(a) || !supported(b)) return fallback.Where(backend, { condition, a, b });
+  const out = backend.heap.allocate(a.dtype, sizeOf(a));
+  const flags = backend.address(condition);
+  const [x, y] = [backend.address(a), backend.address(b)];
+  const [xScalar, yScalar] = [isDense(a) ? 0 : 1, isDense(b) ? 0 : 1];
+  runSplit(backend, 'Where', out.size, ELEMENTWISE_PARALLEL_ELEMENTS, ALIGN, (start, end) => ({
+    kernel: 'where32',
+    args: [flags + start, xScalar ? x : x + start * 4, xScalar, yScalar ? y : y + start * 4, yScalar, out.byteOffset + start * 4, end - start],
+  }));
+  return out;
+}
+
+export const unaryConfig: KernelConfig<'Unary', WorkersBackend> = {
+  kernelName: 'Unary',
+  backendName: 'workers',
+  kernelFunc: (backend, { x, op }) => unary(backend, x, op),
+};
+
+export const binaryConfig: KernelConfig<'Binary', WorkersBackend> = {
+  kernelName: 'Binary',
+  backendName: 'workers',
+  kernelFunc: (backend, { a, b, op }) => binary(backend, a, b, op),
+};
+
+export const compareConfig: KernelConfig<'Compare', WorkersBackend> = {
+  kernelName: 'Compare',
+  backendName: 'workers',
+  kernelFunc: (backend, { a, b, op }) => compare(backend, a, b, op),
+};
+
+export const whereConfig: KernelConfig<'Where', WorkersBackend> = {
+  kernelName: 'Where',
+  backendName: 'workers',
+  kernelFunc: (backend, { condition, a, b }) => where(backend, condition, a, b),
+};

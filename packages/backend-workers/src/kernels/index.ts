@@ -1,0 +1,49 @@
+import { getKernel, KERNEL_NAMES, registerKernel, type KernelConfig, type KernelName } from '@kindling/tensor';
+import type { WorkersBackend } from '../workers-backend.js';
+import { contiguousConfig, fillConfig } from './copy.js';
+import { binaryConfig, compareConfig, unaryConfig, whereConfig } from './elementwise.js';
+import { fallback } from './fallback.js';
+import { matmulConfig } from './matmul.js';
+import { adamStepConfig, sgdStepConfig } from './optimizer.js';
+import { reduceConfig } from './reduce.js';
+
+/** The workers kernel config for each kernel name; leaving one out is a compile error. */
+export type WorkersKernelTable = { readonly [K in KernelName]: KernelConfig<K, WorkersBackend> };
+
+/**
+ * Every kernel of the `workers` backend. Those off the tutorial's hot path (casts, arg-reductions,
+ * softmax on [128, 10], gathers and scatters of 128 labels, joins) run the cpu kernel on the
+ * shared memory: measured, each costs under 0.1 ms a step there.
+ */
+export const workersKernels: WorkersKernelTable = {
+  Fill: fillConfig,
+  Contiguous: contiguousConfig,
+  Cast: { kernelName: 'Cast', backendName: 'workers', kernelFunc: fallback.Cast },
+  Unary: unaryConfig,
+  Binary: binaryConfig,
+  Compare: compareConfig,
+  Where: whereConfig,
+  MatMul: matmulConfig,
+  Reduce: reduceConfig,
+  ArgReduce: { kernelName: 'ArgReduce', backendName: 'workers', kernelFunc: fallback.ArgReduce },
+  Softmax: { kernelName: 'Softmax', backendName: 'workers', kernelFunc: fallback.Softmax },
+  Gather: { kernelName: 'Gather', backendName: 'workers', kernelFunc: fallback.Gather },
+  IndexSelect: { kernelName: 'IndexSelect', backendName: 'workers', kernelFunc: fallback.IndexSelect },
+  ScatterAdd: { kernelName: 'ScatterAdd', backendName: 'workers', kernelFunc: fallback.ScatterAdd },
+  IndexAdd: { kernelName: 'IndexAdd', backendName: 'workers', kernelFunc: fallback.IndexAdd },
+  OneHot: { kernelName: 'OneHot', backendName: 'workers', kernelFunc: fallback.OneHot },
+  Concat: { kernelName: 'Concat', backendName: 'workers', kernelFunc: fallback.Concat },
+  AdamStep: adamStepConfig,
+  SgdStep: sgdStepConfig,
+};
+
+// Generic in K so that `workersKernels[name]` is `KernelConfig<K, WorkersBackend>`, not a union.
+function registerOnce<K extends KernelName>(name: K): void {
+  const config = workersKernels[name];
+  if (!getKernel(name, config.backendName)) registerKernel(config);
+}
+
+/** Registers every workers kernel that is not registered yet. */
+export function registerWorkersKernels(): void {
+  for (const name of KERNEL_NAMES) registerOnce(name);
+}

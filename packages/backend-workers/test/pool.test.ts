@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { matmul } from '@kindling/tensor';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cgroupCpuLimit, threadCount, WorkerFailure, WorkersBackend } from '../src/index.js';
+import type { Share } from '../src/pool/thread-pool.js';
+import { expectMatches, pair, workersBackend } from './helpers.js';
+
+const run = promisify(execFile);
+
+describe('thread count', () => {
+  it('honours KINDLING_THREADS and rejects what is not a positive integer', () => {
+    expect(threadCount({ KINDLING_THREADS: '3' })).toBe(3);
+    for (const bad of ['0', '-2', '1.5', 'many']) {
+      expect(() => threadCount({ KINDLING_THREADS: bad })).toThrow(`KINDLING_THREADS must be a positive integer, got '${bad}'`);
+    }
+  });
+
+  it('reads the cgroup CPU quota (v2 and v1), rounding up, and ignores an unlimited one', () => {
+    const root = mkdtempSync(join(tmpdir(), 'kindling-cgroup-'));
+    writeFileSync(join(root, 'cpu.max'), '150000 100000\n');
+    expect(cgroupCpuLimit(root)).toBe(2);
+    expect(threadCount({}, root)).toBeLessThanOrEqual(2);
+    writeFileSync(join(root, 'cpu.max'), 'max 100000\n');
+    expect(cgroupCpuLimit(root)).toBeUndefined();
+    const v1 = mkdtempSync(join(tmpdir(), 'kindling-cgroup-v1-'));
+    mkdirSync(join(v1, 'cpu'));
+    writeFileSync(join(v1, 'cpu', 'cpu.cfs_quota_us'), '100000\n');
+    writeFileSync(join(v1, 'cpu', 'cpu.cfs_period_us'), '100000\n');
+    expect(cgroupCpuLimit(v1)).toBe(1);
+    expect(threadCount({}, v1)).toBe(1);
+    expect(cgroupCpuLimit(join(root, 'missing'))).toBeUndefined();
+  });
+
+  it('sizes the pool as threads - 1 workers: the calling thread computes a share', async () => {
+    const saved = process.env['KINDLING_THREADS'];
+    process.env['KINDLING_THREADS'] = '3';
+    let backend: WorkersBackend;
+    try {
+      backend = new WorkersBackend();
+    } finally {
+      if (saved === undefined) delete process.env['KINDLING_THREADS'];
+      else process.env['KINDLING_THREADS'] = saved;
+    }
+    expect(backend.threads).toBe(3);
+    expect(backend.pool.workers).toBe(2);
+    await backend.ready();
+    expect(backend.parallelism()).toBe(3);
+    await backend.shutdown();
+    const alone = new WorkersBackend({ threads: 1 });
+    expect(alone.pool.workers).toBe(0);
+    expect(alone.parallelism()).toBe(1);
+    await alone.shutdown();
+  });
+});
+
+describe('worker failures', () => {
+  let backend: WorkersBackend;
+  /** Shares that run on the calling thread for a few milliseconds: long enough for a worker to pick its call up. */
+  let busy: Share;
+  beforeAll(async () => {
+    backend = await workersBackend();
+    const scratch = backend.heap.allocate('float32', 1 << 23);
+    busy = { kernel: 'unaryF32', args: [3, scratch.byteOffset, scratch.byteOffset, scratch.size] };
+  });
+
+  /**
+   * Runs `share` on worker 1 behind a busy caller, again until the worker (not the caller, which
+   * takes back a call no worker has started) runs it: on a loaded machine a worker can wake late.
+   */
+  function runOnWorker(label: string, share: Share): void {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const retracted = backend.pool.stats.retracted;
+      try {
+        backend.run(label, [busy, share]);
+      } catch (error) {
+        if (backend.pool.stats.retracted === retracted) throw error;
+        continue;
+      }
+      if (backend.pool.stats.retracted === retracted) return;
+    }
+    throw new Error('no worker picked the call up in 50 attempts');
+  }
+
+  it('fails the op in flight when a worker dies, naming the worker and the op; the next op works', async () => {
+    if (backend.pool.workers === 0) return;
+    await backend.ready();
+    const threadsBefore = backend.pool.threadIds;
+    backend.pool.crashOnNextCall(0, 71);
+    const idle = { kernel: 'unaryF32' as const, args: [0, 64, 64, 0] };
+    expect(() => runOnWorker('a test op', idle)).toThrow(/^workers backend: worker 1 \(thread \d+\) exited with code 71 while running a test op; the op failed/);
+    // At once, before any replacement is up: the caller computes alone.
+    const [a, x] = pair([256, 256], 1);
+    const [b, y] = pair([256, 256], 2);
+    const expected = matmul(a, b);
+    expectMatches(matmul(x, y), expected, 1e-4);
+    // Then on a replacement worker.
+    await backend.ready();
+    expect(backend.parallelism()).toBe(backend.threads);
+    expect(backend.pool.threadIds).not.toEqual(threadsBefore);
+    const calls = backend.pool.stats.posted;
+    expectMatches(matmul(x, y), expected, 1e-4);
+    expect(backend.pool.stats.posted).toBeGreaterThan(calls);
+    // The replacement can fail in turn.
+    backend.pool.crashOnNextCall(0, 72);
+    expect(() => runOnWorker('another op', idle)).toThrow(WorkerFailure);
+  });
+
+  it('fails the op when a kernel traps on a worker, and keeps the worker', async () => {
+    if (backend.pool.workers === 0) return;
+    await backend.ready();
+    const outOfBounds = 2 ** 32 - 64;
+    const trap = { kernel: 'unaryF32' as const, args: [0, outOfBounds, outOfBounds, 1024] };
+    expect(() => runOnWorker('a test op', trap)).toThrow(/^workers backend: worker 1 \(thread \d+\) failed while running a test op: RuntimeError: memory access out of bounds$/);
+    expect(() => backend.run('a test op', [trap])).toThrow('memory access out of bounds');
+    expect(backend.parallelism()).toBe(backend.threads);
+  });
+});
+
+describe('process lifetime', () => {
+  const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+  const tensorDist = fileURLToPath(new URL('../../tensor/dist/index.js', import.meta.url));
+
+  it('lets a finished program exit promptly, without close or shutdown', async () => {
+    const script = `
+      import { registerWorkersBackend } from ${JSON.stringify(dist)};
+      import { matmul, randn, setBackend } from ${JSON.stringify(tensorDist)};
+      registerWorkersBackend();
+      const backend = await setBackend('workers');
+      await backend.ready();
+      const product = matmul(randn([256, 256]), randn([256, 256]));
+      console.log(backend.pool.workers, product.shape.join('x'));
+    `;
+    const started = performance.now();
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
+    const seconds = (performance.now() - started) / 1000;
+    expect(stdout.trim()).toMatch(/^\d+ 256x256$/);
+    expect(seconds).toBeLessThan(5);
+  });
+});
