@@ -1,6 +1,8 @@
 // `pnpm bench`: the tutorial's training step on every available Kindling backend, and PyTorch and
 // TensorFlow.js doing the same work in the same run, as a markdown table of medians.
 //
+// Then the GFLOP/s of the step's three matmul shapes for each of them (bench/matmul-shapes.mjs).
+//
 // Usage: node bench/run.mjs [--iters 300] [--repeats 3] [--backends cpu,workers]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -70,17 +72,28 @@ async function tensorflow() {
   });
 }
 
+async function matmulShapes(args) {
+  const { stdout } = await run(process.execPath, [join(root, 'bench/matmul-shapes.mjs'), ...args], { maxBuffer: 1 << 24 });
+  return JSON.parse(stdout.trim().split('\n').at(-1));
+}
+
 const infos = await availableBackends();
 const wanted = values.backends ? values.backends.split(',') : infos.map((b) => b.name);
+const started = infos.filter((b) => wanted.includes(b.name) && b.available !== false);
 const rows = [];
 for (const info of infos.filter((b) => wanted.includes(b.name))) {
   rows.push(info.available === false ? { name: `kindling ${info.name}`, skipped: info.reason ?? 'did not start' } : await kindling(info.name));
 }
-rows.push(await pytorch());
+const reference = await pytorch();
+rows.push(reference);
 rows.push(await tensorflow());
 rmSync(workDir, { recursive: true, force: true });
 
-const reference = rows.find((r) => r.name.startsWith('pytorch') && !r.skipped);
+const products = [];
+for (const info of started) products.push(await matmulShapes(['--impl', 'kindling', '--backend', info.name]));
+if (!reference.skipped) products.push(await matmulShapes(['--impl', 'pytorch']));
+products.push(await matmulShapes(['--impl', 'tfjs']));
+
 const format = (x, digits = 1) => (x === undefined ? '–' : x.toFixed(digits));
 console.log(`Tutorial step (batch 128, forward + backward + Adam), ${iters} steps, median of ${repeats} runs\n`);
 console.log('| implementation | ms/step | × PyTorch | test accuracy % | peak RSS MB |');
@@ -90,6 +103,11 @@ for (const r of rows) {
     console.log(`| ${r.name} | unavailable: ${r.skipped.split('\n')[0]} | | | |`);
     continue;
   }
-  const ratio = reference ? format(r.msPerStep / reference.msPerStep, 2) : '–';
+  const ratio = !reference.skipped ? format(r.msPerStep / reference.msPerStep, 2) : '–';
   console.log(`| ${r.name} | ${format(r.msPerStep, 2)} | ${ratio} | ${format(r.testAccuracy, 2)} | ${format(r.peakRssMB, 0)} |`);
 }
+
+console.log('\nThe step\'s matmul shapes, GFLOP/s (median)\n');
+console.log(`| implementation | ${products[0].shapes.map((p) => p.shape).join(' | ')} |`);
+console.log(`| --- |${products[0].shapes.map(() => ' ---: |').join('')}`);
+for (const p of products) console.log(`| ${p.name} | ${p.shapes.map((shape) => format(shape.gflops, 1)).join(' | ')} |`);

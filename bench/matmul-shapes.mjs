@@ -1,0 +1,102 @@
+// GFLOP/s of the tutorial's three matmul shapes, for `pnpm bench`, with the layouts autograd uses:
+//   forward  x·Wᵀ  [128×784]·[784×512]   dW  xᵀ·g  [784×128]·[128×512]   dX  g·W  [128×512]·[512×784]
+// One implementation per call; prints a JSON object { name, shapes: [{ shape, ms, gflops }] }.
+//
+// Usage: node bench/matmul-shapes.mjs --impl kindling --backend workers | --impl tfjs | --impl pytorch
+import { execFile } from 'node:child_process';
+import { parseArgs, promisify } from 'node:util';
+
+const { values } = parseArgs({ options: { impl: { type: 'string' }, backend: { type: 'string', default: 'cpu' }, reps: { type: 'string', default: '30' } } });
+const reps = Number(values.reps);
+export const SHAPES = ['forward x·Wᵀ 128×784×512', 'dW xᵀ·g 784×128×512', 'dX g·W 128×512×784'];
+const FLOPS = [2 * 128 * 784 * 512, 2 * 784 * 128 * 512, 2 * 128 * 512 * 784];
+
+function median(xs) {
+  const sorted = [...xs].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Median milliseconds of `product()` after a warm-up that lets V8 (or the runtime) settle. */
+async function time(product, count) {
+  for (let i = 0; i < Math.min(count, 10); i++) await product();
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await product();
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+async function kindling(backendName) {
+  const { registerBackends } = await import('@kindling/trainer');
+  const { manualSeed, matmul, randn, setBackend } = await import('@kindling/tensor');
+  registerBackends();
+  await setBackend(backendName);
+  manualSeed(0);
+  const x = randn([128, 784]);
+  const w = randn([512, 784]);
+  const g = randn([128, 512]);
+  const operands = [
+    [x, w.transpose(0, 1)],
+    [x.transpose(0, 1), g],
+    [g, w],
+  ];
+  const count = backendName === 'cpu' ? 3 : reps;
+  const shapes = [];
+  for (const [i, [a, b]] of operands.entries()) {
+    const ms = await time(async () => {
+      const product = matmul(a, b);
+      await product.data();
+      product.dispose();
+    }, count);
+    shapes.push({ shape: SHAPES[i], ms, gflops: FLOPS[i] / ms / 1e6 });
+  }
+  return { name: `kindling ${backendName}`, shapes };
+}
+
+async function tfjs() {
+  const tf = await import('@tensorflow/tfjs');
+  await import('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  const x = tf.randomNormal([128, 784]);
+  const w = tf.randomNormal([512, 784]);
+  const g = tf.randomNormal([128, 512]);
+  const products = [() => tf.matMul(x, w, false, true), () => tf.matMul(x, g, true, false), () => tf.matMul(g, w)];
+  const shapes = [];
+  for (const [i, product] of products.entries()) {
+    const ms = await time(async () => {
+      const out = product();
+      await out.data();
+      out.dispose();
+    }, reps);
+    shapes.push({ shape: SHAPES[i], ms, gflops: FLOPS[i] / ms / 1e6 });
+  }
+  return { name: `tensorflow.js ${tf.version.tfjs} wasm`, shapes };
+}
+
+const PYTORCH = `
+import json, statistics, time, torch
+x, w, g = torch.randn(128, 784), torch.randn(512, 784), torch.randn(128, 512)
+products = [lambda: x @ w.t(), lambda: x.t() @ g, lambda: g @ w]
+flops = [2 * 128 * 784 * 512, 2 * 784 * 128 * 512, 2 * 128 * 512 * 784]
+names = ${JSON.stringify(SHAPES)}
+shapes = []
+for name, product, f in zip(names, products, flops):
+    for _ in range(10): product()
+    times = []
+    for _ in range(${reps}):
+        t0 = time.perf_counter(); product(); times.append((time.perf_counter() - t0) * 1000)
+    ms = statistics.median(times)
+    shapes.append({"shape": name, "ms": ms, "gflops": f / ms / 1e6})
+print(json.dumps({"name": f"pytorch {torch.__version__} cpu ({torch.get_num_threads()} thread)", "shapes": shapes}))
+`;
+
+async function pytorch() {
+  const { stdout } = await promisify(execFile)(process.env.PYTHON ?? '/usr/bin/python3', ['-c', PYTORCH]);
+  return JSON.parse(stdout);
+}
+
+const result = values.impl === 'tfjs' ? await tfjs() : values.impl === 'pytorch' ? await pytorch() : await kindling(values.backend);
+console.log(JSON.stringify(result));
+process.exit(0);
