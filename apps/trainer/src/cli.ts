@@ -36,9 +36,8 @@ async function main(argv: readonly string[]): Promise<void> {
   });
   progress.clear();
   console.log(`test accuracy ${result.testAccuracy.toFixed(2)}%`);
-  console.log(
-    `${result.iterations} steps in ${result.trainSeconds.toFixed(1)} s (${result.msPerStep.toFixed(2)} ms/step, median) on '${result.backend}', peak RSS ${result.peakRssMB.toFixed(0)} MB`,
-  );
+  const timing = result.iterations > 0 ? `${result.iterations} steps in ${result.trainSeconds.toFixed(1)} s (${result.msPerStep.toFixed(2)} ms/step, median)` : 'evaluated';
+  console.log(`${timing} on '${result.backend}', peak RSS ${result.peakRssMB.toFixed(0)} MB`);
   if (options.save) console.log(`saved the weights to ${options.save}`);
   if (options.report) await writeReport(options.report, result);
 }
