@@ -1,7 +1,7 @@
-import { getKernel, KERNEL_NAMES, listBackends, registerBackend, registerKernel, type KernelName } from '@kindling/tensor';
+import { listBackends, registerBackend, registerKernelTable } from '@kindling/tensor';
 import { GpuJsBackend } from './gpujs-backend.js';
 import type { GpuJsMode } from './gpujs.js';
-import { gpujsKernels, type GpuJsKernelTable } from './kernels/index.js';
+import { gpujsKernels } from './kernels/index.js';
 import { chooseMode, requestedMode } from './modes.js';
 
 export interface GpuJsBackendOptions {
@@ -36,11 +36,6 @@ export function registerGpuJsBackend(options: GpuJsBackendOptions = {}): void {
     };
     registerBackend('gpujs', factory, { priority: options.priority ?? DEFAULT_PRIORITY });
   }
-  for (const name of KERNEL_NAMES) registerOnce(gpujsKernels, name);
+  registerKernelTable(gpujsKernels);
 }
 
-// Generic in K so that `table[name]` is `KernelConfig<K, GpuJsBackend>` rather than a union of configs.
-function registerOnce<K extends KernelName>(table: GpuJsKernelTable, name: K): void {
-  const config = table[name];
-  if (!getKernel(name, config.backendName)) registerKernel(config);
-}

@@ -5,7 +5,7 @@
  * `registerWebGpuBackend()`.
  */
 export { bucketBytes, BufferPool, MIN_BUCKET_BYTES, type BufferPoolStats } from './buffer-pool.js';
-export { webGpuKernels, type WebGpuKernelTable } from './kernels/index.js';
+export { webGpuKernels } from './kernels/index.js';
 export { DeviceDataset, type DeviceBatch } from './device-dataset.js';
 export { describeLoadFailure } from './node-gpu.js';
 export { createWebGpuBackend, registerWebGpuBackend, type WebGpuBackendOptions } from './register.js';

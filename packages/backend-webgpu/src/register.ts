@@ -1,4 +1,4 @@
-import { getKernel, KERNEL_NAMES, listBackends, registerBackend, registerKernel, type KernelName } from '@kindling/tensor';
+import { listBackends, registerBackend, registerKernelTable } from '@kindling/tensor';
 import { webGpuKernels } from './kernels/index.js';
 import { browserGpu, isNode, loadNodeGpu } from './node-gpu.js';
 import { WebGpuBackend, type WebGpuBackendSettings } from './webgpu-backend.js';
@@ -35,10 +35,6 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
   return new WebGpuBackend(device, options);
 }
 
-// Generic in K so that `webGpuKernels[name]` is one kernel's config rather than a union of configs.
-function registerOnce<K extends KernelName>(name: K): void {
-  if (!getKernel(name, 'webgpu')) registerKernel(webGpuKernels[name]);
-}
 
 /**
  * Registers the `webgpu` backend (priority 2) and its kernels. Nothing starts until the backend is
@@ -55,5 +51,5 @@ export function registerWebGpuBackend(options: WebGpuBackendOptions = {}): void 
   if (!listBackends().some((info) => info.name === 'webgpu')) {
     registerBackend('webgpu', () => createWebGpuBackend(options), { priority: options.priority ?? 2 });
   }
-  for (const name of KERNEL_NAMES) registerOnce(name);
+  registerKernelTable(webGpuKernels);
 }

@@ -13,7 +13,16 @@ export {
 export { DTYPES, isFloatingDType, promoteTypes, type DType, type TypedArray, type TypedArrayFor } from './dtype.js';
 export { memory } from './engine.js';
 export { KERNEL_NAMES, type AdamHyperparameters, type SgdHyperparameters, type InPlaceKernelName, type KernelResult, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type ReduceOp, type UnaryOp } from './kernel-names.js';
-export { getKernel, registerKernel, registeredKernelNames, unregisterKernel, type KernelConfig, type KernelFunc } from './kernel-registry.js';
+export {
+  getKernel,
+  registerKernel,
+  registerKernelTable,
+  registeredKernelNames,
+  unregisterKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type KernelTable,
+} from './kernel-registry.js';
 export { defaultGenerator, Generator, manualSeed } from './random.js';
 export { broadcastShapes, contiguousStrides, formatShape, isContiguous, normalizeDim, shapeSize, type Shape } from './shape.js';
 export { isTensor, Tensor, type NestedArray, type Scalar, type TensorOrScalar } from './tensor.js';

@@ -1,5 +1,5 @@
 import type { Backend, Storage } from './backend.js';
-import type { KernelArgs, KernelName, KernelResult } from './kernel-names.js';
+import { KERNEL_NAMES, type KernelArgs, type KernelName, type KernelResult } from './kernel-names.js';
 
 export type KernelFunc<K extends KernelName, B extends Backend = Backend> =
   B extends Backend<infer S> ? (backend: B, args: KernelArgs<S>[K]) => KernelResult<K, S> : never;
@@ -40,4 +40,18 @@ export function getKernel(kernelName: KernelName, backendName: string): AnyKerne
 export function registeredKernelNames(backendName: string): KernelName[] {
   const prefix = `${backendName}/`;
   return [...kernels.keys()].filter((id) => id.startsWith(prefix)).map((id) => id.slice(prefix.length) as KernelName);
+}
+
+/** One kernel config per kernel name for a backend: a table that leaves a name out does not compile. */
+export type KernelTable<B extends Backend> = { readonly [K in KernelName]: KernelConfig<K, B> };
+
+/** Registers every kernel of `table` that is not registered yet, so a backend may call it more than once. */
+export function registerKernelTable<B extends Backend>(table: KernelTable<B>): void {
+  for (const name of KERNEL_NAMES) registerTableEntry(table, name);
+}
+
+// Generic in K so that `table[name]` is `KernelConfig<K, B>` rather than a union of every config.
+function registerTableEntry<B extends Backend, K extends KernelName>(table: KernelTable<B>, name: K): void {
+  const config = table[name];
+  if (!getKernel(name, config.backendName)) registerKernel(config);
 }

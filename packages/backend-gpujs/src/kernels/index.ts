@@ -1,4 +1,4 @@
-import type { KernelConfig, KernelName } from '@kindling/tensor';
+import type { KernelTable } from '@kindling/tensor';
 import type { GpuJsBackend } from '../gpujs-backend.js';
 import { concatConfig } from './concat.js';
 import { castConfig, contiguousConfig, fillConfig } from './copy.js';
@@ -9,11 +9,8 @@ import { adamStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig } from './reduce.js';
 import { softmaxConfig } from './softmax.js';
 
-/** The gpujs kernel config for each kernel name; leaving one out is a compile error. */
-export type GpuJsKernelTable = { readonly [K in KernelName]: KernelConfig<K, GpuJsBackend> };
-
 /** Every gpujs kernel, listed explicitly; `registerGpuJsBackend` registers them. */
-export const gpujsKernels: GpuJsKernelTable = {
+export const gpujsKernels: KernelTable<GpuJsBackend> = {
   Fill: fillConfig,
   Contiguous: contiguousConfig,
   Cast: castConfig,

@@ -1,4 +1,4 @@
-import type { KernelConfig, KernelName } from '@kindling/tensor';
+import type { KernelTable } from '@kindling/tensor';
 import type { WebGpuBackend } from '../webgpu-backend.js';
 import { fillConfig, concatConfig } from './creation.js';
 import { binaryConfig, castConfig, compareConfig, contiguousConfig, unaryConfig, whereConfig } from './elementwise.js';
@@ -7,10 +7,8 @@ import { matmulConfig } from './matmul.js';
 import { adamStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig, softmaxConfig } from './reduce.js';
 
-/** Every kernel of the `webgpu` backend, one per kernel name: the mapped type makes a missing one a compile error. */
-export type WebGpuKernelTable = { readonly [K in KernelName]: KernelConfig<K, WebGpuBackend> };
-
-export const webGpuKernels: WebGpuKernelTable = {
+/** Every kernel of the `webgpu` backend, one per kernel name (a missing one is a compile error). */
+export const webGpuKernels: KernelTable<WebGpuBackend> = {
   Fill: fillConfig,
   Contiguous: contiguousConfig,
   Cast: castConfig,

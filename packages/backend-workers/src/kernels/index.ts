@@ -1,4 +1,4 @@
-import { getKernel, KERNEL_NAMES, registerKernel, type KernelConfig, type KernelName } from '@kindling/tensor';
+import { registerKernelTable, type KernelTable } from '@kindling/tensor';
 import type { WorkersBackend } from '../workers-backend.js';
 import { contiguousConfig, fillConfig } from './copy.js';
 import { binaryConfig, compareConfig, unaryConfig, whereConfig } from './elementwise.js';
@@ -7,15 +7,13 @@ import { matmulConfig } from './matmul.js';
 import { adamStepConfig, sgdStepConfig } from './optimizer.js';
 import { reduceConfig } from './reduce.js';
 
-/** The workers kernel config for each kernel name; leaving one out is a compile error. */
-export type WorkersKernelTable = { readonly [K in KernelName]: KernelConfig<K, WorkersBackend> };
 
 /**
  * Every kernel of the `workers` backend. Those off the tutorial's hot path (casts, arg-reductions,
  * softmax on [128, 10], gathers and scatters of 128 labels, joins) run the cpu kernel on the
  * shared memory: measured, each costs under 0.1 ms a step there.
  */
-export const workersKernels: WorkersKernelTable = {
+export const workersKernels: KernelTable<WorkersBackend> = {
   Fill: fillConfig,
   Contiguous: contiguousConfig,
   Cast: { kernelName: 'Cast', backendName: 'workers', kernelFunc: fallback.Cast },
@@ -37,13 +35,8 @@ export const workersKernels: WorkersKernelTable = {
   SgdStep: sgdStepConfig,
 };
 
-// Generic in K so that `workersKernels[name]` is `KernelConfig<K, WorkersBackend>`, not a union.
-function registerOnce<K extends KernelName>(name: K): void {
-  const config = workersKernels[name];
-  if (!getKernel(name, config.backendName)) registerKernel(config);
-}
 
 /** Registers every workers kernel that is not registered yet. */
 export function registerWorkersKernels(): void {
-  for (const name of KERNEL_NAMES) registerOnce(name);
+  registerKernelTable(workersKernels);
 }

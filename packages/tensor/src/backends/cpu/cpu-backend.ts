@@ -1,9 +1,8 @@
 import type { Backend, Storage } from '../../backend.js';
 import { listBackends, registerBackend } from '../../backend-registry.js';
 import { DTYPES, dtypeOfTypedArray, type DType, type TypedArray } from '../../dtype.js';
-import { KERNEL_NAMES, type KernelName } from '../../kernel-names.js';
-import { getKernel, registerKernel } from '../../kernel-registry.js';
-import { cpuKernels, type CpuKernelTable } from './kernels/index.js';
+import { registerKernelTable } from '../../kernel-registry.js';
+import { cpuKernels } from './kernels/index.js';
 
 /** Host memory for the cpu backend: a typed array of the dtype's kind (bool as 0/1 bytes). */
 export class CpuStorage implements Storage {
@@ -65,11 +64,6 @@ export function registerCpuBackend(): void {
   if (!listBackends().some((info) => info.name === 'cpu')) {
     registerBackend('cpu', () => new CpuBackend(), { priority: 0 });
   }
-  for (const name of KERNEL_NAMES) registerOnce(cpuKernels, name);
+  registerKernelTable(cpuKernels);
 }
 
-// Generic in K so that `table[name]` is `KernelConfig<K, CpuBackend>` rather than a union of configs.
-function registerOnce<K extends KernelName>(table: CpuKernelTable, name: K): void {
-  const config = table[name];
-  if (!getKernel(name, config.backendName)) registerKernel(config);
-}

@@ -1,5 +1,4 @@
-import type { KernelName } from '../../../kernel-names.js';
-import type { KernelConfig } from '../../../kernel-registry.js';
+import type { KernelTable } from '../../../kernel-registry.js';
 import type { CpuBackend } from '../cpu-backend.js';
 import { binaryConfig, compareConfig, whereConfig } from './binary.js';
 import { concatConfig } from './concat.js';
@@ -23,11 +22,8 @@ export { argReduceImpl, reduceImpl, reduceOutputDType } from './reduce.js';
 export { softmaxImpl } from './softmax.js';
 export { unaryImpl } from './unary.js';
 
-/** The cpu kernel config for each kernel name; leaving one out is a compile error. */
-export type CpuKernelTable = { readonly [K in KernelName]: KernelConfig<K, CpuBackend> };
-
 /** Every cpu kernel, listed explicitly; `registerCpuBackend` registers them. */
-export const cpuKernels: CpuKernelTable = {
+export const cpuKernels: KernelTable<CpuBackend> = {
   Fill: fillConfig,
   Contiguous: contiguousConfig,
   Cast: castConfig,
