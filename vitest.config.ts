@@ -9,7 +9,8 @@ const repoRoot = fileURLToPath(new URL('.', import.meta.url));
  * One vitest project per workspace package (every folder under packages/ or apps/ with a
  * package.json), so new packages join the test run without editing this file. A package that
  * needs special settings (a browser, a setup file) adds its own vitest.config.ts, which is used
- * instead of the inline default; a vitest.browser.config.ts beside it adds a browser project.
+ * instead of the inline default; a vitest.<where>.config.ts beside it adds another project
+ * (a browser, a GPU runtime).
  */
 function workspaceProjects(): (string | TestProjectInlineConfiguration)[] {
   return ['packages', 'apps'].flatMap((group) => {
@@ -21,9 +22,12 @@ function workspaceProjects(): (string | TestProjectInlineConfiguration)[] {
       .flatMap((entry) => {
         const dir = `${group}/${entry.name}`;
         const ownConfig = join(repoRoot, dir, 'vitest.config.ts');
-        // A package may add a second project that runs in a real browser (vitest.browser.config.ts).
-        const browserConfig = join(repoRoot, dir, 'vitest.browser.config.ts');
-        const extra = existsSync(browserConfig) ? [browserConfig] : [];
+        // A package may add projects that run its suites elsewhere (vitest.browser.config.ts in a
+        // real browser, vitest.dawn.config.ts on Dawn).
+        const extra = readdirSync(join(repoRoot, dir))
+          .filter((file) => /^vitest\.[a-z]+\.config\.ts$/.test(file))
+          .sort()
+          .map((file) => join(repoRoot, dir, file));
         if (existsSync(ownConfig)) return [ownConfig, ...extra];
         return [
           {

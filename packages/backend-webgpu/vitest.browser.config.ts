@@ -15,7 +15,7 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-const nodeBuiltins = fileURLToPath(new URL('test/browser/node-builtins.ts', import.meta.url));
+const nodeBuiltins = fileURLToPath(new URL('test/gpu/node-builtins.ts', import.meta.url));
 
 export default defineProject({
   resolve: {
@@ -25,7 +25,7 @@ export default defineProject({
   test: {
     name: 'backend-webgpu-browser',
     root: repoRoot,
-    include: ['packages/backend-webgpu/test/browser/**/*.test.ts'],
+    include: ['packages/backend-webgpu/test/gpu/**/*.test.ts'],
     // SwiftShader runs WebGPU on the CPU: generous limits keep a busy CI machine from timing out.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -20,7 +20,11 @@ export function sourceAliases(): Record<string, string> {
   return aliases;
 }
 
-/** The Node project: loading Dawn, the registry's fallback, the pool and the WGSL builders. test/browser/ runs in Chromium (vitest.browser.config.ts). */
+/**
+ * The Node project without a GPU: loading Dawn, the registry's fallback, the pool and the WGSL
+ * builders. test/gpu/ runs on a WebGPU device twice: in Chromium (vitest.browser.config.ts) and on
+ * Dawn in Node (vitest.dawn.config.ts).
+ */
 export default defineProject({
   resolve: { alias: sourceAliases() },
   test: {

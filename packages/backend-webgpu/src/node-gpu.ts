@@ -39,8 +39,21 @@ export function describeLoadFailure(error: unknown): string {
 /** The specifier lives in a variable so that bundlers leave the Node-only import alone. */
 const DAWN_PACKAGE = 'webgpu';
 
-/** A `GPU` from Dawn, or an Error whose message says why there is none. */
-export async function loadNodeGpu(): Promise<GPU> {
+/**
+ * Dawn's instance, made once per process and held here for good: the bindings do not keep it alive
+ * from the devices made from it, and once the garbage collector frees it, the next event Dawn
+ * processes for one of those devices crashes the process (seen as a SIGSEGV or a failed mutex
+ * assertion in InstanceBase::ProcessEvents).
+ */
+let dawnInstance: Promise<GPU> | undefined;
+
+/** A `GPU` from Dawn (the same one on every call), or an Error whose message says why there is none. */
+export function loadNodeGpu(): Promise<GPU> {
+  dawnInstance ??= createDawnInstance();
+  return dawnInstance;
+}
+
+async function createDawnInstance(): Promise<GPU> {
   let loaded: unknown;
   try {
     loaded = await import(/* @vite-ignore */ DAWN_PACKAGE);

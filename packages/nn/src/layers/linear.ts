@@ -43,7 +43,15 @@ export class Linear extends Module {
     // every parameter value, so that building a model inside a `tidy` does not free its weights.
     this.weight = new Parameter(zeros([outFeatures, inFeatures], factory).keep());
     this.bias = (options.bias ?? true) ? new Parameter(zeros([outFeatures], factory).keep()) : null;
+    const parameters = this.bias ? [this.weight, this.bias] : [this.weight];
+    const placeholders = parameters.map((p) => p.data);
     this.resetParameters();
+    // Nothing else can hold a replaced placeholder yet, so it is freed now rather than whenever the
+    // garbage collector finds it (which, on a GPU, is memory the collector cannot see). An empty
+    // layer keeps its placeholder weight.
+    parameters.forEach((parameter, i) => {
+      if (parameter.data !== placeholders[i]) placeholders[i]?.dispose();
+    });
   }
 
   /** Draws fresh initial values, as PyTorch's `reset_parameters`: the weight first, then the bias. */

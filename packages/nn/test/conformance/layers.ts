@@ -1,5 +1,5 @@
 import { Variable } from '@kindling/autograd';
-import { manualSeed, ones, randn, tensor, Generator } from '@kindling/tensor';
+import { getBackend, manualSeed, ones, randn, tensor, Generator } from '@kindling/tensor';
 import { describe, expect, it } from 'vitest';
 import { Dropout, Flatten, functional as F, init, Linear, Parameter, ReLU, Sigmoid, Tanh } from '../../src/index.js';
 import { expectValues } from './harness.js';
@@ -62,6 +62,18 @@ export function layersSuite(): void {
       const bound = 1 / Math.sqrt(784);
       expectUniform(await layer.weight.data.data(), bound);
       expectUniform(await layer.bias!.data.data(), bound);
+    });
+
+    it('holds no storage beyond its parameters once built (the placeholders are freed, not left to the collector)', () => {
+      const backend = getBackend();
+      const before = backend.liveStorageCount();
+      const layer = new Linear(6, 4);
+      expect(backend.liveStorageCount()).toBe(before + 2);
+      const empty = new Linear(0, 3);
+      expect(empty.weight.shape).toEqual([3, 0]);
+      expect(backend.liveStorageCount()).toBe(before + 4);
+      for (const parameter of [...layer.parameters(), ...empty.parameters()]) parameter.data.dispose();
+      expect(backend.liveStorageCount()).toBe(before);
     });
 
     it('is reproducible from the seed', async () => {
