@@ -7,5 +7,6 @@ export { GRADIENTS, type GradContext, type GradientRule, type OpAttrs, type OpNa
 export { reduceToShape } from './reduce-to-shape.js';
 export { where, type Bound } from './ops/elementwise.js';
 export { cat, stack } from './ops/indexing.js';
+export { crossEntropy } from './ops/loss.js';
 export { matmul } from './ops/matmul.js';
 export type { VariableValuesAndIndices } from './ops/reduction.js';

@@ -1,6 +1,6 @@
-import { Variable } from '@kindling/autograd';
+import { crossEntropy as fusedCrossEntropy, Variable } from '@kindling/autograd';
 import { formatShape, rand, type Tensor } from '@kindling/tensor';
-import { nllFromLogProbs, reduceLosses, type LossReduction } from './loss-support.js';
+import { checkClassification, nllFromLogProbs, reduceLosses, type LossReduction } from './loss-support.js';
 import { asVariable, type Input } from './parameter.js';
 
 /*
@@ -90,7 +90,12 @@ export function crossEntropy(logits: Input, target: Tensor, options: CrossEntrop
   if (x.ndim !== 1 && x.ndim !== 2) {
     throw new Error(`crossEntropy: expected logits of shape [N, C] (or [C] for one sample), got ${formatShape(x.shape)}`);
   }
-  return nllFromLogProbs(x.logSoftmax(x.ndim - 1), target, smoothing, options, 'crossEntropy');
+  if (smoothing > 0) return nllFromLogProbs(x.logSoftmax(x.ndim - 1), target, smoothing, options, 'crossEntropy');
+  // Without smoothing the whole loss is one fused kernel forward and one backward.
+  const { reduction, ignoreIndex, unbatched } = checkClassification(x, target, options, 'crossEntropy');
+  if (!unbatched) return fusedCrossEntropy(x, target, { reduction, ignoreIndex });
+  const loss = fusedCrossEntropy(x.unsqueeze(0), target.reshape([1]), { reduction, ignoreIndex });
+  return reduction === 'none' ? loss.squeeze(0) : loss;
 }
 
 /** The mean squared error (input − target)², reduced, as `F.mse_loss`; both must have one shape. */

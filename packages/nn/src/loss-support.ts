@@ -1,8 +1,8 @@
 import type { Variable } from '@kindling/autograd';
-import { formatShape, type Tensor } from '@kindling/tensor';
+import { formatShape, type LossReduction, type Tensor } from '@kindling/tensor';
 
 /** How per-sample losses become the result: their mean, their sum, or all of them ('none'). */
-export type LossReduction = 'mean' | 'sum' | 'none';
+export type { LossReduction };
 
 const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
 
@@ -43,6 +43,33 @@ function checkTarget(target: Tensor, batch: number | undefined, numClasses: numb
   }
 }
 
+/** What a classification loss checked: its reduction, its ignored index, and whether the input is one unbatched sample [C]. */
+export interface ClassificationCall {
+  reduction: LossReduction;
+  ignoreIndex: number;
+  unbatched: boolean;
+}
+
+/** Checks a classification loss's input ([N, C] or [C]), target and options, naming `opName` in the errors. */
+export function checkClassification(
+  input: Variable,
+  target: Tensor,
+  options: { reduction?: LossReduction; ignoreIndex?: number },
+  opName: string,
+): ClassificationCall {
+  const reduction = options.reduction ?? 'mean';
+  assertReduction(reduction, opName);
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  if (!Number.isInteger(ignoreIndex)) throw new TypeError(`${opName}: ignoreIndex must be an integer, got ${ignoreIndex}`);
+  if (input.ndim !== 1 && input.ndim !== 2) {
+    throw new Error(`${opName}: expected an input of shape [N, C] (or [C] for one sample), got ${formatShape(input.shape)}`);
+  }
+  const unbatched = input.ndim === 1;
+  const numClasses = input.shape[input.ndim - 1] as number;
+  checkTarget(target, unbatched ? undefined : (input.shape[0] as number), numClasses, ignoreIndex, opName);
+  return { reduction, ignoreIndex, unbatched };
+}
+
 /**
  * The negative log-likelihood of `target` under `logProbs` ([N, C] or [C]), with PyTorch's label
  * smoothing ε: per sample (1 − ε)·(−logp[target]) + ε·mean over classes of (−logp). Samples whose
@@ -55,17 +82,7 @@ export function nllFromLogProbs(
   options: { reduction?: LossReduction; ignoreIndex?: number },
   opName: string,
 ): Variable {
-  const reduction = options.reduction ?? 'mean';
-  assertReduction(reduction, opName);
-  const ignoreIndex = options.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignoreIndex)) throw new TypeError(`${opName}: ignoreIndex must be an integer, got ${ignoreIndex}`);
-  if (logProbs.ndim !== 1 && logProbs.ndim !== 2) {
-    throw new Error(`${opName}: expected an input of shape [N, C] (or [C] for one sample), got ${formatShape(logProbs.shape)}`);
-  }
-  const unbatched = logProbs.ndim === 1;
-  const numClasses = logProbs.shape[logProbs.ndim - 1] as number;
-  checkTarget(target, unbatched ? undefined : (logProbs.shape[0] as number), numClasses, ignoreIndex, opName);
-
+  const { reduction, ignoreIndex, unbatched } = checkClassification(logProbs, target, options, opName);
   // One sample is handled as a batch of one, then given back its 0-d shape.
   const batched = unbatched ? logProbs.unsqueeze(0) : logProbs;
   const targets = unbatched ? target.reshape([1]) : target;

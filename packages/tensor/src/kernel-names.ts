@@ -14,6 +14,8 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'mini
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
 export type ArgReduceOp = 'argmax' | 'argmin';
+/** How per-row losses become the result: all of them ('none'), their sum, or their mean over the rows not ignored. */
+export type LossReduction = 'none' | 'sum' | 'mean';
 
 export interface KernelArgs<S extends Storage = Storage> {
   /** A contiguous tensor of `size` elements all equal to `value`. */
@@ -53,6 +55,20 @@ export interface KernelArgs<S extends Storage = Storage> {
   OneHot: { indices: View<S>; numClasses: number };
   /** Joins views of one dtype along `dim`; all other dims match. */
   Concat: { inputs: readonly View<S>[]; dim: number; outShape: Shape };
+  /**
+   * Softmax cross-entropy of each row of the floating [n, c] `logits` against the int32 class
+   * indices `target` [n] (in range, or `ignoreIndex`): logsumexp(logits[i]) − logits[i][target[i]],
+   * and 0 for rows whose target is `ignoreIndex`. 'none' writes the n losses; 'sum' their sum and
+   * 'mean' their sum over the number of rows not ignored (NaN when every row is), each 0-d.
+   */
+  CrossEntropy: { logits: View<S>; target: View<S>; ignoreIndex: number; reduction: LossReduction };
+  /**
+   * CrossEntropy's gradient with respect to `logits`, [n, c]: row i is
+   * g_i · (softmax(logits[i]) − onehot(target[i])), and zero for ignored rows. g_i is
+   * `gradOutput[i]` ([n]) for 'none', the 0-d `gradOutput` for 'sum', and that divided by the number
+   * of rows not ignored for 'mean'.
+   */
+  CrossEntropyGrad: { logits: View<S>; target: View<S>; gradOutput: View<S>; ignoreIndex: number; reduction: LossReduction };
   /**
    * One Adam or AdamW update, in place on the contiguous `param`, `expAvg` and `expAvgSq` (and
    * `maxExpAvgSq` with amsgrad), following torch.optim.Adam's single-tensor algorithm exactly.
@@ -111,6 +127,8 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'IndexAdd',
   'OneHot',
   'Concat',
+  'CrossEntropy',
+  'CrossEntropyGrad',
   'AdamStep',
   'SgdStep',
 ];

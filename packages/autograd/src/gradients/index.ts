@@ -1,5 +1,6 @@
 import { elementwiseGradients, type ElementwiseAttrs } from './elementwise.js';
 import { indexingGradients, type IndexingAttrs } from './indexing.js';
+import { lossGradients, type LossAttrs } from './loss.js';
 import { matmulGradients, type MatmulAttrs } from './matmul.js';
 import { reductionGradients, type ReductionAttrs } from './reduction.js';
 import type { GradientTableFor } from './rule.js';
@@ -9,7 +10,7 @@ import { viewGradients, type ViewAttrs } from './views.js';
 export type { GradContext, GradientRule, NoAttrs } from './rule.js';
 
 /** Every differentiable op's name and the attributes its gradient needs. */
-export type OpAttrs = ElementwiseAttrs & MatmulAttrs & ReductionAttrs & SoftmaxAttrs & IndexingAttrs & ViewAttrs;
+export type OpAttrs = ElementwiseAttrs & MatmulAttrs & ReductionAttrs & SoftmaxAttrs & LossAttrs & IndexingAttrs & ViewAttrs;
 
 export type OpName = keyof OpAttrs;
 
@@ -22,6 +23,7 @@ export const GRADIENTS: GradientTableFor<OpAttrs> = {
   ...matmulGradients,
   ...reductionGradients,
   ...softmaxGradients,
+  ...lossGradients,
   ...indexingGradients,
   ...viewGradients,
 };

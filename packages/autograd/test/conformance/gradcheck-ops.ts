@@ -1,5 +1,5 @@
 import { tensor } from '@kindling/tensor';
-import { cat, stack } from '../../src/index.js';
+import { cat, crossEntropy, stack } from '../../src/index.js';
 import type { GradCase } from './helpers.js';
 
 const int32 = (values: number[] | number[][], device: string) => tensor(values, { dtype: 'int32', device });
@@ -36,6 +36,17 @@ export const opCases: GradCase[] = [
     inputs: (m) => [m([3, 4], { min: -3, max: 3 })],
     fn: (a) => a.logSoftmax(1).gather(1, int32([[1], [0], [3]], a.device)).mean().neg(),
   },
+  {
+    name: "fused crossEntropy, 'mean' with an ignored row",
+    inputs: (m) => [m([4, 3], { min: -3, max: 3 })],
+    fn: (a) => crossEntropy(a, int32([2, -100, 0, 1], a.device)),
+  },
+  {
+    name: "fused crossEntropy, 'none' on a transposed view with a custom ignoreIndex",
+    inputs: (m) => [m([3, 4], { min: -3, max: 3 })],
+    fn: (a) => crossEntropy(a.transpose(0, 1), int32([0, 2, 2, 1], a.device), { reduction: 'none', ignoreIndex: 2 }),
+  },
+  { name: "fused crossEntropy, 'sum'", inputs: (m) => [m([2, 5], { min: -3, max: 3 })], fn: (a) => crossEntropy(a, int32([4, 0], a.device), { reduction: 'sum' }) },
   { name: 'gather with repeated indices', inputs: (m) => [m([3, 4])], fn: (a) => a.gather(1, int32([[0, 0], [3, 1], [2, 2]], a.device)) },
   { name: 'gather along a negative dim', inputs: (m) => [m([3, 4])], fn: (a) => a.gather(-2, int32([[2, 0, 1, 1]], a.device)) },
   { name: 'indexSelect with repeated indices', inputs: (m) => [m([3, 4])], fn: (a) => a.indexSelect(0, int32([2, 0, 2], a.device)) },

@@ -4,6 +4,7 @@ import { concatConfig } from './concat.js';
 import { castConfig, contiguousConfig, fillConfig } from './copy.js';
 import { binaryConfig, compareConfig, unaryConfig, whereConfig } from './elementwise.js';
 import { gatherConfig, indexAddConfig, indexSelectConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
+import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
 import { adamStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig } from './reduce.js';
@@ -28,6 +29,8 @@ export const gpujsKernels: KernelTable<GpuJsBackend> = {
   IndexAdd: indexAddConfig,
   OneHot: oneHotConfig,
   Concat: concatConfig,
+  CrossEntropy: crossEntropyConfig,
+  CrossEntropyGrad: crossEntropyGradConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
 };

@@ -1,8 +1,8 @@
-import { contiguousStrides, shapeSize, type KernelConfig } from '@kindling/tensor';
-import type { GpuJsBackend } from '../gpujs-backend.js';
-import type { KernelThis } from '../gpujs.js';
+import { contiguousStrides, shapeSize, type KernelConfig, type View } from '@kindling/tensor';
+import type { GpuJsBackend, GpuJsStorage } from '../gpujs-backend.js';
+import type { DeviceValue, KernelThis } from '../gpujs.js';
 import { dimsLast, layoutKey, offsetTable } from '../strided.js';
-import { allocate } from '../values.js';
+import { allocate, type Pending } from '../values.js';
 import { reduceKernels, type RunThread } from './reduce.js';
 
 /*
@@ -21,6 +21,33 @@ const logSumExp = function (this: RunThread, x: Float32Array, max: Float32Array)
   }
   return Math.log(sum);
 };
+
+/** A run's statistics: the max, and log Σ exp(x - max), one value per run. */
+export interface RunStatistics {
+  /** x's storage as a kernel argument (not a temporary). */
+  input: Pending<DeviceValue>;
+  max: Pending<DeviceValue>;
+  logSum: Pending<DeviceValue>;
+}
+
+/**
+ * Each run's max along `dim` of the non-empty `x`, and its log Σ exp(x - max), in the order of the
+ * other dims, for softmax and cross-entropy. The caller frees `max` and `logSum`. `name` (the
+ * kernel) prefixes the cache keys, so a gpu.js fallback is recorded under it.
+ */
+export function runLogSumExp(backend: GpuJsBackend, name: string, x: View<GpuJsStorage>, dim: number): RunStatistics {
+  const run = x.shape[dim] as number;
+  const runs = shapeSize(x.shape) / run;
+  const key = `${layoutKey(x)}|${dim}`;
+  const input = backend.deviceArgument(x.storage);
+  const settings = () => {
+    const moved = dimsLast(x, [dim]);
+    return { output: [runs], loopMaxIterations: run, constants: { run, offsets: offsetTable(moved.shape, moved.strides, x.offset) } };
+  };
+  const max = backend.run(`${name}|max|${key}`, reduceKernels.max, settings, [input]);
+  const logSum = backend.run(`${name}|logsumexp|${key}`, logSumExp, settings, [input, max]);
+  return { input, max, logSum };
+}
 
 /** `self` is each output element's offset in x's storage, `runOf` the run it belongs to. */
 type ElementThread = KernelThis<{ self: Float32Array; runOf: Float32Array }>;
@@ -43,16 +70,8 @@ export const softmaxConfig: KernelConfig<'Softmax', GpuJsBackend> = {
   kernelFunc: (backend, { x, dim, log }) => {
     const size = shapeSize(x.shape);
     if (size === 0) return backend.adopt(x.dtype, 0, allocate(x.dtype, 0));
-    const run = x.shape[dim] as number;
-    const runs = size / run;
+    const { input, max, logSum } = runLogSumExp(backend, 'Softmax', x, dim);
     const key = `${layoutKey(x)}|${dim}`;
-    const input = backend.deviceArgument(x.storage);
-    const runSettings = () => {
-      const moved = dimsLast(x, [dim]);
-      return { output: [runs], loopMaxIterations: run, constants: { run, offsets: offsetTable(moved.shape, moved.strides, x.offset) } };
-    };
-    const max = backend.run(`Softmax|max|${key}`, reduceKernels.max, runSettings, [input]);
-    const logSum = backend.run(`Softmax|logsumexp|${key}`, logSumExp, runSettings, [input, max]);
     const elementSettings = () => {
       // The run of each element is its row-major index over the other dims.
       const runStrides = contiguousStrides(x.shape.map((extent, d) => (d === dim ? 1 : extent))).map((stride, d) => (d === dim ? 0 : stride));

@@ -10,8 +10,12 @@ import { describeOptimConformance } from '../../../optim/test/conformance/index.
 import { describeTensorConformance } from '../../../tensor/test/conformance/index.js';
 import { describePytorchParity } from '../../../tensor/test/conformance/pytorch-parity.js';
 import { registerGpuJsBackend, type GpuJsMode } from '../../src/index.js';
+import { lossAgreementSuite } from '../loss-agreement.js';
 
-/** Every conformance suite on gpujs in `mode`, started before collection (the autograd suite asks for its dtypes). */
+/**
+ * Every conformance suite on gpujs in `mode`, and the backend's own cross-entropy agreement suite,
+ * started before collection (the autograd suite asks for its dtypes).
+ */
 export async function describeGpuJsConformance(mode: GpuJsMode): Promise<void> {
   registerGpuJsBackend({ mode });
   await setBackend('gpujs');
@@ -28,4 +32,5 @@ export async function describeGpuJsConformance(mode: GpuJsMode): Promise<void> {
     pytorchParitySuite();
   });
   describeOptimConformance('gpujs');
+  lossAgreementSuite();
 }

@@ -3,6 +3,7 @@ import type { WebGpuBackend } from '../webgpu-backend.js';
 import { fillConfig, concatConfig } from './creation.js';
 import { binaryConfig, castConfig, compareConfig, contiguousConfig, unaryConfig, whereConfig } from './elementwise.js';
 import { gatherConfig, indexAddConfig, indexSelectConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
+import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
 import { adamStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig, softmaxConfig } from './reduce.js';
@@ -26,6 +27,8 @@ export const webGpuKernels: KernelTable<WebGpuBackend> = {
   IndexAdd: indexAddConfig,
   OneHot: oneHotConfig,
   Concat: concatConfig,
+  CrossEntropy: crossEntropyConfig,
+  CrossEntropyGrad: crossEntropyGradConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
 };

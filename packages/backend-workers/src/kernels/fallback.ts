@@ -65,6 +65,16 @@ export const fallback = {
     viaCpu(backend, 'OneHot', { indices: cpuView(backend, indices), numClasses }),
   Concat: (backend: WorkersBackend, { inputs, dim, outShape }: KernelArgs<WorkersStorage>['Concat']) =>
     viaCpu(backend, 'Concat', { inputs: inputs.map((input) => cpuView(backend, input)), dim, outShape }),
+  CrossEntropy: (backend: WorkersBackend, { logits, target, ignoreIndex, reduction }: KernelArgs<WorkersStorage>['CrossEntropy']) =>
+    viaCpu(backend, 'CrossEntropy', { logits: cpuView(backend, logits), target: cpuView(backend, target), ignoreIndex, reduction }),
+  CrossEntropyGrad: (backend: WorkersBackend, { logits, target, gradOutput, ignoreIndex, reduction }: KernelArgs<WorkersStorage>['CrossEntropyGrad']) =>
+    viaCpu(backend, 'CrossEntropyGrad', {
+      logits: cpuView(backend, logits),
+      target: cpuView(backend, target),
+      gradOutput: cpuView(backend, gradOutput),
+      ignoreIndex,
+      reduction,
+    }),
   AdamStep: (backend: WorkersBackend, { param, grad, expAvg, expAvgSq, maxExpAvgSq, hyper }: KernelArgs<WorkersStorage>['AdamStep']): void => {
     cpuKernel('AdamStep')(cpu, {
       param: cpuStorage(backend, param),

@@ -31,6 +31,8 @@ export const workersKernels: KernelTable<WorkersBackend> = {
   IndexAdd: { kernelName: 'IndexAdd', backendName: 'workers', kernelFunc: fallback.IndexAdd },
   OneHot: { kernelName: 'OneHot', backendName: 'workers', kernelFunc: fallback.OneHot },
   Concat: { kernelName: 'Concat', backendName: 'workers', kernelFunc: fallback.Concat },
+  CrossEntropy: { kernelName: 'CrossEntropy', backendName: 'workers', kernelFunc: fallback.CrossEntropy },
+  CrossEntropyGrad: { kernelName: 'CrossEntropyGrad', backendName: 'workers', kernelFunc: fallback.CrossEntropyGrad },
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
 };

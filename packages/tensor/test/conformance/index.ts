@@ -4,6 +4,7 @@ import { elementwiseSuite } from './elementwise.js';
 import { errorsSuite } from './errors.js';
 import { useBackend } from './harness.js';
 import { indexingSuite } from './indexing.js';
+import { lossSuite } from './loss.js';
 import { memorySuite } from './memory.js';
 import { optimizerSuite } from './optimizer.js';
 import { reductionsSuite } from './reductions.js';
@@ -19,6 +20,7 @@ export function describeTensorConformance(backendName: string): void {
     viewsPropertySuite();
     elementwiseSuite();
     reductionsSuite();
+    lossSuite();
     indexingSuite();
     memorySuite();
     optimizerSuite();

@@ -5,6 +5,7 @@ import { concatConfig } from './concat.js';
 import { castConfig, contiguousConfig } from './copy.js';
 import { fillConfig } from './fill.js';
 import { gatherConfig, indexAddConfig, indexSelectConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
+import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
 import { adamStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig } from './reduce.js';
@@ -16,6 +17,7 @@ export { concatImpl } from './concat.js';
 export { castImpl, contiguousImpl } from './copy.js';
 export { fillImpl } from './fill.js';
 export { gatherImpl, indexAddImpl, indexSelectImpl, oneHotImpl, scatterAddImpl } from './indexing.js';
+export { crossEntropyGradImpl, crossEntropyImpl } from './loss.js';
 export { matmulImpl } from './matmul.js';
 export { adamStepImpl, sgdStepImpl } from './optimizer.js';
 export { argReduceImpl, reduceImpl, reduceOutputDType } from './reduce.js';
@@ -41,6 +43,8 @@ export const cpuKernels: KernelTable<CpuBackend> = {
   IndexAdd: indexAddConfig,
   OneHot: oneHotConfig,
   Concat: concatConfig,
+  CrossEntropy: crossEntropyConfig,
+  CrossEntropyGrad: crossEntropyGradConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
 };
