@@ -6,6 +6,12 @@ export interface MatmulAttrs {
   matmul: NoAttrs;
 }
 
+/** Whether the matrices in `t`'s last two dims are stored column by column. */
+function isColumnMajor(t: Tensor): boolean {
+  const rank = t.ndim;
+  return t.strides[rank - 2] === 1 && t.strides[rank - 1] !== 1 && (t.shape[rank - 1] as number) > 1;
+}
+
 export const matmulGradients: GradientTableFor<MatmulAttrs> = {
   matmul: {
     kernel: 'MatMul',
@@ -13,10 +19,13 @@ export const matmulGradients: GradientTableFor<MatmulAttrs> = {
       const [a, b] = ctx.inputs as [Tensor, Tensor];
       // Both products carry the broadcast batch dims; reduceToShape sums them away for an operand
       // that had fewer.
+      // An operand stored column-major (a transposed view, such as Linear's w.T) gets its gradient
+      // as the transpose of a row-major product, so it arrives in the operand's own layout and the
+      // transposes cancel on the way back to the leaf instead of costing a copy there.
       return gradsFor(
         ctx,
-        () => g.matmul(b.transpose(-1, -2)),
-        () => a.transpose(-1, -2).matmul(g),
+        () => (isColumnMajor(a) ? b.matmul(g.transpose(-1, -2)).transpose(-1, -2) : g.matmul(b.transpose(-1, -2))),
+        () => (isColumnMajor(b) ? g.transpose(-1, -2).matmul(a).transpose(-1, -2) : a.transpose(-1, -2).matmul(g)),
       );
     },
   },

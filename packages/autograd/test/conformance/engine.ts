@@ -89,6 +89,21 @@ export function describeEngine(device: string): void {
       await expectGrad(y, [1, 1]);
     });
 
+    it("hands a transposed matmul operand its gradient in the operand's layout, so the leaf's arrives contiguous", async () => {
+      // Linear's x · wᵀ: w's gradient is gᵀ · x computed directly, not a transposed product copied at the leaf.
+      const x = leaf([[1, 2, 3], [4, 5, 6]]);
+      const w = leaf([[1, 0, -1], [2, 1, 0]]);
+      const a = leaf([[1, 3], [2, 4]]);
+      x.matmul(w.transpose(0, 1)).sum().backward();
+      expect(w.grad?.isContiguous()).toBe(true);
+      await expectGrad(w, [[5, 7, 9], [5, 7, 9]]);
+      await expectGrad(x, [[3, 1, -1], [3, 1, -1]]);
+      // The same for a transposed left operand: aᵀ · x.
+      a.transpose(0, 1).matmul(x).mul(tensor([[1, 0, 0], [0, 0, 2]], { dtype: floatDType(device), device })).sum().backward();
+      expect(a.grad?.isContiguous()).toBe(true);
+      await expectGrad(a, [[1, 6], [4, 12]]);
+    });
+
     it('returns the Variable itself for a no-op conversion or contiguous()', async () => {
       const x = leaf([1, 2]);
       expect(x.to(x.dtype)).toBe(x);
