@@ -4,12 +4,22 @@ import { BufferUsage } from './gpu-flags.js';
 export const MIN_BUCKET_BYTES = 256;
 
 /**
- * The bucket a request of `bytes` goes to: the next power of two, at least 256 bytes. Only a
- * request whose power of two would pass `maxBytes` gets an exact (256-rounded) size instead.
+ * Above this, buckets are whole MiB rather than powers of two: such buffers are one-offs (a
+ * dataset uploaded once), and rounding 172 MB of MNIST up to 256 MiB would waste 96 MB.
+ */
+export const LARGE_BUFFER_BYTES = 64 * 1024 * 1024;
+
+const MIB = 1024 * 1024;
+
+/**
+ * The bucket a request of `bytes` goes to: the next power of two, at least 256 bytes, up to
+ * 64 MiB; the next whole MiB above that. A request whose bucket would pass `maxBytes` gets an
+ * exact (256-rounded) size instead.
  */
 export function bucketBytes(bytes: number, maxBytes = Number.POSITIVE_INFINITY): number {
   let bucket = MIN_BUCKET_BYTES;
-  while (bucket < bytes) bucket *= 2;
+  while (bucket < bytes && bucket < LARGE_BUFFER_BYTES) bucket *= 2;
+  if (bucket < bytes) bucket = Math.ceil(bytes / MIB) * MIB;
   if (bucket <= maxBytes) return bucket;
   const exact = Math.ceil(bytes / MIN_BUCKET_BYTES) * MIN_BUCKET_BYTES;
   if (exact > maxBytes) {

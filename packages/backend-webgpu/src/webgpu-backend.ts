@@ -50,6 +50,8 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   private uploads = 0;
   private uploadedBytes = 0;
   private deferred: (() => void) | null = null;
+  /** The work of the latest flush, still allowed to run while the host records the next step. */
+  private inFlight: Promise<undefined> | null = null;
   private readonly errors: string[] = [];
 
   constructor(
@@ -122,11 +124,17 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
     return this.live;
   }
 
-  /** Submits everything recorded and resolves once the GPU has finished it. */
+  /**
+   * Submits everything recorded and resolves once the GPU has finished the work of the flush before
+   * this one. One flush of work (a training step) stays in flight, so the GPU runs a step while the
+   * host records the next; waiting for the latest one too would leave one of them idle at a time.
+   */
   async flush(): Promise<void> {
     this.settle();
     this.batch.submit();
-    await this.device.queue.onSubmittedWorkDone();
+    const previous = this.inFlight;
+    this.inFlight = this.device.queue.onSubmittedWorkDone();
+    await previous;
     this.throwRecordedErrors();
   }
 
@@ -153,6 +161,12 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
     pass.setBindGroup(0, group, [offset]);
     pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
     pass.end();
+  }
+
+  /** Records zeroing `storage` (a clear command, ordered with the passes around it). */
+  clear(storage: WebGpuStorage): void {
+    this.settle();
+    this.batch.commandEncoder().clearBuffer(storage.buffer, 0, storage.size * 4);
   }
 
   /**

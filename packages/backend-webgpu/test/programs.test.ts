@@ -20,6 +20,9 @@ describe('the buffer pool buckets', () => {
 
   it('gives an exact size when the power of two would pass the device limit, and refuses what cannot fit', () => {
     expect(bucketBytes(600, 1000)).toBe(768);
+    // Past 64 MiB, whole MiB: MNIST's 172,480,000 bytes of training images take 165 MiB, not 256.
+    expect(bucketBytes(64 * 2 ** 20)).toBe(64 * 2 ** 20);
+    expect(bucketBytes(172_480_000)).toBe(165 * 2 ** 20);
     expect(() => bucketBytes(2000, 1000)).toThrow(/larger than this device's largest buffer/);
   });
 });

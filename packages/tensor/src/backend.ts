@@ -36,7 +36,11 @@ export interface Backend<S extends Storage = Storage> {
   release(storage: S): void;
   /** How many storages are allocated and not yet released: leak checks read it. */
   liveStorageCount(): number;
-  /** Resolves when queued work is done; a point of backpressure for asynchronous backends. */
+  /**
+   * A point of backpressure for asynchronous backends: submits the queued work and resolves once
+   * the device has caught up. A backend may leave the latest flush's work running (so the host
+   * prepares the next step meanwhile); reading a result always waits for the work behind it.
+   */
   flush?(): Promise<void>;
   /** Frees everything the backend holds (worker pools, devices). */
   shutdown?(): Promise<void> | void;

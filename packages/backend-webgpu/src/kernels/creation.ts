@@ -11,7 +11,12 @@ export const fillConfig: KernelConfig<'Fill', WebGpuBackend> = {
   backendName: 'webgpu',
   kernelFunc: (backend, { size, value, dtype }) => {
     const out = backend.allocate(dtype, size);
-    if (size > 0) backend.dispatch(FILL, [], [out], Uint32Array.of(size, fillBits(value, dtype)), workgroupGrid(Math.ceil(size / 64)));
+    if (size === 0) return out;
+    const bits = fillBits(value, dtype);
+    // Zeros (the commonest fill: the 0 of where(…, 0) and gt(0), zeros()) are a clear command,
+    // which costs less to record than a compute pass.
+    if (bits === 0) backend.clear(out);
+    else backend.dispatch(FILL, [], [out], Uint32Array.of(size, bits), workgroupGrid(Math.ceil(size / 64)));
     return out;
   },
 };
