@@ -70,7 +70,7 @@ export class DataSet {
     this.order = Int32Array.from({ length: this.numExamples }, (_, i) => i);
   }
 
-  /** How many epochs `nextBatch` has finished. */
+  /** How many epochs `nextBatch` and `nextBatchIndices` have finished between them. */
   get epochsCompleted(): number {
     return this.epochs;
   }
@@ -87,9 +87,17 @@ export class DataSet {
 
   /** Every image in file order: float32 [numExamples, imageSize], scaled to [0, 1]. */
   images(): Tensor {
+    return fromValues(this.scaledPixels(), [this.numExamples, this.imageSize]);
+  }
+
+  /**
+   * Every pixel in file order as a float32 in [0, 1], `numExamples * imageSize` values on the host:
+   * what `images()` holds, for uploading the whole set somewhere else (a device dataset, a worker).
+   */
+  scaledPixels(): Float32Array {
     const out = new Float32Array(this.pixelBytes.length);
     for (let i = 0; i < out.length; i++) out[i] = PIXEL_SCALE[this.pixelBytes[i] as number] as number;
-    return fromValues(out, [this.numExamples, this.imageSize]);
+    return out;
   }
 
   /** Every label in file order: int32 [numExamples]. */
@@ -103,23 +111,21 @@ export class DataSet {
    * end of an epoch is the rest of that epoch followed by the start of the next one.
    */
   nextBatch(batchSize: number, options: NextBatchOptions = {}): Batch {
-    this.checkBatchSize(batchSize, 'nextBatch');
-    const shuffle = options.shuffle ?? true;
-    const start = this.indexInEpoch;
-    if (this.epochs === 0 && start === 0 && shuffle) this.shuffle(this.order);
-    if (start + batchSize <= this.numExamples) {
-      this.indexInEpoch = start + batchSize;
-      return this.gather(this.order.subarray(start, this.indexInEpoch));
-    }
-    // The epoch ends inside this batch: take its rest, reshuffle, and fill up from the new epoch.
-    this.epochs++;
-    const indices = new Int32Array(batchSize);
-    const rest = this.numExamples - start;
-    indices.set(this.order.subarray(start));
-    if (shuffle) this.shuffle(this.order);
-    this.indexInEpoch = batchSize - rest;
-    indices.set(this.order.subarray(0, this.indexInEpoch), rest);
-    return this.gather(indices);
+    return this.gather(this.takeNextIndices(batchSize, options, 'nextBatch'));
+  }
+
+  /**
+   * The indices (into file order) of the examples `nextBatch` would return, advancing the same
+   * state: a set that is asked for indices and one asked for batches, seeded alike, visit the same
+   * examples. For gathering the batch elsewhere, such as from a copy of the set on a GPU.
+   *
+   * @example
+   * // DeviceDataset is @kindling/backend-webgpu's
+   * const onDevice = DeviceDataset.upload(train.scaledPixels(), Int32Array.from(train.labelValues), [784]);
+   * const { images, labels } = onDevice.batch(train.nextBatchIndices(128));
+   */
+  nextBatchIndices(batchSize: number, options: NextBatchOptions = {}): Int32Array {
+    return this.takeNextIndices(batchSize, options, 'nextBatchIndices');
   }
 
   /**
@@ -140,12 +146,34 @@ export class DataSet {
     }
   }
 
+  /** next_batch itself, shared by `nextBatch` and `nextBatchIndices` (`method` names the caller in errors). */
+  private takeNextIndices(batchSize: number, options: NextBatchOptions, method: string): Int32Array {
+    this.checkBatchSize(batchSize, method);
+    if (batchSize > this.numExamples) {
+      throw new RangeError(`DataSet.${method}: batchSize ${batchSize} is larger than the ${this.numExamples} examples in the set`);
+    }
+    const shuffle = options.shuffle ?? true;
+    const start = this.indexInEpoch;
+    if (this.epochs === 0 && start === 0 && shuffle) this.shuffle(this.order);
+    if (start + batchSize <= this.numExamples) {
+      this.indexInEpoch = start + batchSize;
+      // A copy: the next epoch's shuffle rewrites `order` in place.
+      return this.order.slice(start, this.indexInEpoch);
+    }
+    // The epoch ends inside this batch: take its rest, reshuffle, and fill up from the new epoch.
+    this.epochs++;
+    const indices = new Int32Array(batchSize);
+    const rest = this.numExamples - start;
+    indices.set(this.order.subarray(start));
+    if (shuffle) this.shuffle(this.order);
+    this.indexInEpoch = batchSize - rest;
+    indices.set(this.order.subarray(0, this.indexInEpoch), rest);
+    return indices;
+  }
+
   private checkBatchSize(batchSize: number, method: string): void {
     if (!Number.isInteger(batchSize) || batchSize <= 0) {
       throw new RangeError(`DataSet.${method}: batchSize must be a positive integer, got ${batchSize}`);
-    }
-    if (method === 'nextBatch' && batchSize > this.numExamples) {
-      throw new RangeError(`DataSet.nextBatch: batchSize ${batchSize} is larger than the ${this.numExamples} examples in the set`);
     }
   }
 

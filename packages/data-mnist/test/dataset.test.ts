@@ -30,6 +30,13 @@ describe('DataSet', () => {
     expect(Array.from(labels.dataSync())).toEqual([3, 9]);
   });
 
+  it('gives the scaled pixels as one float32 array, as images() holds them', () => {
+    const set = new DataSet(Uint8Array.from([0, 51, 255, 128, 1, 2]), Uint8Array.from([3, 9]), { rows: 1, cols: 3, seed: 1 });
+    const scaled = set.scaledPixels();
+    expect(scaled).toBeInstanceOf(Float32Array);
+    expect(Array.from(scaled)).toEqual(Array.from(set.images().dataSync()));
+  });
+
   it('rejects pixels that do not match the labels', () => {
     expect(() => new DataSet(new Uint8Array(10), new Uint8Array(2), { rows: 2, cols: 2 })).toThrow(/2 labels need 8 pixels/);
   });
@@ -89,6 +96,52 @@ describe('DataSet', () => {
       expect(() => set.nextBatch(0)).toThrow(/positive integer/);
       expect(() => set.nextBatch(2.5)).toThrow(/positive integer/);
       expect(() => set.nextBatch(5)).toThrow(/larger than the 4 examples/);
+    });
+  });
+
+  describe('nextBatchIndices', () => {
+    /** `n` one-pixel examples whose pixels and labels differ from their indices, so a gather shows through. */
+    function scrambled(n: number, seed: number): { set: DataSet; pixels: Uint8Array; labels: Uint8Array } {
+      const pixels = Uint8Array.from({ length: n }, (_, i) => (11 * i) % 256);
+      const labels = Uint8Array.from({ length: n }, (_, i) => (7 * i) % 10);
+      return { set: new DataSet(pixels, labels, { rows: 1, cols: 1, seed }), pixels, labels };
+    }
+
+    it('names the examples nextBatch gives a set seeded alike, across epoch boundaries', () => {
+      const n = 23;
+      const batched = scrambled(n, 9).set;
+      const { set: indexedSet, pixels, labels } = scrambled(n, 9);
+      for (const size of [5, 10, 23, 7, 1, 17, 9]) {
+        const batch = batched.nextBatch(size);
+        const indices = Array.from(indexedSet.nextBatchIndices(size));
+        expect(indices.map((i) => labels[i])).toEqual(order(batch));
+        expect(indices.map((i) => Math.fround((pixels[i] as number) / 255))).toEqual(Array.from(batch.images.dataSync()));
+        expect(indexedSet.epochsCompleted).toBe(batched.epochsCompleted);
+      }
+      expect(batched.epochsCompleted).toBe(3);
+    });
+
+    it('shares its position with nextBatch', () => {
+      const set = indexed(5);
+      expect(Array.from(set.nextBatchIndices(3, { shuffle: false }))).toEqual([0, 1, 2]);
+      expect(order(set.nextBatch(3, { shuffle: false }))).toEqual([3, 4, 0]);
+      expect(Array.from(set.nextBatchIndices(2, { shuffle: false }))).toEqual([1, 2]);
+    });
+
+    it('returns a copy that the next epoch\'s shuffle leaves alone', () => {
+      const set = indexed(10, 2);
+      const epoch = set.nextBatchIndices(10);
+      const kept = Array.from(epoch);
+      set.nextBatchIndices(4); // ends the epoch and reshuffles
+      expect(Array.from(epoch)).toEqual(kept);
+    });
+
+    it('rejects the batch sizes nextBatch rejects, naming itself', () => {
+      const set = indexed(4);
+      expect(() => set.nextBatchIndices(0)).toThrow('DataSet.nextBatchIndices: batchSize must be a positive integer, got 0');
+      expect(() => set.nextBatchIndices(2.5)).toThrow(/positive integer/);
+      expect(() => set.nextBatchIndices(5)).toThrow('DataSet.nextBatchIndices: batchSize 5 is larger than the 4 examples in the set');
+      expect(() => set.nextBatch(5)).toThrow('DataSet.nextBatch: batchSize 5 is larger than the 4 examples in the set');
     });
   });
 

