@@ -19,14 +19,14 @@ export class WebGpuStorage implements Storage {
 
 /** Options of the backend itself (see `registerWebGpuBackend` for how to find a device). */
 export interface WebGpuBackendSettings {
-  /** Compute passes recorded before an automatic submission (default 64). */
-  maxPassesPerSubmit?: number;
+  /** Dispatches recorded before an automatic submission (default 64). */
+  maxDispatchesPerSubmit?: number;
 }
 
 /** Counters for tests and benchmarks: how much work reached the GPU and how memory is reused. */
 export interface WebGpuStats {
   submissions: number;
-  passes: number;
+  dispatches: number;
   pipelines: number;
   uploads: number;
   uploadedBytes: number;
@@ -35,9 +35,9 @@ export interface WebGpuStats {
 
 /**
  * The `webgpu` backend: storages are pooled GPU buffers; kernels (registered separately, see
- * kernels/) encode compute passes into one command encoder that is submitted every
- * `maxPassesPerSubmit` passes, on `read`, and on `flush` (which `optimizer.step()` awaits), so a
- * training step costs a few submissions. Asynchronous: there is no `readSync`.
+ * kernels/) record dispatches into one command encoder that is submitted every
+ * `maxDispatchesPerSubmit` dispatches, on `read`, and on `flush` (which `optimizer.step()` awaits),
+ * so a training step costs a few submissions. Asynchronous: there is no `readSync`.
  */
 export class WebGpuBackend implements Backend<WebGpuStorage> {
   readonly name = 'webgpu';
@@ -60,7 +60,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   ) {
     this.pool = new BufferPool(device, Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize));
     const uniforms = device.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: UNIFORM_USAGE });
-    this.batch = new CommandBatch(device, uniforms, settings.maxPassesPerSubmit ?? 64);
+    this.batch = new CommandBatch(device, uniforms, settings.maxDispatchesPerSubmit ?? 64);
     this.pipelines = new PipelineCache(device, uniforms);
     // addEventListener rather than `onuncapturederror =`, which some Dawn builds for Node reject.
     void device.lost.then((info) => this.errors.push(`the device was lost (${info.reason}): ${info.message}`));
@@ -147,7 +147,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   }
 
   /**
-   * Records one compute pass of `program` over `inputs` then `outputs` (storages or raw buffers),
+   * Records one dispatch of `program` over `inputs` then `outputs` (storages or raw buffers),
    * with `uniforms` as its parameters, on a `grid` of workgroups.
    */
   dispatch(program: Program, inputs: readonly WebGpuStorage[], outputs: readonly WebGpuStorage[], uniforms: Uint32Array, grid: readonly [number, number?, number?]): void {
@@ -156,11 +156,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
     const buffers = [...inputs, ...outputs].map((s) => s.buffer);
     const group = this.pipelines.bindGroup(program, compiled, buffers, buffers.map((b) => this.pool.idOf(b)));
     const offset = this.batch.reserveUniforms(uniforms, compiled.uniformSlotBytes);
-    const pass = this.batch.commandEncoder().beginComputePass();
-    pass.setPipeline(compiled.pipeline);
-    pass.setBindGroup(0, group, [offset]);
-    pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
-    pass.end();
+    this.batch.dispatch(compiled.pipeline, group, offset, grid);
   }
 
   /** Records zeroing `storage` (a clear command, ordered with the passes around it). */
@@ -187,7 +183,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   stats(): WebGpuStats {
     return {
       submissions: this.batch.submissions,
-      passes: this.batch.passes,
+      dispatches: this.batch.dispatches,
       pipelines: this.pipelines.size,
       uploads: this.uploads,
       uploadedBytes: this.uploadedBytes,

@@ -168,25 +168,25 @@ describe("'webgpu' agrees with the 'cpu' oracle", () => {
     expect(Array.from(await oneHot(tensor([1, 3], { dtype: 'int32', device: 'webgpu' }), 2).data())).toEqual([0, 1, -2147483648, -2147483648]);
   });
 
-  it('folds the bias add and the ReLU into the matmul pass', async () => {
+  it('folds the bias add and the ReLU into the matmul dispatch', async () => {
     const backend = findBackend('webgpu');
     if (!(backend instanceof WebGpuBackend)) throw new Error('expected the webgpu backend');
     const x = tensor([[1, -2], [3, 4]], { device: 'webgpu' });
     const w = tensor([[0.5, -1], [2, 1]], { device: 'webgpu' });
     const b = tensor([-1, 0.5], { device: 'webgpu' });
-    const before = backend.stats().passes;
+    const before = backend.stats().dispatches;
     const out = x.matmul(w.T).add(b).relu();
     expect(Array.from(await out.data())).toEqual([1.5, 0.5, 0, 10.5]);
-    // One pass for matmul + bias + ReLU (the read adds a copy, not a pass).
-    expect(backend.stats().passes - before).toBe(1);
+    // One dispatch for matmul + bias + ReLU (the read adds a copy, not a dispatch).
+    expect(backend.stats().dispatches - before).toBe(1);
 
     // The same through nn and autograd, as the tutorial's network writes it.
     const layer = new Linear(2, 3);
     const input = new Variable(tensor([[1, 2], [3, -4]], { device: 'webgpu' }));
-    const start = backend.stats().passes;
+    const start = backend.stats().dispatches;
     const hidden = F.relu(layer.forward(input));
     expect(hidden.requiresGrad).toBe(true);
     await hidden.data.data();
-    expect(backend.stats().passes - start).toBe(1);
+    expect(backend.stats().dispatches - start).toBe(1);
   });
 });
