@@ -2,7 +2,9 @@
 
 Same model, loss, optimizer, batch size and data split as apps/trainer: a 784-512-512-10 ReLU MLP,
 cross-entropy, Adam(lr=0.01), batches of 128 reshuffled every epoch from the 55,000 training images
-(the first 5,000 are the validation set). Prints one JSON object on stdout.
+(the first 5,000 are the validation set). Prints one JSON object on stdout; on CUDA it includes
+`memory`, the caching allocator's figures after step 10 and at the end (bench/gpu/run.sh reports
+them beside the trainer's). Progress marks go to stderr.
 
 Usage: python3 bench/pytorch_mnist.py --data-dir DIR [--iters 4000] [--device cpu|cuda] [--seed 0]
 """
@@ -10,6 +12,7 @@ import argparse
 import json
 import resource
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -45,6 +48,15 @@ def accuracy(net, images, labels, device):
     return 100.0 * (predictions == labels).float().mean().item()
 
 
+def cuda_memory(device):
+    """What the caching allocator holds on `device` now: tensors (allocated) and reserved blocks."""
+    return {
+        "allocatedBytes": torch.cuda.memory_allocated(device),
+        "reservedBytes": torch.cuda.memory_reserved(device),
+        "peakAllocatedBytes": torch.cuda.max_memory_allocated(device),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", required=True, type=Path)
@@ -73,6 +85,8 @@ def main():
     order = rng.permutation(len(x))
     position = 0
     step_ms = []
+    memory = {}
+    print("training", file=sys.stderr, flush=True)
     started = time.perf_counter()
     for step in range(args.iters):
         t0 = time.perf_counter()
@@ -88,7 +102,14 @@ def main():
         if device.type == "cuda":
             torch.cuda.synchronize()
         step_ms.append((time.perf_counter() - t0) * 1000)
+        if step == 10:
+            if device.type == "cuda":
+                memory["step10"] = cuda_memory(device)
+            print("step 10", file=sys.stderr, flush=True)
     train_seconds = time.perf_counter() - started
+    print(f"trained {args.iters} steps in {train_seconds:.2f} s", file=sys.stderr, flush=True)
+    if device.type == "cuda":
+        memory["end"] = cuda_memory(device)
 
     print(json.dumps({
         "backend": f"pytorch-{device.type}",
@@ -102,6 +123,7 @@ def main():
         "validationAccuracy": accuracy(net, validation_x, validation_y, device),
         "testAccuracy": accuracy(net, test_x, test_y, device),
         "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **({"memory": memory} if device.type == "cuda" else {}),
     }))
 
 
