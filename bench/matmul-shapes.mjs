@@ -1,5 +1,5 @@
 // GFLOP/s of the tutorial's three matmul shapes, for `pnpm bench`, with the layouts autograd uses:
-//   forward  x·Wᵀ  [128×784]·[784×512]   dW  xᵀ·g  [784×128]·[128×512]   dX  g·W  [128×512]·[512×784]
+//   forward  x·Wᵀ  [128×784]·[784×512]   dW  gᵀ·x  [512×128]·[128×784]   dX  g·W  [128×512]·[512×784]
 // One implementation per call; prints a JSON object { name, shapes: [{ shape, ms, gflops }] }.
 //
 // Usage: node bench/matmul-shapes.mjs --impl kindling --backend workers | --impl tfjs | --impl pytorch
@@ -8,8 +8,8 @@ import { parseArgs, promisify } from 'node:util';
 
 const { values } = parseArgs({ options: { impl: { type: 'string' }, backend: { type: 'string', default: 'cpu' }, reps: { type: 'string', default: '30' } } });
 const reps = Number(values.reps);
-export const SHAPES = ['forward x·Wᵀ 128×784×512', 'dW xᵀ·g 784×128×512', 'dX g·W 128×512×784'];
-const FLOPS = [2 * 128 * 784 * 512, 2 * 784 * 128 * 512, 2 * 128 * 512 * 784];
+export const SHAPES = ['forward x·Wᵀ 128×784×512', 'dW gᵀ·x 512×128×784', 'dX g·W 128×512×784'];
+const FLOPS = [2 * 128 * 784 * 512, 2 * 512 * 128 * 784, 2 * 128 * 512 * 784];
 
 function median(xs) {
   const sorted = [...xs].sort((x, y) => x - y);
@@ -39,7 +39,7 @@ async function kindling(backendName) {
   const g = randn([128, 512]);
   const operands = [
     [x, w.transpose(0, 1)],
-    [x.transpose(0, 1), g],
+    [g.transpose(0, 1), x],
     [g, w],
   ];
   const count = backendName === 'cpu' ? 3 : reps;
@@ -62,7 +62,7 @@ async function tfjs() {
   const x = tf.randomNormal([128, 784]);
   const w = tf.randomNormal([512, 784]);
   const g = tf.randomNormal([128, 512]);
-  const products = [() => tf.matMul(x, w, false, true), () => tf.matMul(x, g, true, false), () => tf.matMul(g, w)];
+  const products = [() => tf.matMul(x, w, false, true), () => tf.matMul(g, x, true, false), () => tf.matMul(g, w)];
   const shapes = [];
   for (const [i, product] of products.entries()) {
     const ms = await time(async () => {
@@ -78,8 +78,8 @@ async function tfjs() {
 const PYTORCH = `
 import json, statistics, time, torch
 x, w, g = torch.randn(128, 784), torch.randn(512, 784), torch.randn(128, 512)
-products = [lambda: x @ w.t(), lambda: x.t() @ g, lambda: g @ w]
-flops = [2 * 128 * 784 * 512, 2 * 784 * 128 * 512, 2 * 128 * 512 * 784]
+products = [lambda: x @ w.t(), lambda: g.t() @ x, lambda: g @ w]
+flops = [2 * 128 * 784 * 512, 2 * 512 * 128 * 784, 2 * 128 * 512 * 784]
 names = ${JSON.stringify(SHAPES)}
 shapes = []
 for name, product, f in zip(names, products, flops):
