@@ -91,17 +91,27 @@ export function tidyWith<T>(fn: () => T, isTensor: (v: unknown) => v is Tensor):
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (error) {
+    // What the failed function created is freed too, as TensorFlow.js's tidy does; left to the
+    // garbage collector, a GPU backend's buffers would stay allocated until some later collection.
     scopes.pop();
+    closeScope(scope, new Set());
+    throw error;
   }
+  scopes.pop();
   if (result instanceof Promise) {
+    closeScope(scope, new Set());
     throw new Error('tidy: the function returned a Promise; tidy only tracks synchronous work, so await outside it');
   }
-  const kept = collectTensors(result, isTensor);
+  closeScope(scope, collectTensors(result, isTensor));
+  return result;
+}
+
+/** Disposes a finished scope's tensors, except those in `kept` or marked kept, which move to the enclosing scope. */
+function closeScope(scope: Set<Tensor>, kept: Set<Tensor>): void {
   const parent = scopes.at(-1);
   for (const tensor of scope) {
     if (kept.has(tensor) || tensor.isKept) parent?.add(tensor);
     else tensor.dispose();
   }
-  return result;
 }

@@ -48,6 +48,25 @@ export function memorySuite(): void {
       expect(backend.liveStorageCount()).toBe(held - 3);
     });
 
+    it('tidy frees what the function created when it throws, but not what was kept', () => {
+      const backend = getBackend();
+      const before = backend.liveStorageCount();
+      let kept: Tensor | undefined;
+      expect(() =>
+        tidy(() => {
+          const a = ones([2]).add(1);
+          kept = a.mul(3).keep();
+          tidy(() => a.sub(1));
+          throw new Error('failed half-way');
+        }),
+      ).toThrow('failed half-way');
+      expect(backend.liveStorageCount()).toBe(before + 1);
+      kept?.dispose();
+      expect(backend.liveStorageCount()).toBe(before);
+      expect(() => tidy(() => Promise.resolve(ones([2])))).toThrow(/returned a Promise/);
+      expect(backend.liveStorageCount()).toBe(before);
+    });
+
     it('a view keeps the storage alive until the last user is disposed', () => {
       const backend = getBackend();
       const before = backend.liveStorageCount();
