@@ -179,7 +179,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   batches.dispose();
 
   if (options.save) await save(net.stateDict(), options.save, { format: 'pt', model: 'Net' });
-  return {
+  const result: TrainResult = {
     backend: getBackend().name,
     iterations: options.iters,
     batchSize: options.batchSize,
@@ -192,4 +192,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     memory: { step10: step10Memory, end: endMemory },
     log,
   };
+  // The run's tensors are freed here rather than by the garbage collector, which cannot see how
+  // much device memory they hold: a caller that trains again starts from an empty pool.
+  optimizer.dispose();
+  for (const parameter of net.parameters()) {
+    parameter.grad?.dispose();
+    parameter.data.dispose();
+  }
+  return result;
 }

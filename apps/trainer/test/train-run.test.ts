@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceDataset } from '@kindling/backend-webgpu';
 import { MNIST_FILES, mnistPackageDir } from '@kindling/data-mnist';
-import { setBackend } from '@kindling/tensor';
+import { memory, setBackend } from '@kindling/tensor';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { train, type TrainOptions, type TrainResult } from '../src/train.js';
 
@@ -35,11 +35,15 @@ describe('train() on the cpu backend', () => {
   let deviceRun: TrainResult;
   let deviceRunGathers: number;
   let hostRun: TrainResult;
+  let storagesBefore: number;
+  let storagesAfterFirstRun: number;
 
   beforeAll(async () => {
     writeShortMnist(dataDir);
     await setBackend('cpu');
+    storagesBefore = memory().numStorages;
     deviceRun = await train({ ...options, deviceData: true });
+    storagesAfterFirstRun = memory().numStorages;
     deviceRunGathers = deviceGathers.mock.calls.length;
     hostRun = await train({ ...options, deviceData: false });
   }, 120_000);
@@ -57,15 +61,22 @@ describe('train() on the cpu backend', () => {
     expect(deviceRun.testAccuracy).toBe(hostRun.testAccuracy);
   });
 
-  // Only the first run's counts are checked: train() leaves its network to the garbage collector,
-  // which may free it (and change the live counts) in the middle of a later run.
   it('reports memory after step 10 and at the end, flat between them', () => {
-    const { step10, end } = deviceRun.memory;
-    expect(step10?.numStorages).toBeGreaterThan(0);
-    expect(end.numStorages).toBe(step10?.numStorages);
-    expect(end.numTensors).toBe(step10?.numTensors);
-    // cpu pools no device buffers, so there are none to report.
-    expect(end.deviceBytes).toBeUndefined();
-    expect(end.buffersCreated).toBeUndefined();
+    for (const run of [deviceRun, hostRun]) {
+      const { step10, end } = run.memory;
+      expect(step10?.numStorages).toBeGreaterThan(0);
+      expect(end.numStorages).toBe(step10?.numStorages);
+      expect(end.numTensors).toBe(step10?.numTensors);
+      // cpu pools no device buffers, so there are none to report.
+      expect(end.deviceBytes).toBeUndefined();
+      expect(end.buffersCreated).toBeUndefined();
+    }
+    // The device run held the uploaded images and labels as well.
+    expect(deviceRun.memory.end.numStorages).toBe(hostRun.memory.end.numStorages + 2);
+  });
+
+  it('frees everything it allocated before returning', () => {
+    expect(storagesAfterFirstRun).toBe(storagesBefore);
+    expect(memory().numStorages).toBe(storagesBefore);
   });
 });
