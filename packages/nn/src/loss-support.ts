@@ -1,23 +1,15 @@
 import type { Variable } from '@kindling/autograd';
-import { formatShape, type LossReduction, type Tensor } from '@kindling/tensor';
+import { assertLossReduction, formatShape, type LossReduction, type Tensor } from '@kindling/tensor';
 
 /** How per-sample losses become the result: their mean, their sum, or all of them ('none'). */
 export type { LossReduction };
-
-const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
-
-export function assertReduction(reduction: unknown, opName: string): asserts reduction is LossReduction {
-  if (typeof reduction !== 'string' || !REDUCTIONS.includes(reduction)) {
-    throw new Error(`${opName}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
-  }
-}
 
 /**
  * Reduces per-sample `losses`. `count`, when given, is the number of samples that take part (the
  * ones not ignored), which PyTorch divides by for 'mean' instead of the number of elements.
  */
 export function reduceLosses(losses: Variable, reduction: LossReduction, count: Tensor | undefined, opName: string): Variable {
-  assertReduction(reduction, opName);
+  assertLossReduction(reduction, opName);
   if (reduction === 'none') return losses;
   if (reduction === 'sum') return losses.sum();
   // With every target ignored this is 0 / 0 = NaN, as in PyTorch.
@@ -58,7 +50,7 @@ export function checkClassification(
   opName: string,
 ): ClassificationCall {
   const reduction = options.reduction ?? 'mean';
-  assertReduction(reduction, opName);
+  assertLossReduction(reduction, opName);
   const ignoreIndex = options.ignoreIndex ?? -100;
   if (!Number.isInteger(ignoreIndex)) throw new TypeError(`${opName}: ignoreIndex must be an integer, got ${ignoreIndex}`);
   if (input.ndim !== 1 && input.ndim !== 2) {

@@ -1,7 +1,7 @@
 import type { Variable } from '@kindling/autograd';
-import type { Tensor } from '@kindling/tensor';
+import { assertLossReduction, type Tensor } from '@kindling/tensor';
 import { crossEntropy, mseLoss, nllLoss, type CrossEntropyOptions, type NllLossOptions } from './functional.js';
-import { assertReduction, type LossReduction } from './loss-support.js';
+import type { LossReduction } from './loss-support.js';
 import { Module } from './module.js';
 import type { Input } from './parameter.js';
 
@@ -35,7 +35,7 @@ export class CrossEntropyLoss extends Module {
     this.reduction = options.reduction ?? 'mean';
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.labelSmoothing = options.labelSmoothing ?? 0;
-    assertReduction(this.reduction, 'CrossEntropyLoss');
+    assertLossReduction(this.reduction, 'CrossEntropyLoss');
     if (!Number.isInteger(this.ignoreIndex)) throw new TypeError(`CrossEntropyLoss: ignoreIndex must be an integer, got ${this.ignoreIndex}`);
     if (!(this.labelSmoothing >= 0 && this.labelSmoothing <= 1)) {
       throw new RangeError(`CrossEntropyLoss: labelSmoothing must be in [0, 1], got ${this.labelSmoothing}`);
@@ -61,7 +61,7 @@ export class NLLLoss extends Module {
     super();
     this.reduction = options.reduction ?? 'mean';
     this.ignoreIndex = options.ignoreIndex ?? -100;
-    assertReduction(this.reduction, 'NLLLoss');
+    assertLossReduction(this.reduction, 'NLLLoss');
     if (!Number.isInteger(this.ignoreIndex)) throw new TypeError(`NLLLoss: ignoreIndex must be an integer, got ${this.ignoreIndex}`);
   }
 
@@ -82,7 +82,7 @@ export class MSELoss extends Module {
   constructor(options: { reduction?: LossReduction } = {}) {
     super();
     this.reduction = options.reduction ?? 'mean';
-    assertReduction(this.reduction, 'MSELoss');
+    assertLossReduction(this.reduction, 'MSELoss');
   }
 
   forward(input: Input, target: Input): Variable {

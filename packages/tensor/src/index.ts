@@ -54,7 +54,7 @@ export { gather, indexAdd, indexSelect, oneHot, scatterAdd } from './ops/indexin
 export { matmul } from './ops/matmul.js';
 export { adamStep, sgdStep, type AdamState } from './ops/optimizer.js';
 export { argmax, argmin, max, mean, min, reducedShape, sum, type ValuesAndIndices } from './ops/reduction.js';
-export { crossEntropy, crossEntropyBackward, type CrossEntropyOptions } from './ops/loss.js';
+export { assertLossReduction, crossEntropy, crossEntropyBackward, type CrossEntropyOptions } from './ops/loss.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
 export { contiguous, clone, expand, flatten, narrow, permute, reshape, select, slice, squeeze, transpose, unsqueeze, view } from './ops/views.js';
 export { CpuBackend, registerCpuBackend, type CpuStorage } from './backends/cpu/cpu-backend.js';

@@ -15,7 +15,7 @@ export const crossEntropyConfig: KernelConfig<'CrossEntropy', WebGpuBackend> = {
     const out = backend.allocate(logits.dtype, 1);
     const total = new CrossEntropyTotalProgram(reduction);
     backend.dispatch(total, [losses, target.storage], [out], crossEntropyUniforms(total, logits, target, ignoreIndex), [1]);
-    // Passes run in recording order, so the buffer can go back to the pool before they do.
+    // Dispatches run in recording order, so the buffer can go back to the pool before they do.
     backend.release(losses);
     return out;
   },

@@ -1,6 +1,6 @@
 import type { LossReduction, View } from '@kindling/tensor';
 import type { Program } from '../program.js';
-import { FLOAT_HELPERS, storageBindings, uniformBlock, word } from './wgsl.js';
+import { FLOAT_HELPERS, groupReductions, storageBindings, uniformBlock, word } from './wgsl.js';
 
 const GROUP = 64;
 
@@ -11,45 +11,25 @@ const GROUP = 64;
  * A target that is neither ignored nor in [0, c) makes its row NaN rather than a wrong number.
  */
 
-/** WGSL shared by the row programs: the row's max and Σ exp(x − max) by one 64-thread workgroup. */
-const ROW_STATISTICS = `
-var<workgroup> part: array<f32, ${GROUP}>;
-
-fn k_max(a: f32, b: f32) -> f32 { return select(max(a, b), nan(), is_nan(a) || is_nan(b)); }
-
+/** WGSL shared by the row programs: addressing, and the row's max and Σ exp(x − max) by one 64-thread workgroup. */
+const ROW_STATISTICS = `${groupReductions(GROUP)}
 fn logit(row: u32, class_index: u32) -> f32 { return logits[${word(2)} + row * ${word(3)} + class_index * ${word(4)}]; }
 
 fn target_of(row: u32) -> i32 { return targets[${word(5)} + row * ${word(6)}]; }
 
 fn ignore_index() -> i32 { return bitcast<i32>(${word(7)}); }
 
-// Every thread of the workgroup must call these together: they synchronise on workgroup memory.
+// Every lane of the workgroup must call these together (see groupReductions).
 fn row_max(row: u32, lane: u32) -> f32 {
   var peak = -inf();
   for (var j = lane; j < ${word(1)}; j = j + ${GROUP}u) { peak = k_max(peak, logit(row, j)); }
-  part[lane] = peak;
-  workgroupBarrier();
-  for (var s = ${GROUP / 2}u; s > 0u; s = s >> 1u) {
-    if (lane < s) { part[lane] = k_max(part[lane], part[lane + s]); }
-    workgroupBarrier();
-  }
-  let result = part[0];
-  workgroupBarrier();
-  return result;
+  return group_max(peak, lane);
 }
 
 fn row_exp_sum(row: u32, lane: u32, peak: f32) -> f32 {
   var sum = 0.0;
   for (var j = lane; j < ${word(1)}; j = j + ${GROUP}u) { sum = sum + exp(logit(row, j) - peak); }
-  part[lane] = sum;
-  workgroupBarrier();
-  for (var s = ${GROUP / 2}u; s > 0u; s = s >> 1u) {
-    if (lane < s) { part[lane] = part[lane] + part[lane + s]; }
-    workgroupBarrier();
-  }
-  let result = part[0];
-  workgroupBarrier();
-  return result;
+  return group_sum(sum, lane);
 }
 `;
 

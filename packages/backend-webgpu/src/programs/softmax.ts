@@ -1,5 +1,5 @@
 import type { Program } from '../program.js';
-import { decodeIndex, FLOAT_HELPERS, storageBindings, uniformBlock, word } from './wgsl.js';
+import { decodeIndex, FLOAT_HELPERS, groupReductions, storageBindings, uniformBlock, word } from './wgsl.js';
 
 const GROUP = 64;
 
@@ -30,10 +30,7 @@ export class SoftmaxProgram implements Program {
     const outTerms = Array.from({ length: r }, (_, d) => ` + c${d} * ${word(5 + 2 * r + d)}`).join('');
     const write = this.log ? 'shifted - log(total)' : 'exp(shifted) / total';
     return `${storageBindings([['in0', 'f32']], [['out0', 'f32']])}${uniformBlock(2, this.uniformWords)}${FLOAT_HELPERS}
-var<workgroup> part: array<f32, ${GROUP}>;
-
-fn k_max(a: f32, b: f32) -> f32 { return select(max(a, b), nan(), is_nan(a) || is_nan(b)); }
-
+${groupReductions(GROUP)}
 @compute @workgroup_size(${GROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let row = wid.x + wid.y * groups.x;
@@ -43,23 +40,10 @@ ${decodeIndex('row', r, 5)}  let in_base = ${word(2)}${inTerms};
   let out_base = 0u${outTerms};
   var peak = -inf();
   for (var j = lid.x; j < run; j = j + ${GROUP}u) { peak = k_max(peak, in0[in_base + j * ${word(3)}]); }
-  part[lid.x] = peak;
-  workgroupBarrier();
-  for (var s = ${GROUP / 2}u; s > 0u; s = s >> 1u) {
-    if (lid.x < s) { part[lid.x] = k_max(part[lid.x], part[lid.x + s]); }
-    workgroupBarrier();
-  }
-  let row_max = part[0];
-  workgroupBarrier();
+  let row_max = group_max(peak, lid.x);
   var sum = 0.0;
   for (var j = lid.x; j < run; j = j + ${GROUP}u) { sum = sum + exp(in0[in_base + j * ${word(3)}] - row_max); }
-  part[lid.x] = sum;
-  workgroupBarrier();
-  for (var s = ${GROUP / 2}u; s > 0u; s = s >> 1u) {
-    if (lid.x < s) { part[lid.x] = part[lid.x] + part[lid.x + s]; }
-    workgroupBarrier();
-  }
-  let total = part[0];
+  let total = group_sum(sum, lid.x);
   for (var j = lid.x; j < run; j = j + ${GROUP}u) {
     let shifted = in0[in_base + j * ${word(3)}] - row_max;
     out0[out_base + j * ${word(4)}] = ${write};

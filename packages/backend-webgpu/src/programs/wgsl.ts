@@ -50,6 +50,32 @@ fn nan() -> f32 { return bitcast<f32>(nan_bits); }
 fn inf() -> f32 { return bitcast<f32>(inf_bits); }
 `;
 
+/**
+ * Tree reductions across the lanes of one workgroup of `groupSize` threads, in workgroup memory:
+ * `group_max` (NaN wins, as in the cpu kernels) and `group_sum` each take a lane's partial value
+ * and return the workgroup's result to every lane. Every lane must call them together, since they
+ * synchronise on the shared array. Needs FLOAT_HELPERS.
+ */
+export function groupReductions(groupSize: number): string {
+  const reduce = (name: string, combine: string) => `
+fn ${name}(value: f32, lane: u32) -> f32 {
+  group_part[lane] = value;
+  workgroupBarrier();
+  for (var s = ${groupSize / 2}u; s > 0u; s = s >> 1u) {
+    if (lane < s) { group_part[lane] = ${combine}; }
+    workgroupBarrier();
+  }
+  let result = group_part[0];
+  workgroupBarrier();
+  return result;
+}
+`;
+  return `
+var<workgroup> group_part: array<f32, ${groupSize}>;
+fn k_max(a: f32, b: f32) -> f32 { return select(max(a, b), nan(), is_nan(a) || is_nan(b)); }
+${reduce('group_max', 'k_max(group_part[lane], group_part[lane + s])')}${reduce('group_sum', 'group_part[lane] + group_part[lane + s]')}`;
+}
+
 /** One thread per element: `i` is the flat element index, and threads past `sizeExpr` return at once. */
 export function elementMain(sizeExpr: string, workgroupSize = 64): string {
   return `@compute @workgroup_size(${workgroupSize})

@@ -14,6 +14,13 @@ export interface CrossEntropyOptions {
 
 const REDUCTIONS: readonly string[] = ['none', 'sum', 'mean'];
 
+/** Checks that `reduction` is one of the loss reductions, naming `opName` when it is not. */
+export function assertLossReduction(reduction: unknown, opName: string): asserts reduction is LossReduction {
+  if (typeof reduction !== 'string' || !REDUCTIONS.includes(reduction)) {
+    throw new Error(`${opName}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  }
+}
+
 interface CheckedOptions {
   reduction: LossReduction;
   ignoreIndex: number;
@@ -22,7 +29,7 @@ interface CheckedOptions {
 function checkCrossEntropy(opName: string, logits: Tensor, target: Tensor, options: CrossEntropyOptions): CheckedOptions {
   commonBackend(opName, [logits, target]);
   const reduction = options.reduction ?? 'mean';
-  if (!REDUCTIONS.includes(reduction)) throw new Error(`${opName}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  assertLossReduction(reduction, opName);
   const ignoreIndex = options.ignoreIndex ?? -100;
   if (!Number.isInteger(ignoreIndex)) throw new TypeError(`${opName}: ignoreIndex must be an integer, got ${ignoreIndex}`);
   if (!isFloatingDType(logits.dtype)) throw new TypeError(`${opName}: the logits must be floating-point, got ${logits.dtype}; convert them with t.float()`);
