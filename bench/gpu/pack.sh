@@ -31,13 +31,17 @@ if [[ ! -s .gpu/node.xz || $node_bin -nt .gpu/node.xz ]]; then
   mv .gpu/node.xz.tmp .gpu/node.xz
 fi
 
-# The Vulkan loader, from Debian's amd64 archive through a private package list (the system's is untouched).
-if ! compgen -G '.gpu/libvulkan1_*.deb' > /dev/null; then
-  echo "pack: downloading libvulkan1"
+# The Vulkan loader and libglvnd (NVIDIA's ICD is libGLX_nvidia.so.0, which links libGLdispatch), from
+# Debian's amd64 archive through a private package list (the system's is untouched).
+loaders=(libvulkan1 libglvnd0 libglx0 libgl1 libegl1 libopengl0 libgles2)
+missing=()
+for package in "${loaders[@]}"; do compgen -G ".gpu/${package}_*.deb" > /dev/null || missing+=("$package"); done
+if (( ${#missing[@]} > 0 )); then
+  echo "pack: downloading ${missing[*]}"
   apt_options=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64)
   mkdir -p /tmp/amd64/partial
   apt-get -qq "${apt_options[@]}" update
-  (cd .gpu && apt-get -qq "${apt_options[@]}" download libvulkan1)
+  (cd .gpu && apt-get -qq "${apt_options[@]}" download "${missing[@]}")
 fi
 
 # The trainer with its runtime dependencies as real files: a legacy deploy with the hoisted linker

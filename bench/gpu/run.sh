@@ -4,6 +4,7 @@
 #   (a) probe.mjs: which WebGPU adapter Dawn finds, and one checked matmul on the webgpu backend;
 #   (b) the trainer, $ITERS steps on --backend webgpu, sampling nvidia-smi every 0.5 s;
 #   (c) bench/pytorch_mnist.py on --device $TORCH_DEVICE, sampling nvidia-smi the same way;
+#   (c2) the trainer, $GPUJS_ITERS steps on --backend gpujs in gpu.js's webgpu mode (its own Dawn);
 #   (d) step-profile.mjs: a step's host recording time against its wait for the GPU, and the
 #       step's matmul shapes per dispatch, into $OUT/step-profile.json;
 #   (e) summary.py: $OUT/summary.md, printed at the end.
@@ -11,7 +12,7 @@
 # stop the next. Each stage's output is kept in $OUT/<stage>.log, each line stamped with the seconds
 # since this script started (the nvidia-smi samples use the same clock).
 #
-# Environment: OUT (required), ITERS (4000), PROFILE_STEPS (300), TORCH_DEVICE (cuda), PYTHON (python3), LOG_EVERY (the
+# Environment: OUT (required), ITERS (4000), GPUJS_ITERS (300), GPUJS_TIMEOUT_S (120), PROFILE_STEPS (300), TORCH_DEVICE (cuda), PYTHON (python3), LOG_EVERY (the
 # trainer's default), BUDGET_S (540), TORCH_TIMEOUT_S (150), KIT_PARENT (/tmp), VK_DRIVER_FILES or
 # VK_ICD_FILENAMES (default: the NVIDIA ICD).
 set -uo pipefail
@@ -23,6 +24,8 @@ TORCH_DEVICE=${TORCH_DEVICE:-cuda}
 PYTHON=${PYTHON:-python3}
 BUDGET_S=${BUDGET_S:-540}
 TORCH_TIMEOUT_S=${TORCH_TIMEOUT_S:-150}
+GPUJS_ITERS=${GPUJS_ITERS:-300}
+GPUJS_TIMEOUT_S=${GPUJS_TIMEOUT_S:-120}
 KIT_PARENT=${KIT_PARENT:-/tmp}
 KIT=$KIT_PARENT/kindling-kit
 NODE=$KIT/node
@@ -88,14 +91,17 @@ record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$OUT/stages.tsv"; }
 
 say "kindling GPU kit: ITERS=$ITERS TORCH_DEVICE=$TORCH_DEVICE BUDGET_S=$BUDGET_S OUT=$OUT"
 
-# --- setup: the Vulkan loader, Node, the kit -------------------------------------------------
-# (A test, not `ldconfig -p | grep -q`: under pipefail, grep's early exit fails the pipeline.)
-if [[ $(ldconfig -p 2>/dev/null) == *'libvulkan.so.1 '* ]]; then
-  say "libvulkan.so.1 is installed already; not extracting .gpu/*.deb"
-else
-  for deb in .gpu/*.deb; do [[ -e $deb ]] && dpkg -x "$deb" / && say "extracted $deb"; done
-  ldconfig
-fi
+# --- setup: the Vulkan loader and libglvnd, Node, the kit ----------------------------------------
+# NVIDIA's Vulkan ICD lives in libGLX_nvidia.so.0, which needs libglvnd (libGLdispatch): without it the
+# loader finds the ICD but "could not get vkCreateInstance". Each .deb whose package is not installed
+# is extracted into / (the GPU machine is bare; this machine has them all, so nothing changes here).
+for deb in .gpu/*.deb; do
+  [[ -e $deb ]] || continue
+  package=$(basename "$deb"); package=${package%%_*}
+  if [[ $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null) == *'ok installed'* ]]; then continue; fi
+  dpkg -x "$deb" / && say "extracted $deb"
+done
+ldconfig
 if [[ -z ${VK_DRIVER_FILES:-} && -z ${VK_ICD_FILENAMES:-} ]]; then
   for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
     if [[ -f $icd ]]; then export VK_DRIVER_FILES=$icd; break; fi
@@ -138,7 +144,7 @@ record probe "$probe_rc" "$NODE $APP/probe.mjs $OUT/adapter.json"
 trainer=("$NODE" "$APP/dist/cli.js" --backend webgpu --iters "$ITERS" --data-dir "$DATA" --report "$OUT/webgpu.json")
 [[ -n ${LOG_EVERY:-} ]] && trainer+=(--log-every "$LOG_EVERY")
 if (( probe_rc == 0 || probe_rc == 3 )); then
-  limit=$(allowance 600 $(( TORCH_TIMEOUT_S + SUMMARY_RESERVE_S )))
+  limit=$(allowance 600 $(( TORCH_TIMEOUT_S + GPUJS_TIMEOUT_S + SUMMARY_RESERVE_S )))
   say "(b) webgpu training, $ITERS steps, up to ${limit} s"
   start_sampling "$OUT/webgpu-nvidia-smi.csv"
   echo "[$(now)] launch" > "$OUT/webgpu.log"
@@ -167,6 +173,25 @@ echo "[$(now)] exit $torch_rc" >> "$torch_log"
 stop_sampling
 tail -n 5 "$torch_log"
 record "pytorch-$TORCH_DEVICE" "$torch_rc" "${torch[*]}"
+
+# --- (c2) the trainer on gpujs, in gpu.js's webgpu mode (after PyTorch, so it cannot cost it) ----
+# Fewer steps than webgpu by default: gpu.js pays about a millisecond per kernel call, so 4,000 steps
+# might not fit the budget; ms/step is the median either way.
+gpujs=("$NODE" "$APP/dist/cli.js" --backend gpujs --iters "$GPUJS_ITERS" --data-dir "$DATA" --report "$OUT/gpujs.json")
+if (( probe_rc == 0 || probe_rc == 3 )); then
+  limit=$(allowance "$GPUJS_TIMEOUT_S" "$SUMMARY_RESERVE_S")
+  say "(c2) gpujs (webgpu mode) training, $GPUJS_ITERS steps, up to ${limit} s"
+  start_sampling "$OUT/gpujs-nvidia-smi.csv"
+  echo "[$(now)] launch" > "$OUT/gpujs.log"
+  KINDLING_GPUJS_MODE=webgpu timeout -k 10 "$limit" "${gpujs[@]}" 2>&1 | stamp >> "$OUT/gpujs.log"
+  gpujs_rc=${PIPESTATUS[0]}
+  echo "[$(now)] exit $gpujs_rc" >> "$OUT/gpujs.log"
+  stop_sampling
+  tail -n 12 "$OUT/gpujs.log"
+  record gpujs "$gpujs_rc" "KINDLING_GPUJS_MODE=webgpu ${gpujs[*]}"
+else
+  record gpujs skipped "KINDLING_GPUJS_MODE=webgpu ${gpujs[*]}"
+fi
 
 # --- (d) where a webgpu step's time goes (after the measurements above, so it cannot cost them) ----
 if (( probe_rc == 0 || probe_rc == 3 )) && [[ -f $APP/step-profile.mjs ]]; then

@@ -134,6 +134,8 @@ def main():
     except OSError:
         pass
     kindling = read_json(out / "webgpu.json")
+    gpujs = read_json(out / "gpujs.json")
+    gpujs_stage = Stage(out, "gpujs", r"step\s+0:")
     torch_name = f"pytorch-{torch_device}"
     torch = read_json(out / f"{torch_name}.json")
     probe = read_json(out / "adapter.json") or {}
@@ -142,7 +144,7 @@ def main():
 
     md = []
     iters = (kindling or torch or {}).get("iterations") or (sys.argv[3] if len(sys.argv) > 3 else "?")
-    md.append(f"# Kindling webgpu vs PyTorch {torch_device}: the MNIST tutorial, {iters} steps\n")
+    md.append(f"# Kindling webgpu and gpujs vs PyTorch {torch_device}: the MNIST tutorial, {iters} steps\n")
     try:
         gpu_rows = list(csv.reader((out / "nvidia-smi.csv").read_text().splitlines()))
         md.append(f"- GPU (nvidia-smi): {', '.join(f'{k.strip()} {v.strip()}' for k, v in zip(gpu_rows[0], gpu_rows[1]))}")
@@ -164,7 +166,7 @@ def main():
     md.append("\n| implementation | steps | ms/step (median) | training s | stage wall s | test accuracy % | × PyTorch ms/step |")
     md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     torch_ms = torch.get("msPerStep") if torch else None
-    rows = [("kindling webgpu", "webgpu", kindling, webgpu_stage), (f"pytorch {torch['torch']} {torch_device}" if torch else f"pytorch {torch_device}", torch_name, torch, torch_stage)]
+    rows = [("kindling webgpu", "webgpu", kindling, webgpu_stage), ("kindling gpujs (gpu.js webgpu mode)", "gpujs", gpujs, gpujs_stage), (f"pytorch {torch['torch']} {torch_device}" if torch else f"pytorch {torch_device}", torch_name, torch, torch_stage)]
     for label, stage, report, timing in rows:
         rc = stages.get(stage, ("not run", ""))[0]
         if report:
@@ -198,7 +200,8 @@ def main():
             values = [(torch_memory.get(when) or {}).get(key) for when in ("step10", "end")]
             md.append(f"| pytorch `torch.cuda` {key} | {mib(values[0])} | {mib(values[1])} | |")
     step0 = webgpu_stage.marker
-    for label, stage, report, anchor in (("the trainer", webgpu_stage, kindling, step0), ("PyTorch", torch_stage, torch, None)):
+    observed = (("the trainer on webgpu", webgpu_stage, kindling, step0), ("the trainer on gpujs", gpujs_stage, gpujs, gpujs_stage.marker), ("PyTorch", torch_stage, torch, None))
+    for label, stage, report, anchor in observed:
         ms = (report or {}).get("msPerStep")
         apps = stage.readings("app")
         if apps:

@@ -6,7 +6,7 @@
  */
 
 interface EventTargetLike {
-  addEventListener(type: string, listener: (event: unknown) => void): void;
+  addEventListener(type: string, listener: unknown): void;
 }
 
 interface AdapterLike {
@@ -53,13 +53,31 @@ function overlay<T extends object>(target: T, overrides: { get?: Record<string, 
   });
 }
 
+/**
+ * Registers `listener` for the device's uncaptured errors in a form this Dawn accepts. On the H200,
+ * webgpu@0.2.9 refused a plain function too ("no overload matched for addEventListener"), so an
+ * EventListener object is tried next; where neither is accepted, Dawn's own stderr report of
+ * uncaptured errors stands in for gpu.js's, which only logs them.
+ */
+function addUncapturedErrorListener(device: EventTargetLike, listener: (event: unknown) => void): void {
+  const forms: unknown[] = [listener, { handleEvent: listener }];
+  for (const form of forms) {
+    try {
+      device.addEventListener('uncapturederror', form);
+      return;
+    } catch {
+      // the next form
+    }
+  }
+}
+
 /** `device` with `onuncapturederror = fn` turned into `addEventListener('uncapturederror', fn)`. */
-function withErrorListener(device: object): object {
+export function withErrorListener(device: object): object {
   if (!hasAddEventListener(device)) return device;
   return overlay(device, {
     set: {
       onuncapturederror: (listener) => {
-        if (typeof listener === 'function') device.addEventListener('uncapturederror', (event) => listener(event));
+        if (typeof listener === 'function') addUncapturedErrorListener(device, (event) => listener(event));
       },
     },
   });
