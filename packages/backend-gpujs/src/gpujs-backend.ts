@@ -1,14 +1,8 @@
-import type { Backend, DType, Storage, TypedArray } from '@kindling/tensor';
+import { fallbacksOf, noteFallback, type Backend, type DType, type Fallback, type HostAccess, type Storage, type TypedArray } from '@kindling/tensor';
 import { argumentKind, deleteDeviceValue, GpuJs, isDeviceHandle, readDeviceValue, type DeviceValue, type GpuJsMode, type KernelArgument, type KernelSettings, type KernelSource } from './gpujs.js';
 import { KernelCache } from './kernel-cache.js';
 import type { SkippedMode } from './modes.js';
 import { after, afterAll, finallyWith, float32Of, type Pending, type Resolved } from './values.js';
-
-/** A kernel that ran on the cpu backend's code instead of gpu.js, and why. */
-export interface Fallback {
-  kernel: string;
-  reason: string;
-}
 
 /**
  * A gpujs tensor's memory. float32 and bool values computed by gpu.js stay where gpu.js put them
@@ -84,7 +78,6 @@ export class GpuJsBackend implements Backend<GpuJsStorage> {
   readonly readSync?: (storage: GpuJsStorage) => TypedArray;
   private readonly gpu: GpuJs;
   private readonly kernels = new KernelCache();
-  private readonly recorded: Fallback[] = [];
   private readonly live = new WeakSet<GpuJsStorage>();
   private liveCount = 0;
   /** Settles once every kernel scheduled so far has run; only webgpu mode schedules asynchronously. */
@@ -106,8 +99,15 @@ export class GpuJsBackend implements Backend<GpuJsStorage> {
 
   /** Kernels that ran on the cpu backend's code, each listed once, in the order they first ran. */
   get fallbacks(): readonly Fallback[] {
-    return this.recorded;
+    return fallbacksOf(this);
   }
+
+  /** The cpu fallback works on host copies (read back asynchronously in webgpu mode). */
+  readonly hostAccess: HostAccess<GpuJsStorage> = {
+    hostArray: (storage) => this.hostArray(storage),
+    aliasesStorage: false,
+    adoptHost: (dtype, size, values) => this.adopt(dtype, size, values),
+  };
 
   upload(values: TypedArray): GpuJsStorage {
     return this.adopt(dtypeOf(values), values.length, values.slice());
@@ -186,13 +186,9 @@ export class GpuJsBackend implements Backend<GpuJsStorage> {
     return result;
   }
 
-  /** Records that `kernel` ran on the cpu backend's code, telling the user once per kernel and reason. */
+  /** Records that `kernel` ran on the cpu backend's code (or gpu.js's own JavaScript), telling the user once. */
   noteFallback(kernel: string, reason: string): void {
-    if (this.recorded.some((f) => f.kernel === kernel && f.reason === reason)) return;
-    if (this.recorded.length === 0) {
-      console.warn(`kindling gpujs (${this.mode} mode): running ${kernel} on the cpu backend's kernel (${reason}); backend.fallbacks lists every such kernel`);
-    }
-    this.recorded.push({ kernel, reason });
+    noteFallback(this, kernel, reason);
   }
 
   release(storage: GpuJsStorage): void {

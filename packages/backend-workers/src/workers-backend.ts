@@ -1,4 +1,4 @@
-import { DTYPES, type Backend, type DType, type TypedArray, type View } from '@kindling/tensor';
+import { DTYPES, fallbacksOf, type Backend, type DType, type Fallback, type HostAccess, type TypedArray, type View } from '@kindling/tensor';
 import { compileKernelModule, instantiateKernels, type KernelInstance } from './pool/kernel-module.js';
 import { ThreadPool, type Share } from './pool/thread-pool.js';
 import { ELEMENT_BYTES, SharedHeap, WorkersStorage } from './shared-heap.js';
@@ -48,6 +48,21 @@ export class WorkersBackend implements Backend<WorkersStorage> {
     this.reduceScratch = Array.from({ length: this.threads }, () => this.heap.reserve(this.local.reduceScratchBytes));
     this.counter = this.heap.reserve(4);
     this.pool = new ThreadPool(this.threads - 1, { module, memory: this.heap.memory }, this.local);
+  }
+
+  /** The cpu fallback runs on the shared memory in place: views, not copies. */
+  readonly hostAccess: HostAccess<WorkersStorage> = {
+    hostArray: (storage) => this.heap.view(storage),
+    aliasesStorage: true,
+    adoptHost: (_dtype, _size, values) => {
+      if (values instanceof Promise) throw new Error('internal: the workers backend is synchronous but was handed pending values');
+      return this.upload(values);
+    },
+  };
+
+  /** Kernels that ran on the cpu implementation, each once, with the reason. */
+  get fallbacks(): readonly Fallback[] {
+    return fallbacksOf(this);
   }
 
   upload(values: TypedArray): WorkersStorage {

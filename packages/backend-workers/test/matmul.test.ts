@@ -1,7 +1,7 @@
 import { fromValues, matmul, type Tensor, type View } from '@kindling/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WorkersBackend, type WorkersStorage } from '../src/index.js';
-import { workersKernels } from '../src/kernels/index.js';
+import { matmulConfig } from '../src/kernels/matmul.js';
 import { expectMatches, expectWithin, pair, workersBackend } from './helpers.js';
 
 /**
@@ -88,7 +88,7 @@ describe('workers matmul against cpu', () => {
     });
     for (const layout of ['nn', 'nt', 'tn'] as const) {
       const { cpu } = operands(37, 130, 70, layout, 9);
-      const product = workersKernels.MatMul.kernelFunc(plain, { a: viewOn(cpu[0]), b: viewOn(cpu[1]) });
+      const product = matmulConfig.kernelFunc(plain, { a: viewOn(cpu[0]), b: viewOn(cpu[1]) });
       const bound = matmul(cpu[0].abs(), cpu[1].abs()).mul(134 * 2 ** -24);
       expectWithin(fromValues(plain.readSync(product), [37, 70], 'cpu'), matmul(...cpu), bound);
     }

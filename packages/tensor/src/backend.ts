@@ -42,8 +42,23 @@ export interface Backend<S extends Storage = Storage> {
    * prepares the next step meanwhile); reading a result always waits for the work behind it.
    */
   flush?(): Promise<void>;
+  /**
+   * How the cpu fallback (cpu-fallback.ts) reaches this backend's memory, for kernels the backend
+   * does not register. Without it, a backend with `readSync` falls back on copies.
+   */
+  readonly hostAccess?: HostAccess<S>;
   /** Frees everything the backend holds (worker pools, devices). */
   shutdown?(): Promise<void> | void;
+}
+
+/** How the cpu fallback reaches a backend's memory. */
+export interface HostAccess<S extends Storage> {
+  /** The storage's elements as a host array, or a promise of them on asynchronous backends. */
+  hostArray(storage: S): TypedArray | Promise<TypedArray>;
+  /** Whether `hostArray` aliases the storage, so that writes land in it (needed for in-place kernels). */
+  readonly aliasesStorage: boolean;
+  /** A new storage holding `values` (taken over by the backend), which may still be computing. */
+  adoptHost(dtype: DType, size: number, values: TypedArray | Promise<TypedArray>): S;
 }
 
 export type BackendFactory = () => Backend | Promise<Backend>;

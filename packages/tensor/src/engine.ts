@@ -1,4 +1,5 @@
 import type { Backend, Storage } from './backend.js';
+import { runOnCpu, type FallbackOutput } from './cpu-fallback.js';
 import type { KernelArgs, KernelName, KernelResult } from './kernel-names.js';
 import { getKernel } from './kernel-registry.js';
 import type { Tensor } from './tensor.js';
@@ -20,11 +21,20 @@ const collected = new FinalizationRegistry<Storage>((storage) => {
   dropStorage(storage);
 });
 
-export function runKernel<K extends KernelName>(name: K, backend: Backend, args: KernelArgs[K]): KernelResult<K, Storage> {
+/**
+ * Runs the kernel `name` registered for `backend`, or the cpu implementation through the one
+ * fallback when the backend registers none. `output` (a producing kernel's dtype and size; none for
+ * in-place kernels) is what the fallback needs to hand back a storage before an asynchronous
+ * backend's inputs are read.
+ */
+export function runKernel<K extends KernelName>(
+  name: K,
+  backend: Backend,
+  args: KernelArgs[K],
+  output?: FallbackOutput,
+): KernelResult<K, Storage> {
   const kernel = getKernel(name, backend.name);
-  if (!kernel) {
-    throw new Error(`backend '${backend.name}' has no kernel '${name}': register one with registerKernel, or move the tensors to another device with t.to(name)`);
-  }
+  if (!kernel) return runOnCpu(backend, name, args, output);
   // The registry stores kernels type-erased; each was registered for this name's signature.
   return kernel(backend, args) as KernelResult<K, Storage>;
 }

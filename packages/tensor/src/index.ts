@@ -1,4 +1,5 @@
-export type { Backend, BackendFactory, Storage, View } from './backend.js';
+export type { Backend, BackendFactory, HostAccess, Storage, View } from './backend.js';
+export { fallbacksOf, noteFallback, runOnCpu, UNREGISTERED_REASON, type Fallback, type FallbackOutput } from './cpu-fallback.js';
 export {
   BackendUnavailableError,
   findBackend,
@@ -21,11 +22,12 @@ export {
   unregisterKernel,
   type KernelConfig,
   type KernelFunc,
+  type CompleteKernelTable,
   type KernelTable,
 } from './kernel-registry.js';
 export { defaultGenerator, Generator, manualSeed } from './random.js';
 export { broadcastShapes, contiguousStrides, formatShape, isContiguous, normalizeDim, shapeSize, type Shape } from './shape.js';
-export { isTensor, Tensor, type NestedArray, type Scalar, type TensorOrScalar } from './tensor.js';
+export { isTensor, Tensor, type BinaryMethod, type NestedArray, type Scalar, type TensorOrScalar } from './tensor.js';
 export { tidy, keep, dispose } from './memory.js';
 export {
   arange,
@@ -48,7 +50,48 @@ export {
   type TensorData,
   type TensorOptions,
 } from './ops/creation.js';
-export * from './ops/elementwise.js';
+export {
+  abs,
+  add,
+  binary,
+  cast,
+  clamp,
+  compare,
+  div,
+  eq,
+  exp,
+  ge,
+  gt,
+  le,
+  log,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  pow,
+  relu,
+  sigmoid,
+  sign,
+  sqrt,
+  sub,
+  tanh,
+  unary,
+  where,
+} from './ops/elementwise.js';
+export {
+  assertNever,
+  BINARY_OP_NAMES,
+  BINARY_OPS,
+  COMPARE_OP_NAMES,
+  COMPARE_OPS,
+  UNARY_OP_NAMES,
+  UNARY_OPS,
+  type DTypeRule,
+  type ElementwiseOpSpec,
+} from './ops/elementwise-ops.js';
+export { isTensorOperand, TENSOR_OPERAND, type TensorOperand } from './ops/operand.js';
 export { cat, stack } from './ops/join.js';
 export { gather, indexAdd, indexSelect, oneHot, scatterAdd } from './ops/indexing.js';
 export { matmul } from './ops/matmul.js';

@@ -1,6 +1,9 @@
 import type { Storage, View } from './backend.js';
 import type { DType } from './dtype.js';
+import type { BinaryOp, CompareOp, UnaryOp } from './ops/elementwise-ops.js';
 import type { Shape } from './shape.js';
+
+export type { BinaryOp, CompareOp, UnaryOp } from './ops/elementwise-ops.js';
 
 /*
  * Every kernel a backend implements, named once. Ops in ops/*, kernels in backends/*, and gradient
@@ -9,9 +12,6 @@ import type { Shape } from './shape.js';
  * promoted dtypes, so a kernel never validates user input.
  */
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh' | 'sign';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
-export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
 export type ArgReduceOp = 'argmax' | 'argmin';
 /** How per-row losses become the result: all of them ('none'), their sum, or their mean over the rows not ignored. */
@@ -43,14 +43,13 @@ export interface KernelArgs<S extends Storage = Storage> {
   ArgReduce: { x: View<S>; dim: number; op: ArgReduceOp };
   /** Softmax or log-softmax along `dim`, computed stably (max subtracted first). */
   Softmax: { x: View<S>; dim: number; log: boolean };
-  /** torch.gather: out[i][j] = x[index[i][j]][j] for dim 0; `index` is int32 with the output shape. */
+  /**
+   * torch.gather: out[i][j] = x[index[i][j]][j] for dim 0; `index` is int32 with the output shape
+   * (any strides: indexSelect passes a 1-D index expanded along `dim` with stride 0 elsewhere).
+   */
   Gather: { x: View<S>; index: View<S>; dim: number };
-  /** torch.index_select: picks entries of `x` along `dim` at the int32 1-D `index`. */
-  IndexSelect: { x: View<S>; index: View<S>; dim: number };
-  /** out = copy of `base`, then out[index[i][j]][j] += src[i][j] for dim 0 (torch.scatter_add). */
+  /** out = copy of `base`, then out[index[i][j]][j] += src[i][j] for dim 0 (torch.scatter_add; indexAdd passes an expanded index). */
   ScatterAdd: { base: View<S>; index: View<S>; src: View<S>; dim: number };
-  /** out = copy of `base`, then out.narrow(dim, index[i], 1) += src.narrow(dim, i, 1) (torch.index_add). */
-  IndexAdd: { base: View<S>; index: View<S>; src: View<S>; dim: number };
   /** int32 one-hot rows: output shape is [...indices.shape, numClasses]. */
   OneHot: { indices: View<S>; numClasses: number };
   /** Joins views of one dtype along `dim`; all other dims match. */
@@ -108,27 +107,30 @@ export type InPlaceKernelName = 'AdamStep' | 'SgdStep';
 /** What a kernel returns: a fresh output storage, or nothing for in-place kernels. */
 export type KernelResult<K extends KernelName, S extends Storage> = K extends InPlaceKernelName ? void : S;
 
-/** The kernel names as values, for iteration and for backends that check their coverage. */
-export const KERNEL_NAMES: readonly KernelName[] = [
-  'Fill',
-  'Contiguous',
-  'Cast',
-  'Unary',
-  'Binary',
-  'Compare',
-  'Where',
-  'MatMul',
-  'Reduce',
-  'ArgReduce',
-  'Softmax',
-  'Gather',
-  'IndexSelect',
-  'ScatterAdd',
-  'IndexAdd',
-  'OneHot',
-  'Concat',
-  'CrossEntropy',
-  'CrossEntropyGrad',
-  'AdamStep',
-  'SgdStep',
-];
+/**
+ * The kernel names as values, for iteration and for coverage checks. Derived from a record keyed by
+ * every `KernelName`, so the list cannot leave one out or name one that does not exist.
+ */
+const KERNEL_NAME_SET: { readonly [K in KernelName]: true } = {
+  Fill: true,
+  Contiguous: true,
+  Cast: true,
+  Unary: true,
+  Binary: true,
+  Compare: true,
+  Where: true,
+  MatMul: true,
+  Reduce: true,
+  ArgReduce: true,
+  Softmax: true,
+  Gather: true,
+  ScatterAdd: true,
+  OneHot: true,
+  Concat: true,
+  CrossEntropy: true,
+  CrossEntropyGrad: true,
+  AdamStep: true,
+  SgdStep: true,
+};
+
+export const KERNEL_NAMES: readonly KernelName[] = Object.keys(KERNEL_NAME_SET) as KernelName[];

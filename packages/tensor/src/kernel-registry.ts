@@ -42,8 +42,14 @@ export function registeredKernelNames(backendName: string): KernelName[] {
   return [...kernels.keys()].filter((id) => id.startsWith(prefix)).map((id) => id.slice(prefix.length) as KernelName);
 }
 
-/** One kernel config per kernel name for a backend: a table that leaves a name out does not compile. */
-export type KernelTable<B extends Backend> = { readonly [K in KernelName]: KernelConfig<K, B> };
+/**
+ * The kernels a backend accelerates, at most one per kernel name. The others run the cpu
+ * implementation through the one fallback (cpu-fallback.ts).
+ */
+export type KernelTable<B extends Backend> = { readonly [K in KernelName]?: KernelConfig<K, B> };
+
+/** A table with every kernel: the cpu backend's, which the fallback runs. Leaving a name out does not compile. */
+export type CompleteKernelTable<B extends Backend> = { readonly [K in KernelName]: KernelConfig<K, B> };
 
 /** Registers every kernel of `table` that is not registered yet, so a backend may call it more than once. */
 export function registerKernelTable<B extends Backend>(table: KernelTable<B>): void {
@@ -53,5 +59,5 @@ export function registerKernelTable<B extends Backend>(table: KernelTable<B>): v
 // Generic in K so that `table[name]` is `KernelConfig<K, B>` rather than a union of every config.
 function registerTableEntry<B extends Backend, K extends KernelName>(table: KernelTable<B>, name: K): void {
   const config = table[name];
-  if (!getKernel(name, config.backendName)) registerKernel(config);
+  if (config && !getKernel(name, config.backendName)) registerKernel(config);
 }

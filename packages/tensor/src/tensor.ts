@@ -4,8 +4,10 @@ import { adoptStorage, dropStorage, trackTensor, untrackTensor } from './engine.
 import { formatTensor } from './format.js';
 import * as creation from './ops/creation.js';
 import * as elementwise from './ops/elementwise.js';
+import { BINARY_OP_NAMES, COMPARE_OP_NAMES, UNARY_OP_NAMES, type BINARY_OPS, type COMPARE_OPS, type UNARY_OPS } from './ops/elementwise-ops.js';
 import * as indexing from './ops/indexing.js';
 import * as linalg from './ops/matmul.js';
+import { isTensorOperand, TENSOR_OPERAND, type TensorOperand } from './ops/operand.js';
 import * as reduction from './ops/reduction.js';
 import * as softmaxOps from './ops/softmax.js';
 import * as views from './ops/views.js';
@@ -15,10 +17,28 @@ export type NestedArray<T> = T | NestedArray<T>[];
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
 
+/** A binary op's method: with a Tensor or a number it gives a Tensor; with a Variable, a Variable. */
+export interface BinaryMethod {
+  (other: TensorOrScalar): Tensor;
+  <R>(other: TensorOperand<R>): R;
+}
+
+/*
+ * The elementwise methods, one per declared op (ops/elementwise-ops.ts, whose docs they carry);
+ * they are installed on the prototype below the class.
+ */
+type UnaryMethods = { [K in keyof typeof UNARY_OPS]: () => Tensor };
+type BinaryMethods = { [K in keyof typeof BINARY_OPS]: BinaryMethod };
+type CompareMethods = { [K in keyof typeof COMPARE_OPS]: (other: TensorOrScalar | TensorOperand<unknown>) => Tensor };
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the merged methods are defined on the prototype from the op declarations
+export interface Tensor extends UnaryMethods, BinaryMethods, CompareMethods {}
+
 /**
  * An n-dimensional array. It holds a handle to storage owned by its backend plus the shape, strides,
  * offset and dtype that say how to read it; views share storage with the tensor they came from.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export class Tensor implements View {
   readonly shape: Shape;
   readonly strides: readonly number[];
@@ -191,83 +211,20 @@ export class Tensor implements View {
     return creation.to(this, dtypeOrDevice);
   }
 
-  // Elementwise, broadcasting as NumPy and PyTorch do.
-  add(other: TensorOrScalar): Tensor {
-    return elementwise.add(this, other);
-  }
-  sub(other: TensorOrScalar): Tensor {
-    return elementwise.sub(this, other);
-  }
-  mul(other: TensorOrScalar): Tensor {
-    return elementwise.mul(this, other);
-  }
-  div(other: TensorOrScalar): Tensor {
-    return elementwise.div(this, other);
-  }
-  pow(exponent: TensorOrScalar): Tensor {
-    return elementwise.pow(this, exponent);
-  }
-  maximum(other: TensorOrScalar): Tensor {
-    return elementwise.maximum(this, other);
-  }
-  minimum(other: TensorOrScalar): Tensor {
-    return elementwise.minimum(this, other);
-  }
+  // The elementwise ops (add, exp, eq, …) are installed below from their declarations.
   clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
     return elementwise.clamp(this, min, max);
-  }
-  neg(): Tensor {
-    return elementwise.neg(this);
-  }
-  exp(): Tensor {
-    return elementwise.exp(this);
-  }
-  log(): Tensor {
-    return elementwise.log(this);
-  }
-  sqrt(): Tensor {
-    return elementwise.sqrt(this);
-  }
-  abs(): Tensor {
-    return elementwise.abs(this);
-  }
-  sign(): Tensor {
-    return elementwise.sign(this);
-  }
-  relu(): Tensor {
-    return elementwise.relu(this);
-  }
-  sigmoid(): Tensor {
-    return elementwise.sigmoid(this);
-  }
-  tanh(): Tensor {
-    return elementwise.tanh(this);
-  }
-  eq(other: TensorOrScalar): Tensor {
-    return elementwise.eq(this, other);
-  }
-  ne(other: TensorOrScalar): Tensor {
-    return elementwise.ne(this, other);
-  }
-  lt(other: TensorOrScalar): Tensor {
-    return elementwise.lt(this, other);
-  }
-  le(other: TensorOrScalar): Tensor {
-    return elementwise.le(this, other);
-  }
-  gt(other: TensorOrScalar): Tensor {
-    return elementwise.gt(this, other);
-  }
-  ge(other: TensorOrScalar): Tensor {
-    return elementwise.ge(this, other);
   }
   /** `where(condition, this, other)`: this tensor's elements where `condition` holds. */
   where(condition: Tensor, other: TensorOrScalar): Tensor {
     return elementwise.where(condition, this, other);
   }
 
-  matmul(other: Tensor): Tensor {
-    return linalg.matmul(this, other);
+  /** Matrix product (torch.matmul's rules); with a Variable operand, a differentiable Variable. */
+  matmul(other: Tensor): Tensor;
+  matmul<R>(other: TensorOperand<R>): R;
+  matmul(other: Tensor | TensorOperand<unknown>): unknown {
+    return isTensorOperand(other) ? other[TENSOR_OPERAND]('matmul', this) : linalg.matmul(this, other);
   }
 
   // Reductions: over every element, or over `dim` (negative counts from the end).
@@ -312,6 +269,26 @@ export class Tensor implements View {
   indexAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return indexing.indexAdd(this, dim, index, src);
   }
+}
+
+function defineMethod(name: string, method: (this: Tensor, ...args: never[]) => unknown): void {
+  Object.defineProperty(Tensor.prototype, name, { value: method, writable: true, configurable: true });
+}
+
+for (const op of UNARY_OP_NAMES) {
+  defineMethod(op, function (this: Tensor) {
+    return elementwise.unary(op, this);
+  });
+}
+for (const op of BINARY_OP_NAMES) {
+  defineMethod(op, function (this: Tensor, other: unknown) {
+    return isTensorOperand(other) ? other[TENSOR_OPERAND](op, this) : elementwise.binary(op, this, elementwise.checkedOperand(op, other));
+  });
+}
+for (const op of COMPARE_OP_NAMES) {
+  defineMethod(op, function (this: Tensor, other: unknown) {
+    return elementwise.compare(op, this, isTensorOperand(other) ? other.data : elementwise.checkedOperand(op, other));
+  });
 }
 
 export function isTensor(value: unknown): value is Tensor {

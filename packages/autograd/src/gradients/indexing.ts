@@ -25,7 +25,7 @@ export const indexingGradients: GradientTableFor<IndexingAttrs> = {
     backward: (g, ctx) => [zerosFor(ctx.inputs[0] as Tensor, g).scatterAdd(ctx.attrs.dim, ctx.attrs.index, g)],
   },
   indexSelect: {
-    kernel: 'IndexSelect',
+    kernel: 'Gather',
     backward: (g, ctx) => [zerosFor(ctx.inputs[0] as Tensor, g).indexAdd(ctx.attrs.dim, ctx.attrs.index, g)],
   },
   cat: {

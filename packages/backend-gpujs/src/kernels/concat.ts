@@ -41,7 +41,7 @@ export const concatConfig: KernelConfig<'Concat', GpuJsBackend> = {
     const [first, ...rest] = inputs;
     if (!first) throw new Error('gpujs Concat: expected at least one input');
     const size = shapeSize(outShape);
-    if (first.dtype === 'int32') return onCpu(backend, 'Concat', INT32_REASON, inputs, (views) => ({ inputs: views, dim, outShape }), { dtype: 'int32', size });
+    if (first.dtype === 'int32') return onCpu(backend, 'Concat', INT32_REASON, { inputs, dim, outShape }, { dtype: 'int32', size });
     if (size === 0) return backend.adopt(first.dtype, 0, allocate(first.dtype, 0));
     // A single input is joined with an empty one, which makes it a row-major copy.
     const others = rest.length > 0 ? rest : [{ ...first, shape: first.shape.map((extent, d) => (d === dim ? 0 : extent)) }];

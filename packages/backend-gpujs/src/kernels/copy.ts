@@ -33,7 +33,7 @@ export const contiguousConfig: KernelConfig<'Contiguous', GpuJsBackend> = {
   backendName: 'gpujs',
   kernelFunc: (backend, { x }) => {
     const size = shapeSize(x.shape);
-    if (x.dtype === 'int32') return onCpu(backend, 'Contiguous', INT32_REASON, [x], ([cx]) => ({ x: cx }), { dtype: 'int32', size });
+    if (x.dtype === 'int32') return onCpu(backend, 'Contiguous', INT32_REASON, { x }, { dtype: 'int32', size });
     if (size === 0) return backend.adopt(x.dtype, 0, allocate(x.dtype, 0));
     const settings = () => ({ constants: { offsets: offsetTable(x.shape, x.strides, x.offset) } });
     const value = launch(backend, `Contiguous|${layoutKey(x)}`, readAtOffsets, size, [backend.deviceArgument(x.storage)], settings);
@@ -46,7 +46,7 @@ export const castConfig: KernelConfig<'Cast', GpuJsBackend> = {
   backendName: 'gpujs',
   kernelFunc: (backend, { x, dtype }) => {
     const size = shapeSize(x.shape);
-    if (x.dtype === 'int32' || dtype === 'int32') return onCpu(backend, 'Cast', INT32_REASON, [x], ([cx]) => ({ x: cx, dtype }), { dtype, size });
+    if (x.dtype === 'int32' || dtype === 'int32') return onCpu(backend, 'Cast', INT32_REASON, { x, dtype }, { dtype, size });
     // float32 and bool are both 0/1-exact in float32: only "to bool" changes values.
     const source = dtype === 'bool' ? nonzero : copy;
     return elementwise(backend, [x], { dtype, size }, (inputs) => launch(backend, `Cast|${dtype}`, source, size, inputs));

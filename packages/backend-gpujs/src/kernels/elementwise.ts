@@ -120,7 +120,7 @@ export const unaryConfig: KernelConfig<'Unary', GpuJsBackend> = {
   backendName: 'gpujs',
   kernelFunc: (backend, { x, op }) => {
     const size = shapeSize(x.shape);
-    if (!backend.nanAware && (op === 'exp' || op === 'sigmoid')) return onCpu(backend, 'Unary', NAN_REASON, [x], ([cx]) => ({ x: cx, op }), { dtype: x.dtype, size });
+    if (!backend.nanAware && (op === 'exp' || op === 'sigmoid')) return onCpu(backend, 'Unary', NAN_REASON, { x, op }, { dtype: x.dtype, size });
     return elementwise(backend, [x], { dtype: x.dtype, size }, (inputs) => launch(backend, `Unary|${op}`, unaryKernels[op], size, inputs));
   },
 };
@@ -133,7 +133,7 @@ export const binaryConfig: KernelConfig<'Binary', GpuJsBackend> = {
     const nanSensitive = !backend.nanAware && (op === 'maximum' || op === 'minimum');
     if (a.dtype !== 'float32' || nanSensitive) {
       const reason = nanSensitive ? NAN_REASON : a.dtype === 'int32' ? INT32_REASON : BOOL_REASON;
-      return onCpu(backend, 'Binary', reason, [a, b], ([ca, cb]) => ({ a: ca, b: cb, op }), { dtype: a.dtype, size });
+      return onCpu(backend, 'Binary', reason, { a, b, op }, { dtype: a.dtype, size });
     }
     return elementwise(backend, [a, b], { dtype: a.dtype, size }, (inputs) => launch(backend, `Binary|${op}`, binaryKernels[op], size, inputs));
   },
@@ -147,7 +147,7 @@ export const compareConfig: KernelConfig<'Compare', GpuJsBackend> = {
     // Only `ne` is true for NaN; the ordered comparisons are false for it wherever NaN is assumed away.
     const nanSensitive = !backend.nanAware && op === 'ne';
     if (a.dtype === 'int32' || nanSensitive) {
-      return onCpu(backend, 'Compare', nanSensitive ? NAN_REASON : INT32_REASON, [a, b], ([ca, cb]) => ({ a: ca, b: cb, op }), { dtype: 'bool', size });
+      return onCpu(backend, 'Compare', nanSensitive ? NAN_REASON : INT32_REASON, { a, b, op }, { dtype: 'bool', size });
     }
     return elementwise(backend, [a, b], { dtype: 'bool', size }, (inputs) => launch(backend, `Compare|${op}`, compareKernels[op], size, inputs));
   },
@@ -159,7 +159,7 @@ export const whereConfig: KernelConfig<'Where', GpuJsBackend> = {
   kernelFunc: (backend, { condition, a, b }) => {
     const size = shapeSize(a.shape);
     if (a.dtype === 'int32') {
-      return onCpu(backend, 'Where', INT32_REASON, [condition, a, b], ([cc, ca, cb]) => ({ condition: cc, a: ca, b: cb }), { dtype: 'int32', size });
+      return onCpu(backend, 'Where', INT32_REASON, { condition, a, b }, { dtype: 'int32', size });
     }
     return elementwise(backend, [condition, a, b], { dtype: a.dtype, size }, (inputs) => launch(backend, 'Where', select, size, inputs));
   },

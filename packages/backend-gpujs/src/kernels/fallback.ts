@@ -1,6 +1,5 @@
-import { CpuBackend, getKernel, type CpuStorage, type DType, type InPlaceKernelName, type KernelArgs, type KernelName, type TypedArray, type View } from '@kindling/tensor';
+import { runOnCpu, type FallbackOutput, type InPlaceKernelName, type KernelArgs, type KernelName } from '@kindling/tensor';
 import type { GpuJsBackend, GpuJsStorage } from '../gpujs-backend.js';
-import { afterAll } from '../values.js';
 
 /*
  * What gpu.js cannot compute exactly runs on the cpu backend's own kernels, on host copies of the
@@ -19,40 +18,16 @@ export const NAN_REASON = 'webgpu mode cannot test for NaN: WGSL lets the compil
 /** Why bool arithmetic runs on the cpu kernels. */
 export const BOOL_REASON = 'bool arithmetic ("or", "and") has no gpu.js kernel of its own';
 
-// A private cpu backend that wraps host arrays without copying; its storages never reach a tensor.
-const cpu = new CpuBackend();
-
-type ProducingKernel = Exclude<KernelName, InPlaceKernelName>;
-
-function isTypedArray(value: unknown): value is TypedArray {
-  return value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array || value instanceof Uint8Array;
-}
-
 /**
- * Runs the cpu backend's `name` kernel on host copies of `inputs` and wraps its output, of `dtype`
- * and `size` elements, as a gpujs storage. `makeArgs` receives `inputs` re-pointed at cpu storages.
+ * Runs the cpu backend's `name` kernel through the shared fallback (host copies of the inputs, the
+ * result adopted as a gpujs storage once they are read), recorded with `reason`.
  */
-export function onCpu<K extends ProducingKernel, const T extends readonly View<GpuJsStorage>[]>(
+export function onCpu<K extends Exclude<KernelName, InPlaceKernelName>>(
   backend: GpuJsBackend,
   name: K,
   reason: string,
-  inputs: T,
-  makeArgs: (views: { [I in keyof T]: View<CpuStorage> }) => KernelArgs<CpuStorage>[K],
-  output: { dtype: DType; size: number },
+  args: KernelArgs<GpuJsStorage>[K],
+  output: FallbackOutput,
 ): GpuJsStorage {
-  const kernel = getKernel(name, 'cpu');
-  if (!kernel) throw new Error(`gpujs: the cpu backend has no '${name}' kernel to fall back on; call registerCpuBackend() first`);
-  backend.noteFallback(name, reason);
-  const values = afterAll(
-    inputs.map((view) => backend.hostArray(view.storage)),
-    (arrays) => {
-      // map() keeps the tuple's length and order; TypeScript only types its result as an array.
-      const views = inputs.map((view, i) => ({ ...view, storage: cpu.adopt(arrays[i] as TypedArray) })) as { [I in keyof T]: View<CpuStorage> };
-      const result = kernel(cpu, makeArgs(views));
-      const computed: unknown = result && 'values' in result ? result.values : undefined;
-      if (!isTypedArray(computed)) throw new Error(`gpujs: the cpu '${name}' kernel returned no storage`);
-      return computed;
-    },
-  );
-  return backend.adopt(output.dtype, output.size, values);
+  return runOnCpu(backend, name, args, output, reason) as GpuJsStorage;
 }

@@ -3,7 +3,7 @@ import type { GpuJsBackend } from '../gpujs-backend.js';
 import { concatConfig } from './concat.js';
 import { castConfig, contiguousConfig, fillConfig } from './copy.js';
 import { binaryConfig, compareConfig, unaryConfig, whereConfig } from './elementwise.js';
-import { gatherConfig, indexAddConfig, indexSelectConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
+import { gatherConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
 import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
 import { adamStepConfig, sgdStepConfig } from './optimizer.js';
@@ -24,9 +24,7 @@ export const gpujsKernels: KernelTable<GpuJsBackend> = {
   ArgReduce: argReduceConfig,
   Softmax: softmaxConfig,
   Gather: gatherConfig,
-  IndexSelect: indexSelectConfig,
   ScatterAdd: scatterAddConfig,
-  IndexAdd: indexAddConfig,
   OneHot: oneHotConfig,
   Concat: concatConfig,
   CrossEntropy: crossEntropyConfig,

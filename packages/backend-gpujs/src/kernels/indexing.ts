@@ -1,4 +1,4 @@
-import { shapeSize, type KernelConfig, type Shape, type View } from '@kindling/tensor';
+import { shapeSize, type KernelConfig, type View } from '@kindling/tensor';
 import type { GpuJsBackend, GpuJsStorage } from '../gpujs-backend.js';
 import type { KernelThis } from '../gpujs.js';
 import { layoutKey, offsetAt, offsetTable, tableOver } from '../strided.js';
@@ -47,15 +47,9 @@ const scatterAddKernel = function (this: ScatterThread, base: Float32Array, inde
   return sum;
 };
 
-/** The 1-D `index` read as if expanded to `shape`, varying only along `dim` (no copy). */
-function expandAlong(index: View<GpuJsStorage>, shape: Shape, dim: number): View<GpuJsStorage> {
-  const step = index.strides[0] as number;
-  return { ...index, shape, strides: shape.map((_, d) => (d === dim ? step : 0)) };
-}
-
 function gather(backend: GpuJsBackend, x: View<GpuJsStorage>, index: View<GpuJsStorage>, dim: number): GpuJsStorage {
   const size = shapeSize(index.shape);
-  if (x.dtype === 'int32') return onCpu(backend, 'Gather', INT32_REASON, [x, index], ([cx, ci]) => ({ x: cx, index: ci, dim }), { dtype: 'int32', size });
+  if (x.dtype === 'int32') return onCpu(backend, 'Gather', INT32_REASON, { x, index, dim }, { dtype: 'int32', size });
   if (size === 0) return backend.adopt(x.dtype, 0, allocate(x.dtype, 0));
   const settings = () => ({
     output: [size],
@@ -74,7 +68,7 @@ function scatterAdd(backend: GpuJsBackend, base: View<GpuJsStorage>, index: View
   const size = shapeSize(base.shape);
   if (base.dtype !== 'float32') {
     const reason = base.dtype === 'int32' ? INT32_REASON : BOOL_REASON;
-    return onCpu(backend, 'ScatterAdd', reason, [base, index, src], ([cb, ci, cs]) => ({ base: cb, index: ci, src: cs, dim }), { dtype: base.dtype, size });
+    return onCpu(backend, 'ScatterAdd', reason, { base, index, src, dim }, { dtype: base.dtype, size });
   }
   if (size === 0) return backend.adopt(base.dtype, 0, allocate(base.dtype, 0));
   const settings = () => {
@@ -106,30 +100,15 @@ export const gatherConfig: KernelConfig<'Gather', GpuJsBackend> = {
   kernelFunc: (backend, { x, index, dim }) => gather(backend, x, index, dim),
 };
 
-export const indexSelectConfig: KernelConfig<'IndexSelect', GpuJsBackend> = {
-  kernelName: 'IndexSelect',
-  backendName: 'gpujs',
-  kernelFunc: (backend, { x, index, dim }) => {
-    const outShape = x.shape.map((extent, d) => (d === dim ? (index.shape[0] as number) : extent));
-    return gather(backend, x, expandAlong(index, outShape, dim), dim);
-  },
-};
-
 export const scatterAddConfig: KernelConfig<'ScatterAdd', GpuJsBackend> = {
   kernelName: 'ScatterAdd',
   backendName: 'gpujs',
   kernelFunc: (backend, { base, index, src, dim }) => scatterAdd(backend, base, index, src, dim),
 };
 
-export const indexAddConfig: KernelConfig<'IndexAdd', GpuJsBackend> = {
-  kernelName: 'IndexAdd',
-  backendName: 'gpujs',
-  kernelFunc: (backend, { base, index, src, dim }) => scatterAdd(backend, base, expandAlong(index, src.shape, dim), src, dim),
-};
-
 export const oneHotConfig: KernelConfig<'OneHot', GpuJsBackend> = {
   kernelName: 'OneHot',
   backendName: 'gpujs',
   kernelFunc: (backend, { indices, numClasses }) =>
-    onCpu(backend, 'OneHot', INT32_REASON, [indices], ([ci]) => ({ indices: ci, numClasses }), { dtype: 'int32', size: shapeSize(indices.shape) * numClasses }),
+    onCpu(backend, 'OneHot', INT32_REASON, { indices, numClasses }, { dtype: 'int32', size: shapeSize(indices.shape) * numClasses }),
 };

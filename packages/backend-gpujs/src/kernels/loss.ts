@@ -132,7 +132,7 @@ export const crossEntropyConfig: KernelConfig<'CrossEntropy', GpuJsBackend> = {
     const rows = logits.shape[0] as number;
     const size = reduction === 'none' ? rows : 1;
     if (Math.abs(ignoreIndex) >= FLOAT32_EXACT) {
-      return onCpu(backend, 'CrossEntropy', IGNORE_INDEX_REASON, [logits, target], ([cl, ct]) => ({ logits: cl, target: ct, ignoreIndex, reduction }), { dtype: logits.dtype, size });
+      return onCpu(backend, 'CrossEntropy', IGNORE_INDEX_REASON, { logits, target, ignoreIndex, reduction }, { dtype: logits.dtype, size });
     }
     // No rows: nothing to launch ('mean' over no rows is 0 / 0).
     if (rows === 0) return backend.adopt(logits.dtype, size, reduction === 'mean' ? Float32Array.of(Number.NaN) : allocate(logits.dtype, size));
@@ -156,8 +156,7 @@ export const crossEntropyGradConfig: KernelConfig<'CrossEntropyGrad', GpuJsBacke
   kernelFunc: (backend, { logits, target, gradOutput, ignoreIndex, reduction }) => {
     const size = shapeSize(logits.shape);
     if (Math.abs(ignoreIndex) >= FLOAT32_EXACT) {
-      const inputs = [logits, target, gradOutput] as const;
-      return onCpu(backend, 'CrossEntropyGrad', IGNORE_INDEX_REASON, inputs, ([cl, ct, cg]) => ({ logits: cl, target: ct, gradOutput: cg, ignoreIndex, reduction }), { dtype: logits.dtype, size });
+      return onCpu(backend, 'CrossEntropyGrad', IGNORE_INDEX_REASON, { logits, target, gradOutput, ignoreIndex, reduction }, { dtype: logits.dtype, size });
     }
     if (size === 0) return backend.adopt(logits.dtype, 0, allocate(logits.dtype, 0));
     const { input, max, logSum } = runLogSumExp(backend, 'CrossEntropyGrad', logits, 1);

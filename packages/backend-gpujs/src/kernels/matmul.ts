@@ -47,7 +47,7 @@ export const matmulConfig: KernelConfig<'MatMul', GpuJsBackend> = {
     const batchShape = a.shape.slice(0, rank - 2);
     const batches = shapeSize(batchShape);
     const size = batches * m * n;
-    if (a.dtype === 'int32') return onCpu(backend, 'MatMul', INT32_REASON, [a, b], ([ca, cb]) => ({ a: ca, b: cb }), { dtype: 'int32', size });
+    if (a.dtype === 'int32') return onCpu(backend, 'MatMul', INT32_REASON, { a, b }, { dtype: 'int32', size });
     if (size === 0) return backend.adopt(a.dtype, 0, allocate(a.dtype, 0));
     const settings = () => ({
       output: [n, batches * m],

@@ -113,7 +113,7 @@ export const reduceConfig: KernelConfig<'Reduce', GpuJsBackend> = {
       const size = shapeSize(x.shape.filter((_, d) => !dims.includes(d)));
       const dtype = x.dtype === 'bool' && op === 'sum' ? 'int32' : x.dtype;
       const reason = nanSensitive ? NAN_REASON : dtype === 'int32' ? INT32_REASON : BOOL_REASON;
-      return onCpu(backend, 'Reduce', reason, [x], ([cx]) => ({ x: cx, dims, op }), { dtype, size });
+      return onCpu(backend, 'Reduce', reason, { x, dims, op }, { dtype, size });
     }
     return reduceRuns(backend, `Reduce|${op}`, reduceKernels[op], x, dims, 'float32');
   },
@@ -125,7 +125,7 @@ export const argReduceConfig: KernelConfig<'ArgReduce', GpuJsBackend> = {
   kernelFunc: (backend, { x, dim, op }) => {
     if (x.dtype !== 'float32' || !backend.nanAware) {
       const size = shapeSize(x.shape.filter((_, d) => d !== dim));
-      return onCpu(backend, 'ArgReduce', backend.nanAware ? INT32_REASON : NAN_REASON, [x], ([cx]) => ({ x: cx, dim, op }), { dtype: 'int32', size });
+      return onCpu(backend, 'ArgReduce', backend.nanAware ? INT32_REASON : NAN_REASON, { x, dim, op }, { dtype: 'int32', size });
     }
     // Indices are exact in float32, so this int32 result may stay on the device.
     return reduceRuns(backend, `ArgReduce|${op}`, argReduceKernels[op], x, [dim], 'int32');

@@ -2,7 +2,7 @@ import type { KernelTable } from '@kindling/tensor';
 import type { WebGpuBackend } from '../webgpu-backend.js';
 import { fillConfig, concatConfig } from './creation.js';
 import { binaryConfig, castConfig, compareConfig, contiguousConfig, unaryConfig, whereConfig } from './elementwise.js';
-import { gatherConfig, indexAddConfig, indexSelectConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
+import { gatherConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
 import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
 import { adamStepConfig, sgdStepConfig } from './optimizer.js';
@@ -22,9 +22,7 @@ export const webGpuKernels: KernelTable<WebGpuBackend> = {
   ArgReduce: argReduceConfig,
   Softmax: softmaxConfig,
   Gather: gatherConfig,
-  IndexSelect: indexSelectConfig,
   ScatterAdd: scatterAddConfig,
-  IndexAdd: indexAddConfig,
   OneHot: oneHotConfig,
   Concat: concatConfig,
   CrossEntropy: crossEntropyConfig,

@@ -4,7 +4,6 @@ import { GatherProgram } from '../programs/gather.js';
 import { OneHotProgram } from '../programs/one-hot.js';
 import { ScatterAddProgram } from '../programs/scatter-add.js';
 import type { WebGpuBackend } from '../webgpu-backend.js';
-import { expandIndex } from './run.js';
 
 /*
  * Indices are not range-checked before these kernels run (the op layer can only read them on
@@ -25,21 +24,6 @@ export const gatherConfig: KernelConfig<'Gather', WebGpuBackend> = {
   },
 };
 
-export const indexSelectConfig: KernelConfig<'IndexSelect', WebGpuBackend> = {
-  kernelName: 'IndexSelect',
-  backendName: 'webgpu',
-  kernelFunc: (backend, { x, index, dim }) => {
-    const shape = x.shape.map((extent, d) => (d === dim ? (index.shape[0] as number) : extent));
-    const size = shapeSize(shape);
-    const out = backend.allocate(x.dtype, size);
-    if (size === 0) return out;
-    const program = new GatherProgram(x.dtype, x.shape.length, dim);
-    const expanded = expandIndex(index, shape, dim);
-    backend.dispatch(program, [x.storage, index.storage], [out], program.uniforms(shape, expanded, x), workgroupGrid(Math.ceil(size / 64)));
-    return out;
-  },
-};
-
 export const scatterAddConfig: KernelConfig<'ScatterAdd', WebGpuBackend> = {
   kernelName: 'ScatterAdd',
   backendName: 'webgpu',
@@ -49,20 +33,6 @@ export const scatterAddConfig: KernelConfig<'ScatterAdd', WebGpuBackend> = {
     if (size === 0) return out;
     const program = new ScatterAddProgram(base.dtype, base.shape.length, dim);
     backend.dispatch(program, [base.storage, index.storage, src.storage], [out], program.uniforms(base, index, src), workgroupGrid(Math.ceil(size / 64)));
-    return out;
-  },
-};
-
-export const indexAddConfig: KernelConfig<'IndexAdd', WebGpuBackend> = {
-  kernelName: 'IndexAdd',
-  backendName: 'webgpu',
-  kernelFunc: (backend, { base, index, src, dim }) => {
-    const size = shapeSize(base.shape);
-    const out = backend.allocate(base.dtype, size);
-    if (size === 0) return out;
-    const program = new ScatterAddProgram(base.dtype, base.shape.length, dim);
-    const expanded = expandIndex(index, src.shape, dim);
-    backend.dispatch(program, [base.storage, index.storage, src.storage], [out], program.uniforms(base, expanded, src), workgroupGrid(Math.ceil(size / 64)));
     return out;
   },
 };

@@ -13,8 +13,3 @@ export function runElementwise(backend: WebGpuBackend, program: ElementwiseProgr
   return out;
 }
 
-/** A stride-0 view of the 1-D `index` spread over `shape`, varying only along `dim` (IndexSelect and IndexAdd reuse Gather and ScatterAdd with it). */
-export function expandIndex(index: View<WebGpuStorage>, shape: readonly number[], dim: number): View<WebGpuStorage> {
-  const step = index.strides[0] ?? 1;
-  return { storage: index.storage, dtype: index.dtype, shape, strides: shape.map((_, d) => (d === dim ? step : 0)), offset: index.offset };
-}

@@ -1,7 +1,7 @@
 import type { DType, KernelConfig, View } from '@kindling/tensor';
 import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
-import { fallback } from './fallback.js';
+import { onCpu } from './fallback.js';
 import { batchOffsets, isDense, runSplit, sizeOf } from './layout.js';
 
 /**
@@ -25,7 +25,7 @@ function fill(backend: WorkersBackend, size: number, value: number, dtype: DType
  * element sizes use the cpu kernel.
  */
 function contiguous(backend: WorkersBackend, x: View<WorkersStorage>): WorkersStorage {
-  if (x.dtype !== 'float32' && x.dtype !== 'int32') return fallback.Contiguous(backend, { x });
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') return onCpu(backend, 'Contiguous', { x });
   const out = backend.heap.allocate(x.dtype, sizeOf(x));
   if (out.size === 0) return out;
   const rank = x.shape.length;

@@ -1,7 +1,7 @@
 import type { BinaryOp, CompareOp, KernelConfig, UnaryOp, View } from '@kindling/tensor';
 import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
-import { fallback } from './fallback.js';
+import { onCpu } from './fallback.js';
 import { isDense, isRepeatedColumn, isRepeatedRow, isUniform, lastExtent, runSplit, sizeOf } from './layout.js';
 
 /**
@@ -23,7 +23,7 @@ const SWAPPED: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le
 
 function unary(backend: WorkersBackend, x: View<WorkersStorage>, op: UnaryOp): WorkersStorage {
   const code = UNARY_CODES[op];
-  if (x.dtype !== 'float32' || code === undefined || !isDense(x)) return fallback.Unary(backend, { x, op });
+  if (x.dtype !== 'float32' || code === undefined || !isDense(x)) return onCpu(backend, 'Unary', { x, op });
   const out = backend.heap.allocate('float32', sizeOf(x));
   const source = backend.address(x);
   runSplit(backend, 'Unary', out.size, ELEMENTWISE_PARALLEL_ELEMENTS, ALIGN, (start, end) => ({
@@ -59,7 +59,7 @@ function binaryBroadcast(backend: WorkersBackend, code: number, dense: View<Work
 
 function binary(backend: WorkersBackend, a: View<WorkersStorage>, b: View<WorkersStorage>, op: BinaryOp): WorkersStorage {
   const code = BINARY_CODES[op];
-  if (a.dtype !== 'float32' || code === undefined) return fallback.Binary(backend, { a, b, op });
+  if (a.dtype !== 'float32' || code === undefined) return onCpu(backend, 'Binary', { a, b, op });
   const out = backend.heap.allocate('float32', sizeOf(a));
   const denseA = isDense(a);
   const denseB = isDense(b);
@@ -73,13 +73,13 @@ function binary(backend: WorkersBackend, a: View<WorkersStorage>, b: View<Worker
   }
   if ((denseA && binaryBroadcast(backend, code, a, b, false, out)) || (denseB && binaryBroadcast(backend, code, b, a, true, out))) return out;
   backend.release(out);
-  return fallback.Binary(backend, { a, b, op });
+  return onCpu(backend, 'Binary', { a, b, op });
 }
 
 function compare(backend: WorkersBackend, a: View<WorkersStorage>, b: View<WorkersStorage>, op: CompareOp): WorkersStorage {
   const plan =
     isDense(a) && (isDense(b) || isUniform(b)) ? { x: a, y: b, op } : isUniform(a) && isDense(b) ? { x: b, y: a, op: SWAPPED[op] } : undefined;
-  if (a.dtype !== 'float32' || !plan) return fallback.Compare(backend, { a, b, op });
+  if (a.dtype !== 'float32' || !plan) return onCpu(backend, 'Compare', { a, b, op });
   const out = backend.heap.allocate('bool', sizeOf(a));
   const [x, y] = [backend.address(plan.x), backend.address(plan.y)];
   const scalar = isDense(plan.y) ? 0 : 1;
@@ -93,7 +93,7 @@ function compare(backend: WorkersBackend, a: View<WorkersStorage>, b: View<Worke
 function where(backend: WorkersBackend, condition: View<WorkersStorage>, a: View<WorkersStorage>, b: View<WorkersStorage>): WorkersStorage {
   const fourBytes = a.dtype === 'float32' || a.dtype === 'int32';
   const supported = (v: View<WorkersStorage>): boolean => isDense(v) || isUniform(v);
-  if (!fourBytes || !isDense(condition) || !supported(a) || !supported(b)) return fallback.Where(backend, { condition, a, b });
+  if (!fourBytes || !isDense(condition) || !supported(a) || !supported(b)) return onCpu(backend, 'Where', { condition, a, b });
   const out = backend.heap.allocate(a.dtype, sizeOf(a));
   const flags = backend.address(condition);
   const [x, y] = [backend.address(a), backend.address(b)];

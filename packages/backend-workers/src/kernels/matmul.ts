@@ -1,7 +1,7 @@
 import { shapeSize, type KernelConfig, type View } from '@kindling/tensor';
 import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
-import { fallback } from './fallback.js';
+import { onCpu } from './fallback.js';
 import { batchOffsets } from './layout.js';
 
 /**
@@ -23,7 +23,7 @@ function split(backend: WorkersBackend, m: number, n: number, k: number): { thre
  * operands need no copy); other dtypes fall back to the cpu kernel.
  */
 function matmul(backend: WorkersBackend, a: View<WorkersStorage>, b: View<WorkersStorage>): WorkersStorage {
-  if (a.dtype !== 'float32') return fallback.MatMul(backend, { a, b });
+  if (a.dtype !== 'float32') return onCpu(backend, 'MatMul', { a, b });
   const rank = a.shape.length;
   const m = a.shape[rank - 2] as number;
   const k = a.shape[rank - 1] as number;

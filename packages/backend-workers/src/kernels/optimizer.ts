@@ -1,7 +1,7 @@
 import type { AdamHyperparameters, KernelConfig, SgdHyperparameters, View } from '@kindling/tensor';
 import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
-import { fallback } from './fallback.js';
+import { onCpu } from './fallback.js';
 import { isDense, runSplit } from './layout.js';
 
 /**
@@ -20,7 +20,7 @@ function adamStep(
 ): void {
   const { param, grad, expAvg, expAvgSq, maxExpAvgSq, hyper } = args;
   if (param.dtype !== 'float32' || !isDense(grad)) {
-    fallback.AdamStep(backend, args);
+    onCpu(backend, 'AdamStep', args);
     return;
   }
   const { lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = hyper;
@@ -57,7 +57,7 @@ function adamStep(
 function sgdStep(backend: WorkersBackend, args: { param: WorkersStorage; grad: View<WorkersStorage>; momentumBuffer: WorkersStorage | null; hyper: SgdHyperparameters }): void {
   const { param, grad, momentumBuffer, hyper } = args;
   if (param.dtype !== 'float32' || !isDense(grad)) {
-    fallback.SgdStep(backend, args);
+    onCpu(backend, 'SgdStep', args);
     return;
   }
   const { lr, momentum, dampening, weightDecay, nesterov, firstStep } = hyper;

@@ -1,7 +1,7 @@
 import { shapeSize, type KernelConfig, type ReduceOp, type View } from '@kindling/tensor';
 import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
-import { fallback } from './fallback.js';
+import { onCpu } from './fallback.js';
 import { isDense, runSplit } from './layout.js';
 
 /**
@@ -24,7 +24,7 @@ function reducedEnd(dims: readonly number[], rank: number): 'leading' | 'trailin
  */
 function reduce(backend: WorkersBackend, x: View<WorkersStorage>, dims: readonly number[], op: ReduceOp): WorkersStorage {
   const end = reducedEnd(dims, x.shape.length);
-  if (x.dtype !== 'float32' || (op !== 'sum' && op !== 'mean') || !isDense(x) || !end) return fallback.Reduce(backend, { x, dims, op });
+  if (x.dtype !== 'float32' || (op !== 'sum' && op !== 'mean') || !isDense(x) || !end) return onCpu(backend, 'Reduce', { x, dims, op });
   const reduced = shapeSize(dims.map((dim) => x.shape[dim] as number));
   const kept = shapeSize(x.shape.filter((_, d) => !dims.includes(d)));
   const out = backend.heap.allocate('float32', kept);

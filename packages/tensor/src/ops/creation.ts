@@ -209,7 +209,7 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
  */
 export function readContiguous<R extends TypedArray | Promise<TypedArray>>(t: Tensor, read: (storage: Storage) => R): R {
   if (t.isContiguous() && t.offset === 0 && t.storage.size === t.size) return read(t.storage);
-  const copy = runKernel('Contiguous', t.backend, { x: t });
+  const copy = runKernel('Contiguous', t.backend, { x: t }, { dtype: t.dtype, size: t.size });
   const result = read(copy);
   if (result instanceof Promise) {
     return result.finally(() => t.backend.release(copy)) as R;

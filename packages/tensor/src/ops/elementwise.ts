@@ -1,7 +1,8 @@
 import { isFloatingDType, promoteTypes, promoteWithScalar, type DType } from '../dtype.js';
-import type { BinaryOp, CompareOp, UnaryOp } from '../kernel-names.js';
 import { broadcastShapes, type Shape } from '../shape.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
+import { BINARY_OPS, UNARY_OPS, type BinaryOp, type CompareOp, type DTypeRule, type UnaryOp } from './elementwise-ops.js';
+import { describeValue } from './operand.js';
 import { assertDTypeSupported, broadcastView, commonBackend, disposingAfter, runToTensor } from './support.js';
 
 /** A copy of `t` converted to `dtype` (float to int truncates toward zero; nonzero becomes true). */
@@ -23,6 +24,7 @@ function scalarLike(value: number | boolean, like: Tensor, dtype: DType): Tensor
  * becomes a 0-d tensor and, as in PyTorch, does not widen a tensor's dtype beyond its category.
  */
 function operands(opName: string, values: readonly TensorOrScalar[], resultDType: (common: DType) => DType): { tensors: Tensor[]; temporaries: Tensor[]; dtype: DType } {
+  for (const v of values) checkedOperand(opName, v);
   const tensors = values.filter((v): v is Tensor => v instanceof Tensor);
   const backend = commonBackend(opName, tensors);
   let common = tensors.map((t) => t.dtype).reduce(promoteTypes);
@@ -38,12 +40,29 @@ function operands(opName: string, values: readonly TensorOrScalar[], resultDType
   return { tensors: converted, temporaries, dtype };
 }
 
+/** `value` as an operand: a Tensor, a number or a boolean; anything else would become NaN through Number(), so it is refused. */
+export function checkedOperand(opName: string, value: unknown): TensorOrScalar {
+  if (value instanceof Tensor || typeof value === 'number' || typeof value === 'boolean') return value;
+  throw new TypeError(
+    `${opName}: expected a Tensor, a number or a boolean operand, got ${describeValue(value)}; ` +
+      'build a tensor with tensor([...]), or call the op on the Variable (variable.add(t)) for a differentiable result',
+  );
+}
+
 function broadcastAll(opName: string, tensors: readonly Tensor[]): Shape {
   return tensors.map((t) => t.shape).reduce((a, b) => broadcastShapes(a, b, opName));
 }
 
-function binary(opName: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, resultDType: (common: DType) => DType = (d) => d): Tensor {
-  const { tensors, temporaries, dtype } = operands(opName, [a, b], resultDType);
+/** The dtype an op computes in and returns, by its declared rule, for operands of dtype `common`. */
+function ruleDType(opName: string, rule: DTypeRule, common: DType): DType {
+  if (rule === 'floating') return isFloatingDType(common) ? common : 'float32';
+  if (rule === 'numeric' && common === 'bool') throw new TypeError(`${opName}: not defined for bool tensors; convert with t.int() or t.float() first`);
+  return common;
+}
+
+/** `a op b` with broadcasting and the op's dtype rule (elementwise-ops.ts). */
+export function binary(opName: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  const { tensors, temporaries, dtype } = operands(opName, [a, b], (common) => ruleDType(opName, BINARY_OPS[opName].dtype, common));
   const [x, y] = tensors as [Tensor, Tensor];
   const shape = broadcastAll(opName, [x, y]);
   return disposingAfter(temporaries, [], () =>
@@ -51,7 +70,8 @@ function binary(opName: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, resultDT
   );
 }
 
-function compare(opName: CompareOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+/** `a op b` as a bool tensor, with broadcasting. */
+export function compare(opName: CompareOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const { tensors, temporaries } = operands(opName, [a, b], (d) => d);
   const [x, y] = tensors as [Tensor, Tensor];
   const shape = broadcastAll(opName, [x, y]);
@@ -60,25 +80,22 @@ function compare(opName: CompareOp, a: TensorOrScalar, b: TensorOrScalar): Tenso
   );
 }
 
-const toFloating = (dtype: DType): DType => (isFloatingDType(dtype) ? dtype : 'float32');
-
-function unary(opName: UnaryOp, x: Tensor, resultDType: (d: DType) => DType): Tensor {
+/** `op(x)` elementwise, by the op's dtype rule (elementwise-ops.ts). */
+export function unary(opName: UnaryOp, x: Tensor): Tensor {
   commonBackend(opName, [x]);
-  const dtype = resultDType(x.dtype);
+  const dtype = ruleDType(opName, UNARY_OPS[opName].dtype, x.dtype);
   const input = castIfNeeded(x, dtype);
   return disposingAfter([input], [x], () => runToTensor('Unary', x.backend, { x: input, op: opName }, x.shape, dtype));
 }
 
-function assertNumeric(opName: string, x: Tensor): DType {
-  if (x.dtype === 'bool') throw new TypeError(`${opName}: not defined for bool tensors; convert with t.int() or t.float() first`);
-  return x.dtype;
-}
-
+/*
+ * The free functions. Each is the declared op (elementwise-ops.ts); a type test checks that the
+ * package exports one for every declared op.
+ */
 export const add = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('add', a, b);
 export const sub = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('sub', a, b);
 export const mul = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('mul', a, b);
-/** True division: integer operands give float32, as in PyTorch. */
-export const div = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('div', a, b, toFloating);
+export const div = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('div', a, b);
 export const pow = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('pow', a, b);
 export const maximum = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('maximum', a, b);
 export const minimum = (a: TensorOrScalar, b: TensorOrScalar): Tensor => binary('minimum', a, b);
@@ -90,15 +107,15 @@ export const le = (a: TensorOrScalar, b: TensorOrScalar): Tensor => compare('le'
 export const gt = (a: TensorOrScalar, b: TensorOrScalar): Tensor => compare('gt', a, b);
 export const ge = (a: TensorOrScalar, b: TensorOrScalar): Tensor => compare('ge', a, b);
 
-export const neg = (x: Tensor): Tensor => unary('neg', x, () => assertNumeric('neg', x));
-export const abs = (x: Tensor): Tensor => unary('abs', x, () => assertNumeric('abs', x));
-export const sign = (x: Tensor): Tensor => unary('sign', x, () => assertNumeric('sign', x));
-export const relu = (x: Tensor): Tensor => unary('relu', x, () => assertNumeric('relu', x));
-export const exp = (x: Tensor): Tensor => unary('exp', x, toFloating);
-export const log = (x: Tensor): Tensor => unary('log', x, toFloating);
-export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, toFloating);
-export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, toFloating);
-export const tanh = (x: Tensor): Tensor => unary('tanh', x, toFloating);
+export const neg = (x: Tensor): Tensor => unary('neg', x);
+export const abs = (x: Tensor): Tensor => unary('abs', x);
+export const sign = (x: Tensor): Tensor => unary('sign', x);
+export const relu = (x: Tensor): Tensor => unary('relu', x);
+export const exp = (x: Tensor): Tensor => unary('exp', x);
+export const log = (x: Tensor): Tensor => unary('log', x);
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
+export const tanh = (x: Tensor): Tensor => unary('tanh', x);
 
 /** Elements of `a` where `condition` is true, of `b` elsewhere; all three broadcast together. */
 export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {

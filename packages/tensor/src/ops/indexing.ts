@@ -1,5 +1,6 @@
+import type { View } from '../backend.js';
 import { promoteTypes } from '../dtype.js';
-import { formatShape, normalizeDim } from '../shape.js';
+import { formatShape, normalizeDim, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
 import {
@@ -41,6 +42,15 @@ function checkIndexVector(opName: string, x: Tensor, index: Tensor, d: number): 
   assertIndicesInRange(indexValuesIfReadable(index), x.shape[d] ?? 1, opName, `dim ${d} of shape ${formatShape(x.shape)}`);
 }
 
+/**
+ * The 1-D `index` read as if expanded to `shape`, varying only along `dim` (stride 0 elsewhere, no
+ * copy): what makes indexSelect a gather and indexAdd a scatter-add, on every backend.
+ */
+function expandAlong(index: Tensor, shape: Shape, dim: number): View {
+  const step = index.strides[0] ?? 1;
+  return { storage: index.storage, dtype: index.dtype, shape, strides: shape.map((_, d) => (d === dim ? step : 0)), offset: index.offset };
+}
+
 /** torch.index_select: the entries of `x` along `dim` at the 1-D int32 `index`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   commonBackend('indexSelect', [x, index]);
@@ -48,7 +58,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   checkIndexVector('indexSelect', x, index, d);
   const shape = [...x.shape];
   shape[d] = index.size;
-  return runToTensor('IndexSelect', x.backend, { x, index, dim: d }, shape, x.dtype);
+  return runToTensor('Gather', x.backend, { x, index: expandAlong(index, shape, d), dim: d }, shape, x.dtype);
 }
 
 function sameDTypeSource(opName: string, base: Tensor, src: Tensor): Tensor {
@@ -86,7 +96,7 @@ export function indexAdd(base: Tensor, dim: number, index: Tensor, src: Tensor):
   }
   const source = sameDTypeSource('indexAdd', base, src);
   return disposingAfter([source], [src], () =>
-    runToTensor('IndexAdd', base.backend, { base, index, src: source, dim: d }, base.shape, base.dtype),
+    runToTensor('ScatterAdd', base.backend, { base, index: expandAlong(index, source.shape, d), src: source, dim: d }, base.shape, base.dtype),
   );
 }
 

@@ -49,7 +49,7 @@ export function runToTensor<K extends Exclude<KernelName, InPlaceKernelName>>(
   shape: Shape,
   dtype: DType,
 ): Tensor {
-  const storage = runKernel(kernel, backend, args);
+  const storage = runKernel(kernel, backend, args, { dtype, size: shapeSize(shape) });
   return wrapStorage(backend, storage, shape, dtype);
 }
 

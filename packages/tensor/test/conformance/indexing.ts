@@ -21,6 +21,14 @@ export function indexingSuite(): void {
       await expectValues(indexAdd(zeros([3, 2]), 0, int([2, 2]), tensor([[1, 2], [3, 4]])), [0, 0, 0, 0, 4, 6]);
     });
 
+    it('selects and adds slices of strided views with a strided index', async () => {
+      // x.T is [[0, 2, 4], [1, 3, 5]]; every other element of [1, 9, 0] is [1, 0].
+      const x = arange(6, undefined, 1, { dtype: 'float32' }).reshape(3, 2);
+      const everyOther = int([1, 9, 0]).slice(0, 0, 3, 2);
+      await expectValues(x.T.indexSelect(0, everyOther), [1, 3, 5, 0, 2, 4], { shape: [2, 3] });
+      await expectValues(zeros([3, 2]).T.indexAdd(1, everyOther, tensor([[1, 2], [3, 4]])), [2, 1, 0, 4, 3, 0], { shape: [2, 3] });
+    });
+
     it('one-hot encodes class indices', async () => {
       await expectValues(oneHot(int([0, 2, 1]), 3), [1, 0, 0, 0, 0, 1, 0, 1, 0], { shape: [3, 3], dtype: 'int32' });
       // Inferring numClasses reads the indices, which only a synchronous backend can do during the call.

@@ -1,5 +1,6 @@
 import { allocateTypedArray, dtypeOfTypedArray, type DType, type TypedArray } from '../../../dtype.js';
 import type { BinaryOp, CompareOp } from '../../../kernel-names.js';
+import { assertNever } from '../../../ops/elementwise-ops.js';
 import type { KernelConfig } from '../../../kernel-registry.js';
 import type { CpuBackend } from '../cpu-backend.js';
 import { contiguousValues, emptyLike, type StridedInput, stridedInput } from '../strided.js';
@@ -56,6 +57,8 @@ export function binaryImpl(op: BinaryOp, a: StridedInput, b: StridedInput, outDt
     case 'minimum':
       for (let i = 0; i < n; i++) out[i] = Math.min(x[i] as number, y[i] as number);
       break;
+    default:
+      assertNever(op, 'binary op');
   }
   if (outDtype === 'bool') for (let i = 0; i < n; i++) out[i] = out[i] !== 0 ? 1 : 0;
   return out;
@@ -86,6 +89,8 @@ export function compareImpl(op: CompareOp, a: StridedInput, b: StridedInput): Ui
     case 'ge':
       for (let i = 0; i < n; i++) out[i] = (x[i] as number) >= (y[i] as number) ? 1 : 0;
       break;
+    default:
+      assertNever(op, 'comparison');
   }
   return out;
 }

@@ -1,10 +1,10 @@
-import type { KernelTable } from '../../../kernel-registry.js';
+import type { CompleteKernelTable } from '../../../kernel-registry.js';
 import type { CpuBackend } from '../cpu-backend.js';
 import { binaryConfig, compareConfig, whereConfig } from './binary.js';
 import { concatConfig } from './concat.js';
 import { castConfig, contiguousConfig } from './copy.js';
 import { fillConfig } from './fill.js';
-import { gatherConfig, indexAddConfig, indexSelectConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
+import { gatherConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
 import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
 import { adamStepConfig, sgdStepConfig } from './optimizer.js';
@@ -16,7 +16,7 @@ export { binaryImpl, compareImpl, intPow, whereImpl } from './binary.js';
 export { concatImpl } from './concat.js';
 export { castImpl, contiguousImpl } from './copy.js';
 export { fillImpl } from './fill.js';
-export { gatherImpl, indexAddImpl, indexSelectImpl, oneHotImpl, scatterAddImpl } from './indexing.js';
+export { gatherImpl, oneHotImpl, scatterAddImpl } from './indexing.js';
 export { crossEntropyGradImpl, crossEntropyImpl } from './loss.js';
 export { matmulImpl } from './matmul.js';
 export { adamStepImpl, sgdStepImpl } from './optimizer.js';
@@ -24,8 +24,8 @@ export { argReduceImpl, reduceImpl, reduceOutputDType } from './reduce.js';
 export { softmaxImpl } from './softmax.js';
 export { unaryImpl } from './unary.js';
 
-/** Every cpu kernel, listed explicitly; `registerCpuBackend` registers them. */
-export const cpuKernels: KernelTable<CpuBackend> = {
+/** Every cpu kernel, listed explicitly (the fallback runs them for other backends); `registerCpuBackend` registers them. */
+export const cpuKernels: CompleteKernelTable<CpuBackend> = {
   Fill: fillConfig,
   Contiguous: contiguousConfig,
   Cast: castConfig,
@@ -38,9 +38,7 @@ export const cpuKernels: KernelTable<CpuBackend> = {
   ArgReduce: argReduceConfig,
   Softmax: softmaxConfig,
   Gather: gatherConfig,
-  IndexSelect: indexSelectConfig,
   ScatterAdd: scatterAddConfig,
-  IndexAdd: indexAddConfig,
   OneHot: oneHotConfig,
   Concat: concatConfig,
   CrossEntropy: crossEntropyConfig,

@@ -1,20 +1,11 @@
 import type { TypedArray } from '../../../dtype.js';
 import type { KernelConfig } from '../../../kernel-registry.js';
-import { contiguousStrides, type Shape } from '../../../shape.js';
+import { contiguousStrides } from '../../../shape.js';
 import type { CpuBackend } from '../cpu-backend.js';
 import { contiguousValues, emptyLike, inputOffsets, type StridedInput, stridedInput, stridedOffsets, withoutDim } from '../strided.js';
 import { contiguousImpl } from './copy.js';
 
-/*
- * index_select and index_add are gather and scatter_add with a 1-D index broadcast along every
- * other dim (stride 0), so each pair shares one implementation.
- */
-
-/** The 1-D `index` read as if expanded to `shape`, varying only along `dim` (no copy). */
-function expandAlong(index: StridedInput, shape: Shape, dim: number): StridedInput {
-  const step = index.strides[0] as number;
-  return { values: index.values, shape, strides: shape.map((_, d) => (d === dim ? step : 0)), offset: index.offset };
-}
+/* index_select and index_add are gather and scatter_add with an expanded index (ops/indexing.ts). */
 
 /** torch.gather: out has `index`'s shape and out[..., i_dim, ...] = x[..., index[...], ...] along `dim`. */
 export function gatherImpl(x: StridedInput, index: StridedInput, dim: number): TypedArray {
@@ -26,12 +17,6 @@ export function gatherImpl(x: StridedInput, index: StridedInput, dim: number): T
   const out = emptyLike(xv, at.length);
   for (let p = 0; p < at.length; p++) out[p] = xv[(xBase[p] as number) + (iv[at[p] as number] as number) * step] as number;
   return out;
-}
-
-/** torch.index_select: the entries of `x` along `dim` at the positions in the 1-D int32 `index`. */
-export function indexSelectImpl(x: StridedInput, index: StridedInput, dim: number): TypedArray {
-  const outShape = x.shape.map((extent, d) => (d === dim ? (index.shape[0] as number) : extent));
-  return gatherImpl(x, expandAlong(index, outShape, dim), dim);
 }
 
 /**
@@ -57,11 +42,6 @@ export function scatterAddImpl(base: StridedInput, index: StridedInput, src: Str
   return out;
 }
 
-/** torch.index_add: a copy of `base` with `src`'s slice i along `dim` added to slice `index[i]`. */
-export function indexAddImpl(base: StridedInput, index: StridedInput, src: StridedInput, dim: number): TypedArray {
-  return scatterAddImpl(base, expandAlong(index, src.shape, dim), src, dim);
-}
-
 /** int32 one-hot rows of shape [...indices.shape, numClasses]; indices are trusted to be in range. */
 export function oneHotImpl(indices: StridedInput, numClasses: number): Int32Array {
   const v = contiguousValues(indices);
@@ -76,24 +56,11 @@ export const gatherConfig: KernelConfig<'Gather', CpuBackend> = {
   kernelFunc: (backend, { x, index, dim }) => backend.adopt(gatherImpl(stridedInput(x), stridedInput(index), dim)),
 };
 
-export const indexSelectConfig: KernelConfig<'IndexSelect', CpuBackend> = {
-  kernelName: 'IndexSelect',
-  backendName: 'cpu',
-  kernelFunc: (backend, { x, index, dim }) => backend.adopt(indexSelectImpl(stridedInput(x), stridedInput(index), dim)),
-};
-
 export const scatterAddConfig: KernelConfig<'ScatterAdd', CpuBackend> = {
   kernelName: 'ScatterAdd',
   backendName: 'cpu',
   kernelFunc: (backend, { base, index, src, dim }) =>
     backend.adopt(scatterAddImpl(stridedInput(base), stridedInput(index), stridedInput(src), dim)),
-};
-
-export const indexAddConfig: KernelConfig<'IndexAdd', CpuBackend> = {
-  kernelName: 'IndexAdd',
-  backendName: 'cpu',
-  kernelFunc: (backend, { base, index, src, dim }) =>
-    backend.adopt(indexAddImpl(stridedInput(base), stridedInput(index), stridedInput(src), dim)),
 };
 
 export const oneHotConfig: KernelConfig<'OneHot', CpuBackend> = {

@@ -1,5 +1,6 @@
 import type { TypedArray } from '../../../dtype.js';
 import type { UnaryOp } from '../../../kernel-names.js';
+import { assertNever } from '../../../ops/elementwise-ops.js';
 import type { KernelConfig } from '../../../kernel-registry.js';
 import type { CpuBackend } from '../cpu-backend.js';
 import { contiguousValues, emptyLike, type StridedInput, stridedInput } from '../strided.js';
@@ -46,6 +47,8 @@ export function unaryImpl(op: UnaryOp, x: StridedInput): TypedArray {
         out[i] = (value > 0 ? 1 : 0) - (value < 0 ? 1 : 0);
       }
       break;
+    default:
+      assertNever(op, 'unary op');
   }
   return out;
 }

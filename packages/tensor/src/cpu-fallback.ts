@@ -1,0 +1,147 @@
+import type { Backend, HostAccess, Storage, View } from './backend.js';
+import { CpuBackend, CpuStorage } from './backends/cpu/cpu-backend.js';
+import { dtypeOfTypedArray, type DType, type TypedArray } from './dtype.js';
+import type { InPlaceKernelName, KernelArgs, KernelName, KernelResult } from './kernel-names.js';
+import { getKernel } from './kernel-registry.js';
+
+/*
+ * The one cpu fallback. A backend registers only the kernels it accelerates; any other kernel runs
+ * the cpu backend's implementation on the backend's memory: in place where that memory is host
+ * visible (workers' shared memory), else on host copies of the inputs, with the result uploaded
+ * (or, on an asynchronous backend, uploaded once the inputs have been read back). Each such kernel
+ * is listed once in `fallbacksOf(backend)` (a backend's `fallbacks`) with its reason, and the first
+ * one on a backend prints one line.
+ */
+
+/** A kernel that ran on the cpu implementation, and why. */
+export interface Fallback {
+  readonly kernel: string;
+  readonly reason: string;
+}
+
+/** Why a kernel the backend did not register runs on the cpu implementation. */
+export const UNREGISTERED_REASON = 'the backend registers no kernel of its own for it';
+
+const recorded = new WeakMap<Backend, Fallback[]>();
+
+/** The kernels `backend` has run on the cpu implementation, each once, in the order they first ran. */
+export function fallbacksOf(backend: Backend): readonly Fallback[] {
+  return recorded.get(backend) ?? [];
+}
+
+/** Records that `kernel` ran on the cpu implementation on `backend`; the first record prints one line. */
+export function noteFallback(backend: Backend, kernel: string, reason: string): void {
+  const list = recorded.get(backend) ?? [];
+  if (list.some((f) => f.kernel === kernel && f.reason === reason)) return;
+  if (list.length === 0) {
+    console.warn(`kindling ${backend.name}: running ${kernel} on the cpu backend's kernel (${reason}); backend.fallbacks lists every such kernel`);
+  }
+  list.push({ kernel, reason });
+  recorded.set(backend, list);
+}
+
+// The cpu kernels hand their results to `adopt` on this private instance, never to the registry's.
+const cpu = new CpuBackend();
+
+function hostAccessOf<S extends Storage>(backend: Backend<S>, kernel: string): HostAccess<S> {
+  if (backend.hostAccess) return backend.hostAccess;
+  const readSync = backend.readSync?.bind(backend);
+  if (!readSync) {
+    throw new Error(
+      `backend '${backend.name}' has no kernel '${kernel}' and no way for the cpu fallback to reach its memory: ` +
+        `register a '${kernel}' kernel for it, or give it a hostAccess`,
+    );
+  }
+  return {
+    hostArray: readSync,
+    aliasesStorage: false,
+    adoptHost: (_dtype, _size, values) => {
+      if (values instanceof Promise) throw new Error(`internal: backend '${backend.name}' is synchronous but was handed pending values`);
+      return backend.upload(values);
+    },
+  };
+}
+
+function isView(value: unknown): value is View {
+  return typeof value === 'object' && value !== null && 'storage' in value && 'shape' in value;
+}
+
+function isStorage(value: unknown): value is Storage {
+  return typeof value === 'object' && value !== null && 'dtype' in value && 'size' in value && !('shape' in value);
+}
+
+/** The storages in `args` (directly, in views, in arrays of views), each once. */
+function storagesIn(args: object): Storage[] {
+  const found = new Set<Storage>();
+  for (const value of Object.values(args)) {
+    for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      if (isView(item)) found.add(item.storage);
+      else if (isStorage(item)) found.add(item);
+    }
+  }
+  return [...found];
+}
+
+/** `args` with every storage replaced by the cpu storage over its host array. */
+function onCpuStorages(args: object, cpuOf: Map<Storage, CpuStorage>): object {
+  const swap = (item: unknown): unknown => {
+    if (isView(item)) return { ...item, storage: cpuOf.get(item.storage) };
+    if (isStorage(item)) return cpuOf.get(item);
+    return item;
+  };
+  return Object.fromEntries(Object.entries(args).map(([key, value]) => [key, Array.isArray(value) ? (value as unknown[]).map(swap) : swap(value)]));
+}
+
+function runCpuKernel(name: KernelName, args: object, arrays: Map<Storage, TypedArray>): Storage | void {
+  const kernel = getKernel(name, 'cpu');
+  if (!kernel) throw new Error(`the cpu backend has no '${name}' kernel to fall back on; call registerCpuBackend() first`);
+  const cpuOf = new Map([...arrays].map(([storage, values]) => [storage, new CpuStorage(values)]));
+  // The cpu kernel receives the same arguments with cpu storages in place of the backend's.
+  return kernel(cpu, onCpuStorages(args, cpuOf) as KernelArgs[KernelName]);
+}
+
+function resultValues(name: KernelName, result: Storage | void): TypedArray {
+  if (typeof result === 'object' && 'values' in result) return (result as CpuStorage).values;
+  throw new Error(`internal: the cpu '${name}' kernel returned no storage`);
+}
+
+/** What a producing kernel writes: its dtype and element count (known to the op layer before it runs). */
+export interface FallbackOutput {
+  readonly dtype: DType;
+  readonly size: number;
+}
+
+/**
+ * Runs the cpu implementation of `name` for `backend` on `args`, records it with `reason`, and
+ * returns the result as a storage of `backend`. `output` is needed where the backend's memory is
+ * read asynchronously; in-place kernels need host-visible memory.
+ */
+export function runOnCpu<K extends KernelName, S extends Storage>(
+  backend: Backend<S>,
+  name: K,
+  args: KernelArgs<S>[K],
+  output?: FallbackOutput,
+  reason: string = UNREGISTERED_REASON,
+): KernelResult<K, S> {
+  const access = hostAccessOf(backend, name);
+  noteFallback(backend, name, reason);
+  const storages = storagesIn(args) as S[];
+  const hosts = storages.map((storage) => access.hostArray(storage));
+  if (!IN_PLACE_KERNELS.has(name)) {
+    const compute = (arrays: TypedArray[]) => resultValues(name, runCpuKernel(name, args, new Map(storages.map((storage, i) => [storage, arrays[i] as TypedArray]))));
+    if (!hosts.some((host) => host instanceof Promise)) {
+      const values = compute(hosts as TypedArray[]);
+      return access.adoptHost(output?.dtype ?? dtypeOfTypedArray(values), values.length, values) as KernelResult<K, S>;
+    }
+    if (!output) throw new Error(`internal: the cpu fallback for '${name}' on the asynchronous backend '${backend.name}' needs the output's dtype and size`);
+    return access.adoptHost(output.dtype, output.size, Promise.all(hosts).then(compute)) as KernelResult<K, S>;
+  }
+  if (!access.aliasesStorage || hosts.some((host) => host instanceof Promise)) {
+    throw new Error(`backend '${backend.name}' has no in-place kernel '${name}', and its memory is not host-visible for the cpu fallback: register a '${name}' kernel for it`);
+  }
+  runCpuKernel(name, args, new Map(storages.map((storage, i) => [storage, hosts[i] as TypedArray])));
+  // In-place kernels return nothing; the cast states that for the conditional result type.
+  return undefined as KernelResult<K, S>;
+}
+
+const IN_PLACE_KERNELS: ReadonlySet<KernelName> = new Set<InPlaceKernelName>(['AdamStep', 'SgdStep']);
