@@ -48,7 +48,8 @@ export class Node<K extends OpName = OpName> {
   /** The rule's gradients for `grad` (one per input, null where `needsInputGrad` is false). */
   apply(grad: Tensor, needsInputGrad: readonly boolean[]): (Tensor | null)[] {
     if (this.saved === null) throw freedGraphError(this.name);
-    const rule: GradientRule<OpAttrs[K]> = GRADIENTS[this.name];
+    // The one erasure point: record() saved the operands in the order and number that this op's rule declares.
+    const rule = GRADIENTS[this.name] as GradientRule<OpAttrs[K], readonly Tensor[]>;
     return rule.backward(grad, { ...this.saved, needsInputGrad });
   }
 

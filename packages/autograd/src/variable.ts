@@ -1,4 +1,19 @@
-import { isFloatingDType, isTensor, type DType, type Shape, type Tensor } from '@kindling/tensor';
+import {
+  BINARY_OP_NAMES,
+  COMPARE_OP_NAMES,
+  isFloatingDType,
+  isTensor,
+  TENSOR_OPERAND,
+  UNARY_OP_NAMES,
+  type BINARY_OPS,
+  type BinaryOp,
+  type COMPARE_OPS,
+  type DType,
+  type Shape,
+  type Tensor,
+  type TensorOperand,
+  type UNARY_OPS,
+} from '@kindling/tensor';
 import { runBackward, type BackwardOptions } from './backward.js';
 import type { Node, Operand } from './graph.js';
 import * as elementwise from './ops/elementwise.js';
@@ -19,6 +34,18 @@ function shapeArgs(args: number[] | [readonly number[]]): readonly number[] {
   return Array.isArray(first) ? (first as readonly number[]) : (args as number[]);
 }
 
+/*
+ * The elementwise methods, one per op declared in @kindling/tensor (whose docs they carry), installed
+ * on the prototype below the class: a newly declared op is a Variable method too.
+ */
+type UnaryMethods = { [K in keyof typeof UNARY_OPS]: () => Variable };
+type BinaryMethods = { [K in keyof typeof BINARY_OPS]: (other: Operand) => Variable };
+/** Comparisons give bool Tensors, which carry no gradient. */
+type CompareMethods = { [K in keyof typeof COMPARE_OPS]: (other: Operand) => Tensor };
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the merged methods are defined on the prototype from the op declarations
+export interface Variable extends UnaryMethods, BinaryMethods, CompareMethods {}
+
 /**
  * A Tensor that records the ops applied to it, so that `backward()` can compute gradients
  * (PyTorch's `autograd.Variable`). Every differentiable tensor op is a method with the same name
@@ -30,7 +57,8 @@ function shapeArgs(args: number[] | [readonly number[]]): readonly number[] {
  * loss.backward();
  * w.grad; // a Tensor of shape [3, 1]
  */
-export class Variable {
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
+export class Variable implements TensorOperand<Variable> {
   /**
    * The values. An optimizer may replace it with a tensor of the same shape; graphs already
    * recorded keep the tensors they were built from.
@@ -127,33 +155,17 @@ export class Variable {
     return new Variable(this.data);
   }
 
+  /** `left op this` for a Tensor on the left (`tensor.add(variable)`, `x.matmul(weight)`): recorded here. */
+  [TENSOR_OPERAND](op: BinaryOp | 'matmul', left: Tensor): Variable {
+    return op === 'matmul' ? linalg.matmul(left, this) : elementwise.binary(op, left, this);
+  }
+
   toString(): string {
     const suffix = this.gradNode ? `, gradFn=${this.gradNode.name}` : this.requiresGrad ? ', requiresGrad=true' : '';
     return `Variable(${this.data.toString()}${suffix})`;
   }
 
-  // Elementwise, broadcasting as the tensor ops do.
-  add(other: Operand): Variable {
-    return elementwise.binary('add', this, other);
-  }
-  sub(other: Operand): Variable {
-    return elementwise.binary('sub', this, other);
-  }
-  mul(other: Operand): Variable {
-    return elementwise.binary('mul', this, other);
-  }
-  div(other: Operand): Variable {
-    return elementwise.binary('div', this, other);
-  }
-  pow(exponent: Operand): Variable {
-    return elementwise.binary('pow', this, exponent);
-  }
-  maximum(other: Operand): Variable {
-    return elementwise.binary('maximum', this, other);
-  }
-  minimum(other: Operand): Variable {
-    return elementwise.binary('minimum', this, other);
-  }
+  // The elementwise ops (add, exp, eq, …) are installed below from their declarations.
   clamp(min?: elementwise.Bound, max?: elementwise.Bound): Variable {
     return elementwise.clamp(this, min, max);
   }
@@ -161,51 +173,6 @@ export class Variable {
   where(condition: Variable | Tensor, other: Operand): Variable {
     return elementwise.where(condition, this, other);
   }
-  neg(): Variable {
-    return elementwise.unary('neg', this);
-  }
-  exp(): Variable {
-    return elementwise.unary('exp', this);
-  }
-  log(): Variable {
-    return elementwise.unary('log', this);
-  }
-  sqrt(): Variable {
-    return elementwise.unary('sqrt', this);
-  }
-  abs(): Variable {
-    return elementwise.unary('abs', this);
-  }
-  relu(): Variable {
-    return elementwise.unary('relu', this);
-  }
-  sigmoid(): Variable {
-    return elementwise.unary('sigmoid', this);
-  }
-  tanh(): Variable {
-    return elementwise.unary('tanh', this);
-  }
-
-  // Comparisons give bool Tensors, which carry no gradient.
-  eq(other: Operand): Tensor {
-    return elementwise.compare('eq', this, other);
-  }
-  ne(other: Operand): Tensor {
-    return elementwise.compare('ne', this, other);
-  }
-  lt(other: Operand): Tensor {
-    return elementwise.compare('lt', this, other);
-  }
-  le(other: Operand): Tensor {
-    return elementwise.compare('le', this, other);
-  }
-  gt(other: Operand): Tensor {
-    return elementwise.compare('gt', this, other);
-  }
-  ge(other: Operand): Tensor {
-    return elementwise.compare('ge', this, other);
-  }
-
   // Casts and devices: the gradient returns to this Variable's dtype and device.
   to(dtypeOrDevice: DType | string): Variable {
     return elementwise.to(this, dtypeOrDevice);
@@ -262,6 +229,14 @@ export class Variable {
   indexSelect(dim: number, index: Variable | Tensor): Variable {
     return indexing.indexSelect(this, dim, index);
   }
+  /** Out-of-place scatter-add of `src` at `index` along `dim`; this Variable and `src` get gradients. */
+  scatterAdd(dim: number, index: Variable | Tensor, src: Variable | Tensor): Variable {
+    return indexing.scatterAdd(this, dim, index, src);
+  }
+  /** Out-of-place index-add of `src`'s slices at `index` along `dim`; this Variable and `src` get gradients. */
+  indexAdd(dim: number, index: Variable | Tensor, src: Variable | Tensor): Variable {
+    return indexing.indexAdd(this, dim, index, src);
+  }
 
   // Views: no copy in the forward pass.
   reshape(...shape: number[] | [readonly number[]]): Variable {
@@ -310,4 +285,24 @@ export class Variable {
   clone(): Variable {
     return views.clone(this);
   }
+}
+
+function defineMethod(name: string, method: (this: Variable, ...args: never[]) => unknown): void {
+  Object.defineProperty(Variable.prototype, name, { value: method, writable: true, configurable: true });
+}
+
+for (const op of UNARY_OP_NAMES) {
+  defineMethod(op, function (this: Variable) {
+    return elementwise.unary(op, this);
+  });
+}
+for (const op of BINARY_OP_NAMES) {
+  defineMethod(op, function (this: Variable, other: Operand) {
+    return elementwise.binary(op, this, other);
+  });
+}
+for (const op of COMPARE_OP_NAMES) {
+  defineMethod(op, function (this: Variable, other: Operand) {
+    return elementwise.compare(op, this, other);
+  });
 }

@@ -1,5 +1,5 @@
-import { where, type DType, type Tensor } from '@kindling/tensor';
-import { gradsFor, type GradientTableFor, type NoAttrs } from './rule.js';
+import { where, zerosLike, type BinaryOp, type DType, type Tensor, type UnaryOp } from '@kindling/tensor';
+import { gradsFor, type GradientTableFor, type NoAttrs, type TwoInputs } from './rule.js';
 
 /** Bounds of `clamp` when they are constants (a Variable bound is differentiated through maximum/minimum). */
 export interface ClampAttrs {
@@ -7,28 +7,20 @@ export interface ClampAttrs {
   readonly max: number | Tensor | null;
 }
 
-export interface ElementwiseAttrs {
-  add: NoAttrs;
-  sub: NoAttrs;
-  mul: NoAttrs;
-  div: NoAttrs;
-  pow: NoAttrs;
-  maximum: NoAttrs;
-  minimum: NoAttrs;
-  neg: NoAttrs;
-  exp: NoAttrs;
-  log: NoAttrs;
-  sqrt: NoAttrs;
-  abs: NoAttrs;
-  relu: NoAttrs;
-  sigmoid: NoAttrs;
-  tanh: NoAttrs;
-  clamp: ClampAttrs;
+/**
+ * Every declared unary and binary op of @kindling/tensor (elementwise-ops.ts) needs a rule here: a
+ * declared op without one does not compile.
+ */
+export type ElementwiseAttrs = { readonly [K in UnaryOp | BinaryOp]: NoAttrs } & {
+  readonly clamp: ClampAttrs;
   /** `where(condition, a, b)`: the condition is a bool constant. */
-  where: { readonly condition: Tensor };
+  readonly where: { readonly condition: Tensor };
   /** A cast or a device copy: the gradient goes back to the input's dtype and device. */
-  to: { readonly dtype: DType; readonly device: string };
-}
+  readonly to: { readonly dtype: DType; readonly device: string };
+};
+
+/** The ops with two operands; the rest take one. */
+export type ElementwiseInputs = { readonly [K in BinaryOp]: TwoInputs } & { readonly where: TwoInputs };
 
 /**
  * The gradient of maximum (`pick` = gt) or minimum (`pick` = lt) for one side. Ties split the
@@ -39,20 +31,20 @@ function extremumGrad(g: Tensor, mine: Tensor, other: Tensor, pick: 'gt' | 'lt')
   return g.where(pick === 'gt' ? mine.gt(other) : mine.lt(other), half);
 }
 
-export const elementwiseGradients: GradientTableFor<ElementwiseAttrs> = {
+export const elementwiseGradients: GradientTableFor<ElementwiseAttrs, ElementwiseInputs> = {
   add: { kernel: 'Binary', backward: (g, ctx) => gradsFor(ctx, () => g, () => g) },
   sub: { kernel: 'Binary', backward: (g, ctx) => gradsFor(ctx, () => g, () => g.neg()) },
   mul: {
     kernel: 'Binary',
     backward: (g, ctx) => {
-      const [a, b] = ctx.inputs as [Tensor, Tensor];
+      const [a, b] = ctx.inputs;
       return gradsFor(ctx, () => g.mul(b), () => g.mul(a));
     },
   },
   div: {
     kernel: 'Binary',
     backward: (g, ctx) => {
-      const [, b] = ctx.inputs as [Tensor, Tensor];
+      const [, b] = ctx.inputs;
       // d(a/b)/db = -a/b² = -out/b, which reuses the output instead of squaring b.
       return gradsFor(ctx, () => g.div(b), () => g.mul(ctx.output).div(b).neg());
     },
@@ -60,7 +52,7 @@ export const elementwiseGradients: GradientTableFor<ElementwiseAttrs> = {
   pow: {
     kernel: 'Binary',
     backward: (g, ctx) => {
-      const [a, b] = ctx.inputs as [Tensor, Tensor];
+      const [a, b] = ctx.inputs;
       // The log(a) term is only built when the exponent needs a gradient: for a constant exponent
       // a may be negative or zero, where log(a) is NaN or -inf.
       return gradsFor(ctx, () => g.mul(b).mul(a.pow(b.sub(1))), () => g.mul(ctx.output).mul(a.log()));
@@ -69,31 +61,33 @@ export const elementwiseGradients: GradientTableFor<ElementwiseAttrs> = {
   maximum: {
     kernel: 'Binary',
     backward: (g, ctx) => {
-      const [a, b] = ctx.inputs as [Tensor, Tensor];
+      const [a, b] = ctx.inputs;
       return gradsFor(ctx, () => extremumGrad(g, a, b, 'gt'), () => extremumGrad(g, b, a, 'gt'));
     },
   },
   minimum: {
     kernel: 'Binary',
     backward: (g, ctx) => {
-      const [a, b] = ctx.inputs as [Tensor, Tensor];
+      const [a, b] = ctx.inputs;
       return gradsFor(ctx, () => extremumGrad(g, a, b, 'lt'), () => extremumGrad(g, b, a, 'lt'));
     },
   },
   neg: { kernel: 'Unary', backward: (g) => [g.neg()] },
   exp: { kernel: 'Unary', backward: (g, ctx) => [g.mul(ctx.output)] },
-  log: { kernel: 'Unary', backward: (g, ctx) => [g.div(ctx.inputs[0] as Tensor)] },
+  log: { kernel: 'Unary', backward: (g, ctx) => [g.div(ctx.inputs[0])] },
   sqrt: { kernel: 'Unary', backward: (g, ctx) => [g.div(ctx.output.mul(2))] },
   // sign(0) = 0 gives abs the subgradient 0 at 0, as PyTorch.
-  abs: { kernel: 'Unary', backward: (g, ctx) => [g.mul((ctx.inputs[0] as Tensor).sign())] },
+  abs: { kernel: 'Unary', backward: (g, ctx) => [g.mul(ctx.inputs[0].sign())] },
   // A where rather than a multiply by (x > 0): the gradient at 0 is 0, and an infinite g stays out of the masked lanes.
-  relu: { kernel: 'Unary', backward: (g, ctx) => [g.where((ctx.inputs[0] as Tensor).gt(0), 0)] },
+  relu: { kernel: 'Unary', backward: (g, ctx) => [g.where(ctx.inputs[0].gt(0), 0)] },
   sigmoid: { kernel: 'Unary', backward: (g, ctx) => [g.mul(ctx.output.mul(ctx.output.neg().add(1)))] },
+  // sign is piecewise constant: its gradient is 0 everywhere, as PyTorch's.
+  sign: { kernel: 'Unary', backward: (g) => [zerosLike(g)] },
   tanh: { kernel: 'Unary', backward: (g, ctx) => [g.mul(ctx.output.mul(ctx.output).neg().add(1))] },
   clamp: {
     kernel: 'Binary',
     backward: (g, ctx) => {
-      const x = ctx.inputs[0] as Tensor;
+      const [x] = ctx.inputs;
       const { min, max } = ctx.attrs;
       // The gradient passes where min <= x <= max, bounds included, as PyTorch's clamp.
       const aboveMin = min === null ? g : g.where(x.ge(min), 0);

@@ -1,24 +1,27 @@
-import { elementwiseGradients, type ElementwiseAttrs } from './elementwise.js';
-import { indexingGradients, type IndexingAttrs } from './indexing.js';
+import { elementwiseGradients, type ElementwiseAttrs, type ElementwiseInputs } from './elementwise.js';
+import { indexingGradients, type IndexingAttrs, type IndexingInputs } from './indexing.js';
 import { lossGradients, type LossAttrs } from './loss.js';
-import { matmulGradients, type MatmulAttrs } from './matmul.js';
+import { matmulGradients, type MatmulAttrs, type MatmulInputs } from './matmul.js';
 import { reductionGradients, type ReductionAttrs } from './reduction.js';
 import type { GradientTableFor } from './rule.js';
 import { softmaxGradients, type SoftmaxAttrs } from './softmax.js';
 import { viewGradients, type ViewAttrs } from './views.js';
 
-export type { GradContext, GradientRule, NoAttrs } from './rule.js';
+export type { GradContext, GradientRule, NoAttrs, OneInput, TwoInputs } from './rule.js';
 
 /** Every differentiable op's name and the attributes its gradient needs. */
 export type OpAttrs = ElementwiseAttrs & MatmulAttrs & ReductionAttrs & SoftmaxAttrs & LossAttrs & IndexingAttrs & ViewAttrs;
 
 export type OpName = keyof OpAttrs;
 
+/** The ops whose gradient rules receive other than one forward operand, and the operands they receive. */
+export type OpInputs = ElementwiseInputs & MatmulInputs & IndexingInputs;
+
 /**
  * The gradient table: one rule per op, keyed by op name and shared by every backend (the rules
  * only call public tensor ops). Adding an op means adding its attributes and its rule here.
  */
-export const GRADIENTS: GradientTableFor<OpAttrs> = {
+export const GRADIENTS: GradientTableFor<OpAttrs, OpInputs> = {
   ...elementwiseGradients,
   ...matmulGradients,
   ...reductionGradients,

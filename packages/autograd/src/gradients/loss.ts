@@ -10,6 +10,6 @@ export const lossGradients: GradientTableFor<LossAttrs> = {
   // A fused kernel of its own: softmax − onehot per row, rather than the gradients of log-softmax, gather and mean in turn.
   crossEntropy: {
     kernel: 'CrossEntropy',
-    backward: (g, ctx) => [crossEntropyBackward(ctx.inputs[0] as Tensor, ctx.attrs.target, g, ctx.attrs)],
+    backward: (g, ctx) => [crossEntropyBackward(ctx.inputs[0], ctx.attrs.target, g, ctx.attrs)],
   },
 };

@@ -1,9 +1,13 @@
 import type { Tensor } from '@kindling/tensor';
-import { gradsFor, type GradientTableFor, type NoAttrs } from './rule.js';
+import { gradsFor, type GradientTableFor, type NoAttrs, type TwoInputs } from './rule.js';
 
 export interface MatmulAttrs {
   /** Both operands have at least two dims: the forward adds and removes the unit dims of 1-D operands as views. */
   matmul: NoAttrs;
+}
+
+export interface MatmulInputs {
+  matmul: TwoInputs;
 }
 
 /** Whether the matrices in `t`'s last two dims are stored column by column. */
@@ -12,11 +16,11 @@ function isColumnMajor(t: Tensor): boolean {
   return t.strides[rank - 2] === 1 && t.strides[rank - 1] !== 1 && (t.shape[rank - 1] as number) > 1;
 }
 
-export const matmulGradients: GradientTableFor<MatmulAttrs> = {
+export const matmulGradients: GradientTableFor<MatmulAttrs, MatmulInputs> = {
   matmul: {
     kernel: 'MatMul',
     backward: (g, ctx) => {
-      const [a, b] = ctx.inputs as [Tensor, Tensor];
+      const [a, b] = ctx.inputs;
       // Both products carry the broadcast batch dims; reduceToShape sums them away for an operand
       // that had fewer.
       // An operand stored column-major (a transposed view, such as Linear's w.T) gets its gradient

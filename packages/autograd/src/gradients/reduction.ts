@@ -50,16 +50,16 @@ function toIndices(g: Tensor, input: Tensor, { dim, indices }: ExtremumDimAttrs)
 }
 
 export const reductionGradients: GradientTableFor<ReductionAttrs> = {
-  sum: { kernel: 'Reduce', backward: (g, ctx) => [spread(g, ctx.inputs[0] as Tensor, ctx.attrs)] },
+  sum: { kernel: 'Reduce', backward: (g, ctx) => [spread(g, ctx.inputs[0], ctx.attrs)] },
   mean: {
     kernel: 'Reduce',
     backward: (g, ctx) => {
-      const input = ctx.inputs[0] as Tensor;
+      const input = ctx.inputs[0];
       return [spread(g.div(reducedCount(input, ctx.attrs.dims)), input, ctx.attrs)];
     },
   },
-  max: { kernel: 'Reduce', backward: (g, ctx) => [evenlyToExtremes(g, ctx.inputs[0] as Tensor, ctx.output)] },
-  min: { kernel: 'Reduce', backward: (g, ctx) => [evenlyToExtremes(g, ctx.inputs[0] as Tensor, ctx.output)] },
-  maxDim: { kernel: 'ArgReduce', backward: (g, ctx) => [toIndices(g, ctx.inputs[0] as Tensor, ctx.attrs)] },
-  minDim: { kernel: 'ArgReduce', backward: (g, ctx) => [toIndices(g, ctx.inputs[0] as Tensor, ctx.attrs)] },
+  max: { kernel: 'Reduce', backward: (g, ctx) => [evenlyToExtremes(g, ctx.inputs[0], ctx.output)] },
+  min: { kernel: 'Reduce', backward: (g, ctx) => [evenlyToExtremes(g, ctx.inputs[0], ctx.output)] },
+  maxDim: { kernel: 'ArgReduce', backward: (g, ctx) => [toIndices(g, ctx.inputs[0], ctx.attrs)] },
+  minDim: { kernel: 'ArgReduce', backward: (g, ctx) => [toIndices(g, ctx.inputs[0], ctx.attrs)] },
 };

@@ -3,13 +3,18 @@ import type { KernelName, Tensor } from '@kindling/tensor';
 /** Attributes of an op that take none: its gradient depends only on the tensors. */
 export type NoAttrs = Readonly<Record<never, never>>;
 
+/** The forward operands of an op with one input, the default. */
+export type OneInput = readonly [Tensor];
+/** The forward operands of an op with two inputs (binary ops, matmul, where's a and b). */
+export type TwoInputs = readonly [Tensor, Tensor];
+
 /** What a gradient rule sees of the forward call that produced its node. */
-export interface GradContext<A> {
+export interface GradContext<A, I extends readonly Tensor[] = OneInput> {
   /**
    * The forward operands in order. A constant (a plain Tensor, or a JS number, which arrives as a
    * 0-d tensor of the output's dtype) is here too, so rules never branch on operand kinds.
    */
-  readonly inputs: readonly Tensor[];
+  readonly inputs: I;
   readonly output: Tensor;
   readonly attrs: A;
   /** Whether operand i needs a gradient in this backward pass; a rule returns null for the others. */
@@ -21,16 +26,21 @@ export interface GradContext<A> {
  * public tensor ops so that every backend gets it. A returned gradient may keep the output's
  * broadcast shape or dtype: `reduceToShape` fits it to the input in one central place.
  */
-export interface GradientRule<A> {
+export interface GradientRule<A, I extends readonly Tensor[] = OneInput> {
   /** The kernel the op runs, or 'view' for ops that only reinterpret storage. */
   readonly kernel: KernelName | 'view';
-  backward(grad: Tensor, ctx: GradContext<A>): (Tensor | null)[];
+  backward(grad: Tensor, ctx: GradContext<A, I>): (Tensor | null)[];
 }
 
-/** One rule per op named in `Attrs`, typed by that op's attributes. */
-export type GradientTableFor<Attrs> = { readonly [K in keyof Attrs]: GradientRule<Attrs[K]> };
+/**
+ * One rule per op named in `Attrs`, typed by that op's attributes and by its operands: one tensor,
+ * unless `Inputs` names the op with another tuple.
+ */
+export type GradientTableFor<Attrs, Inputs = Record<never, never>> = {
+  readonly [K in keyof Attrs]: GradientRule<Attrs[K], K extends keyof Inputs ? (Inputs[K] extends readonly Tensor[] ? Inputs[K] : never) : OneInput>;
+};
 
 /** `value` for the inputs that need a gradient and null for the rest, computed lazily. */
-export function gradsFor(ctx: GradContext<unknown>, ...compute: (() => Tensor)[]): (Tensor | null)[] {
+export function gradsFor(ctx: GradContext<unknown, readonly Tensor[]>, ...compute: (() => Tensor)[]): (Tensor | null)[] {
   return compute.map((fn, i) => (ctx.needsInputGrad[i] ? fn() : null));
 }

@@ -28,7 +28,7 @@ export interface ViewAttrs {
 /** Every op that only changes the shape (same elements, same order) undoes itself with a reshape. */
 const reshapeBack: GradientRule<NoAttrs> = {
   kernel: 'view',
-  backward: (g, ctx) => [g.reshape((ctx.inputs[0] as Tensor).shape)],
+  backward: (g, ctx) => [g.reshape(ctx.inputs[0].shape)],
 };
 
 const identity: GradientRule<NoAttrs> = { kernel: 'Contiguous', backward: (g) => [g] };
@@ -38,7 +38,7 @@ function sliceBack(g: Tensor, ctx: GradContext<SliceAttrs>): Tensor {
   const { dim, start, step } = ctx.attrs;
   const count = g.shape[dim] as number;
   const taken = arange(start, start + count * step, step, { dtype: 'int32', device: g.device });
-  return zeros((ctx.inputs[0] as Tensor).shape, { dtype: g.dtype, device: g.device }).indexAdd(dim, taken, g);
+  return zeros(ctx.inputs[0].shape, { dtype: g.dtype, device: g.device }).indexAdd(dim, taken, g);
 }
 
 export const viewGradients: GradientTableFor<ViewAttrs> = {

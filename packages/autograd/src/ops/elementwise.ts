@@ -1,5 +1,5 @@
 import * as kt from '@kindling/tensor';
-import type { DType, Tensor } from '@kindling/tensor';
+import type { BinaryOp, CompareOp, DType, Tensor, UnaryOp } from '@kindling/tensor';
 import { NO_ATTRS, raw, record, type Operand } from '../graph.js';
 import { Variable } from '../variable.js';
 
@@ -8,25 +8,21 @@ import { Variable } from '../variable.js';
  * promotion are exactly the tensor package's); `record` adds the node when a gradient is needed.
  */
 
-export type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
-export type UnaryName = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh';
-export type CompareName = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-
 /** A clamp bound: a constant, or a Variable (then clamp is differentiated through maximum/minimum). */
 export type Bound = number | Tensor | Variable | null | undefined;
 
 /** `a op b` with broadcasting; either operand may be a Variable, a Tensor or a number. */
-export function binary(op: BinaryName, a: Operand, b: Operand): Variable {
-  return record(op, kt[op](raw(a), raw(b)), [a, b], NO_ATTRS);
+export function binary(op: BinaryOp, a: Operand, b: Operand): Variable {
+  return record(op, kt.binary(op, raw(a), raw(b)), [a, b], NO_ATTRS);
 }
 
-export function unary(op: UnaryName, x: Variable): Variable {
-  return record(op, kt[op](x.data), [x], NO_ATTRS);
+export function unary(op: UnaryOp, x: Variable): Variable {
+  return record(op, kt.unary(op, x.data), [x], NO_ATTRS);
 }
 
 /** A comparison: a bool Tensor, which carries no gradient. */
-export function compare(op: CompareName, a: Operand, b: Operand): Tensor {
-  return kt[op](raw(a), raw(b));
+export function compare(op: CompareOp, a: Operand, b: Operand): Tensor {
+  return kt.compare(op, raw(a), raw(b));
 }
 
 /** Limits `x` to [min, max] (either may be omitted); the gradient passes where x is inside, bounds included. */

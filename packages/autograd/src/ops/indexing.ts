@@ -22,6 +22,30 @@ export function indexSelect(x: Variable, dim: number, index: Variable | Tensor):
 }
 
 /**
+ * Out-of-place torch.scatter_add: `base` with `src`'s entries added at `index` along `dim`. Only the
+ * part of `src` that `index` covers is used (as PyTorch), so it is narrowed to `index`'s shape first
+ * and the rest of `src` gets a zero gradient.
+ */
+export function scatterAdd(base: Variable | Tensor, dim: number, index: Variable | Tensor, src: Variable | Tensor): Variable {
+  const idx = indexTensor(index);
+  const d = normalizeDim(dim, base.shape.length, 'scatterAdd');
+  let used = lift(src);
+  idx.shape.forEach((extent, axis) => {
+    if (axis < used.ndim && extent < (used.shape[axis] as number)) used = used.narrow(axis, 0, extent);
+  });
+  const output = lift(base).data.scatterAdd(d, idx, used.data);
+  return record('scatterAdd', output, [base, used], { dim: d, index: idx });
+}
+
+/** Out-of-place torch.index_add: `base` with slice i of `src` added at slice index[i] along `dim`. */
+export function indexAdd(base: Variable | Tensor, dim: number, index: Variable | Tensor, src: Variable | Tensor): Variable {
+  const idx = indexTensor(index);
+  const d = normalizeDim(dim, base.shape.length, 'indexAdd');
+  const output = lift(base).data.indexAdd(d, idx, lift(src).data);
+  return record('indexAdd', output, [base, src], { dim: d, index: idx });
+}
+
+/**
  * Joins Variables (or constant Tensors) along an existing `dim`.
  *
  * @example

@@ -24,6 +24,7 @@ export const elementwiseCases: GradCase[] = [
   { name: 'log', inputs: (m) => [m([2, 3], positive)], fn: (a) => a.log() },
   { name: 'sqrt', inputs: (m) => [m([2, 3], positive)], fn: (a) => a.sqrt() },
   { name: 'abs', inputs: (m) => [m([3, 4])], fn: (a) => a.abs() },
+  { name: 'sign (zero gradient)', inputs: (m) => [m([3, 4])], fn: (a) => a.sign().mul(a) },
   { name: 'relu', inputs: (m) => [m([3, 4])], fn: (a) => a.relu() },
   { name: 'sigmoid', inputs: (m) => [m([3, 4], { min: -4, max: 4 })], fn: (a) => a.sigmoid() },
   { name: 'tanh', inputs: (m) => [m([3, 4], { min: -2, max: 2 })], fn: (a) => a.tanh() },

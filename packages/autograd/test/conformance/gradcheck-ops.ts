@@ -51,6 +51,27 @@ export const opCases: GradCase[] = [
   { name: 'gather along a negative dim', inputs: (m) => [m([3, 4])], fn: (a) => a.gather(-2, int32([[2, 0, 1, 1]], a.device)) },
   { name: 'indexSelect with repeated indices', inputs: (m) => [m([3, 4])], fn: (a) => a.indexSelect(0, int32([2, 0, 2], a.device)) },
   { name: 'indexSelect along a negative dim', inputs: (m) => [m([3, 4])], fn: (a) => a.indexSelect(-1, int32([3, 1], a.device)) },
+  {
+    name: 'scatterAdd with repeated indices into base and from src',
+    inputs: (m) => [m([3, 4]), m([2, 4])],
+    fn: (base, src) => base.scatterAdd(0, int32([[2, 0, 2, 1], [2, 2, 0, 0]], base.device), src),
+  },
+  {
+    name: 'scatterAdd from a src larger than index (the rest gets no gradient)',
+    inputs: (m) => [m([3, 2]), m([3, 3])],
+    fn: (base, src) => base.scatterAdd(1, int32([[1], [0], [1]], base.device), src),
+  },
+  {
+    name: 'indexAdd with repeated indices along a negative dim',
+    inputs: (m) => [m([3, 4]), m([3, 3])],
+    fn: (base, src) => base.indexAdd(-1, int32([3, 0, 3], base.device), src),
+  },
+  {
+    // Tensor.mul(Variable) and Tensor.matmul(Variable) hand the op to the Variable, which records it.
+    name: 'a Tensor on the left of a Variable (mul, then matmul)',
+    inputs: (m) => [m([3, 4]), m([4, 2]), m([3, 4], { requiresGrad: false })],
+    fn: (a, b, constant) => constant.data.mul(a).matmul(b).add(constant.data.matmul(b)),
+  },
   { name: 'cat along dim 0', inputs: (m) => [m([2, 3]), m([4, 3])], fn: (a, b) => cat([a, b], 0) },
   {
     name: 'cat along a negative dim with a constant',
