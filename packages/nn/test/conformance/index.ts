@@ -3,6 +3,7 @@ import { beforeAll, describe } from 'vitest';
 import { useBackend } from './harness.js';
 import { layersSuite } from './layers.js';
 import { lossesSuite } from './losses.js';
+import { memorySuite } from './memory.js';
 import { moduleSuite } from './module.js';
 import { pytorchParitySuite } from './pytorch-parity.js';
 import { safetensorsSuite } from './safetensors.js';
@@ -16,6 +17,7 @@ export function describeNnConformance(backendName: string): void {
     moduleSuite(float64);
     layersSuite();
     lossesSuite();
+    memorySuite();
     pytorchParitySuite();
     safetensorsSuite(float64);
   });
