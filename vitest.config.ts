@@ -5,12 +5,41 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
+/** Chromium's copy of SwiftShader, a Vulkan driver on the CPU: WebGPU without a GPU, in Chromium and in Dawn. */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** What the projects of `vitest.<where>.config.ts` need on this machine, by `<where>` (Debian's `chromium` gives both). */
+const PROJECT_NEEDS: Record<string, readonly string[]> = {
+  browser: ['/usr/bin/chromium', SWIFTSHADER_ICD],
+  dawn: [SWIFTSHADER_ICD],
+};
+
+/** CI installs what every project needs (.ci/run), so there a missing piece is an error, not a skip. */
+const strict = process.env.CI === 'true' || process.env.CI === '1';
+
+/**
+ * Whether the project in `file` can start here. Where it cannot, it says which project is left out
+ * and why (or, on CI, throws), so `pnpm test` on a machine without Chromium runs everything else.
+ */
+function canStart(dir: string, file: string): boolean {
+  const where = /^vitest\.([a-z]+)\.config\.ts$/.exec(file)?.[1] ?? '';
+  const missing = (PROJECT_NEEDS[where] ?? []).filter((path) => !existsSync(path));
+  if (missing.length === 0) return true;
+  const reason = `${dir}/${file} needs ${missing.join(' and ')}, which this machine lacks (apt-get install chromium libvulkan1)`;
+  if (strict) throw new Error(`vitest: ${reason}; CI must run every project`);
+  // vitest evaluates this file more than once per run; the line is printed once.
+  const announced = ((globalThis as { kindlingSkippedProjects?: Set<string> }).kindlingSkippedProjects ??= new Set());
+  if (!announced.has(reason)) console.warn(`vitest: not starting the project of ${reason}`);
+  announced.add(reason);
+  return false;
+}
+
 /**
  * One vitest project per workspace package (every folder under packages/ or apps/ with a
  * package.json), so new packages join the test run without editing this file. A package that
  * needs special settings (a browser, a setup file) adds its own vitest.config.ts, which is used
  * instead of the inline default; a vitest.<where>.config.ts beside it adds another project
- * (a browser, a GPU runtime).
+ * (a browser, a GPU runtime), left out with a printed line where this machine lacks what it needs.
  */
 function workspaceProjects(): (string | TestProjectInlineConfiguration)[] {
   return ['packages', 'apps'].flatMap((group) => {
@@ -27,6 +56,7 @@ function workspaceProjects(): (string | TestProjectInlineConfiguration)[] {
         const extra = readdirSync(join(repoRoot, dir))
           .filter((file) => /^vitest\.[a-z]+\.config\.ts$/.test(file))
           .sort()
+          .filter((file) => canStart(dir, file))
           .map((file) => join(repoRoot, dir, file));
         if (existsSync(ownConfig)) return [ownConfig, ...extra];
         return [

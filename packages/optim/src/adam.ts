@@ -1,5 +1,6 @@
 import { adamStep, type Tensor } from '@kindling/tensor';
 import { Optimizer, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import type { StateKeys } from './state-dict-check.js';
 
 /** The hyperparameters of one Adam (or AdamW) parameter group. */
 export interface AdamSettings {
@@ -32,6 +33,9 @@ export type AdamParamState = {
   maxExpAvgSq?: Tensor;
 };
 
+// maxExpAvgSq is created on the first amsgrad step, so a snapshot taken without amsgrad lacks it.
+const ADAM_STATE_KEYS: StateKeys = { tensors: ['expAvg', 'expAvgSq', 'maxExpAvgSq'], counters: ['step'], optional: ['maxExpAvgSq'] };
+
 const ADAM_DEFAULTS: AdamSettings = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, decoupledWeightDecay: false };
 
 /**
@@ -53,6 +57,8 @@ export class Adam extends Optimizer<AdamSettings, AdamParamState> {
   constructor(params: Iterable<OptimizableParameter> | Iterable<ParamGroupInput<AdamSettings>>, options: AdamOptions = {}) {
     super(options.decoupledWeightDecay ? 'AdamW' : 'Adam', params, { ...ADAM_DEFAULTS, ...options });
   }
+
+  protected override readonly stateKeys = ADAM_STATE_KEYS;
 
   protected override resolveSettings(merged: Partial<AdamSettings>): AdamSettings {
     const { lr, betas, eps, weightDecay, amsgrad, decoupledWeightDecay } = { ...ADAM_DEFAULTS, ...merged };

@@ -1,9 +1,21 @@
+import { describeValue } from './state-dict-check.js';
+
 /**
  * What a scheduler needs from an optimizer: groups whose `lr` it can read and write. Every
  * {@link Optimizer} matches.
  */
 export interface SchedulableOptimizer {
   readonly paramGroups: readonly { lr: number }[];
+}
+
+/** A snapshot of a scheduler, as `stateDict()` writes it. */
+export interface LRSchedulerStateDict {
+  /** How many times `step()` had been called. */
+  lastEpoch: number;
+  /** Each group's base learning rate. */
+  baseLrs: number[];
+  /** The scheduler's settings (`stepSize`, `gamma`, ...); the scheduler loading it must have the same. */
+  settings: Record<string, number>;
 }
 
 /**
@@ -16,16 +28,20 @@ export interface SchedulableOptimizer {
  * a scheduler overwrites any `lr` set by hand between its steps.
  */
 export abstract class LRScheduler {
-  /** Each group's learning rate when the scheduler was built. */
-  readonly baseLrs: readonly number[];
   private epoch = 0;
   private lastLrs: number[] = [];
+  private bases: readonly number[];
 
   protected constructor(
     readonly optimizer: SchedulableOptimizer,
     protected readonly name: string,
   ) {
-    this.baseLrs = optimizer.paramGroups.map((group) => group.lr);
+    this.bases = optimizer.paramGroups.map((group) => group.lr);
+  }
+
+  /** Each group's learning rate when the scheduler was built (or as `loadStateDict` restored it). */
+  get baseLrs(): readonly number[] {
+    return this.bases;
   }
 
   /** How many times `step()` has been called. */
@@ -47,6 +63,43 @@ export abstract class LRScheduler {
     return [...this.lastLrs];
   }
 
+  /** The epoch count, base rates and settings, for `loadStateDict` (PyTorch's `state_dict()`). */
+  stateDict(): LRSchedulerStateDict {
+    return { lastEpoch: this.epoch, baseLrs: [...this.bases], settings: this.settings() };
+  }
+
+  /**
+   * Restores the epoch count and base rates from `stateDict()`, after checking them all: one base
+   * rate per optimizer group, and the same settings as this scheduler (another scheduler's state is
+   * refused). The optimizer's rates are left alone: its own `loadStateDict` restores them, and the
+   * next `step()` writes the schedule's.
+   */
+  loadStateDict(stateDict: LRSchedulerStateDict): void {
+    const where = `${this.name}.loadStateDict`;
+    const saved: unknown = stateDict;
+    if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) {
+      throw new TypeError(`${where}: expected { lastEpoch, baseLrs, settings } as stateDict() writes it, got ${describeValue(saved)}`);
+    }
+    const { lastEpoch, baseLrs, settings } = saved as Partial<Record<keyof LRSchedulerStateDict, unknown>>;
+    if (typeof lastEpoch !== 'number' || !Number.isInteger(lastEpoch) || lastEpoch < 0) {
+      throw new TypeError(`${where}: 'lastEpoch' should be a non-negative integer, got ${describeValue(lastEpoch)}`);
+    }
+    const groups = this.optimizer.paramGroups.length;
+    if (!Array.isArray(baseLrs) || baseLrs.length !== groups) {
+      throw new Error(`${where}: 'baseLrs' should hold one learning rate per parameter group (${groups}), got ${Array.isArray(baseLrs) ? `${baseLrs.length}` : describeValue(baseLrs)}`);
+    }
+    baseLrs.forEach((lr: unknown, g) => {
+      if (typeof lr !== 'number' || !(lr >= 0)) throw new RangeError(`${where}: 'baseLrs' of parameter group ${g} should be a learning rate >= 0, got ${describeValue(lr)}`);
+    });
+    this.checkSettings(where, settings);
+    this.bases = [...(baseLrs as number[])];
+    this.epoch = lastEpoch;
+    this.lastLrs = this.bases.map((baseLr) => this.closedForm(baseLr, this.epoch));
+  }
+
+  /** The settings this scheduler was built with, by their option names. */
+  protected abstract settings(): Record<string, number>;
+
   /** The learning rate at `epoch` for a group whose base rate is `baseLr`. */
   protected abstract closedForm(baseLr: number, epoch: number): number;
 
@@ -56,6 +109,24 @@ export abstract class LRScheduler {
     this.optimizer.paramGroups.forEach((group, i) => {
       group.lr = this.lastLrs[i] ?? group.lr;
     });
+  }
+
+  private checkSettings(where: string, saved: unknown): void {
+    if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) {
+      throw new TypeError(`${where}: 'settings' should be a record of the scheduler's options, got ${describeValue(saved)}`);
+    }
+    const own = this.settings();
+    const names = Object.keys(own);
+    for (const key of Object.keys(saved)) {
+      if (!names.includes(key)) throw new Error(`${where}: the state dict has the setting '${key}', which ${this.name} does not have (it has ${names.join(', ')}); is this another scheduler's state?`);
+    }
+    for (const [key, value] of Object.entries(own)) {
+      const savedValue: unknown = (saved as Record<string, unknown>)[key];
+      if (savedValue === undefined) throw new Error(`${where}: the state dict is missing the setting '${key}'`);
+      if (savedValue !== value) {
+        throw new Error(`${where}: the state dict has ${key} ${typeof savedValue === 'number' ? savedValue : describeValue(savedValue)} but this ${this.name} was built with ${key} ${value}; build it with the saved settings`);
+      }
+    }
   }
 
   protected requireNumber(key: string, value: number, ok: boolean, rule: string): void {
@@ -91,6 +162,10 @@ export class StepLR extends LRScheduler {
     this.apply();
   }
 
+  protected override settings(): Record<string, number> {
+    return { stepSize: this.stepSize, gamma: this.gamma };
+  }
+
   protected override closedForm(baseLr: number, epoch: number): number {
     return baseLr * this.gamma ** Math.floor(epoch / this.stepSize);
   }
@@ -116,6 +191,10 @@ export class ExponentialLR extends LRScheduler {
     this.requireNumber('gamma', gamma, gamma >= 0, 'gamma must be >= 0');
     this.gamma = gamma;
     this.apply();
+  }
+
+  protected override settings(): Record<string, number> {
+    return { gamma: this.gamma };
   }
 
   protected override closedForm(baseLr: number, epoch: number): number {
@@ -150,6 +229,10 @@ export class CosineAnnealingLR extends LRScheduler {
     this.tMax = tMax;
     this.etaMin = etaMin;
     this.apply();
+  }
+
+  protected override settings(): Record<string, number> {
+    return { tMax: this.tMax, etaMin: this.etaMin };
   }
 
   protected override closedForm(baseLr: number, epoch: number): number {
@@ -188,6 +271,10 @@ export class LinearLR extends LRScheduler {
     this.endFactor = endFactor;
     this.totalIters = totalIters;
     this.apply();
+  }
+
+  protected override settings(): Record<string, number> {
+    return { startFactor: this.startFactor, endFactor: this.endFactor, totalIters: this.totalIters };
   }
 
   protected override closedForm(baseLr: number, epoch: number): number {

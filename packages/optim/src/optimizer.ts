@@ -1,4 +1,5 @@
-import { formatShape, isTensor, zerosLike, type Backend, type Tensor } from '@kindling/tensor';
+import { isTensor, zerosLike, type Backend, type Tensor } from '@kindling/tensor';
+import { checkOptimizerStateDict, type StateKeys } from './state-dict-check.js';
 
 /**
  * What an optimizer updates: a tensor plus the gradient that `backward()` left on it. A `Variable`
@@ -160,32 +161,22 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
   }
 
   /**
-   * Restores a snapshot from `stateDict()`: the parameter groups must have the same sizes, and every
-   * state tensor the shape and dtype of its parameter. The tensors are copied, so the caller may
-   * dispose `stateDict` afterwards. Nothing changes if it throws.
+   * Restores a snapshot from `stateDict()`. Everything is checked before anything changes: the
+   * layout, the groups' sizes and setting names, and every parameter's state keys (those this
+   * optimizer keeps, no others, none missing), each state tensor's shape, dtype and device. An error
+   * names the group or parameter index and the key; another optimizer's state (SGD's into Adam) is
+   * refused. The tensors are copied, so the caller may dispose `stateDict` afterwards.
    */
   loadStateDict(stateDict: OptimizerStateDict<H>): void {
-    const { paramGroups: savedGroups, state: savedState } = stateDict;
-    if (savedGroups.length !== this.paramGroups.length) {
-      throw new Error(`${this.name}.loadStateDict: the state dict has ${savedGroups.length} parameter groups but the optimizer has ${this.paramGroups.length}`);
-    }
-    // Saved indices map to the current parameters position by position, as in PyTorch.
-    const byIndex = new Map<number, OptimizableParameter>();
-    const settings = savedGroups.map((saved, g) => {
-      const group = this.paramGroups[g] as ParamGroup<H>;
-      if (saved.params.length !== group.params.length) {
-        throw new Error(`${this.name}.loadStateDict: parameter group ${g} has ${saved.params.length} parameters in the state dict but ${group.params.length} in the optimizer`);
-      }
-      saved.params.forEach((index, i) => byIndex.set(index, group.params[i] as OptimizableParameter));
-      // Settings missing from the snapshot keep their current values; `params` is ignored.
-      return this.resolveSettings({ ...group, ...withoutUndefined(saved) });
+    const { groupSettings, entries } = checkOptimizerStateDict(stateDict, {
+      where: `${this.name}.loadStateDict`,
+      name: this.name,
+      groups: this.paramGroups,
+      settingNames: Object.keys(this.paramGroups[0] ?? {}).filter((key) => key !== 'params'),
+      stateKeys: this.stateKeys,
     });
-    const entries = Object.entries(savedState).map(([key, values]) => {
-      const param = byIndex.get(Number(key));
-      if (!param) throw new Error(`${this.name}.loadStateDict: the state dict has state for parameter ${key}, which is in none of its parameter groups`);
-      for (const [name, value] of Object.entries(values)) this.checkStateValue(key, name, value, param);
-      return [param, values] as const;
-    });
+    // Settings missing from the snapshot keep their current values.
+    const settings = groupSettings.map((saved, g) => this.resolveSettings({ ...(this.paramGroups[g] as ParamGroup<H>), ...withoutUndefined(saved) }));
 
     this.dispose();
     for (const [param, values] of entries) {
@@ -209,6 +200,9 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
    */
   protected abstract resolveSettings(merged: Partial<H>): H;
 
+  /** The keys of one parameter's state, which `loadStateDict` checks a snapshot against. */
+  protected abstract readonly stateKeys: StateKeys;
+
   /** Launches the fused kernel that updates `param` in place from `grad`. */
   protected abstract updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<H>): void;
 
@@ -230,19 +224,6 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
   /** Throws a RangeError naming the value unless `value >= 0` (so NaN fails too). */
   protected requireNonNegative(label: string, key: string, value: number): void {
     if (!(value >= 0)) throw new RangeError(`${this.name}: invalid ${label}: ${value} (${key} must be >= 0)`);
-  }
-
-  private checkStateValue(index: string, name: string, value: unknown, param: OptimizableParameter): void {
-    const where = `${this.name}.loadStateDict: state '${name}' of parameter ${index}`;
-    if (typeof value === 'number') return;
-    if (!isTensor(value)) throw new TypeError(`${where} is neither a tensor nor a number`);
-    if (value.isDisposed) throw new Error(`${where} was disposed`);
-    const { shape, dtype, device } = param.data;
-    if (value.shape.length !== shape.length || value.shape.some((extent, d) => extent !== shape[d])) {
-      throw new Error(`${where} has shape ${formatShape(value.shape)} but the parameter has shape ${formatShape(shape)}`);
-    }
-    if (value.dtype !== dtype) throw new TypeError(`${where} has dtype ${value.dtype} but the parameter has dtype ${dtype}`);
-    if (value.device !== device) throw new Error(`${where} is on '${value.device}' but the parameter is on '${device}'`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { sgdStep, type Tensor } from '@kindling/tensor';
 import { Optimizer, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import type { StateKeys } from './state-dict-check.js';
 
 /** The hyperparameters of one SGD parameter group. */
 export interface SgdSettings {
@@ -20,6 +21,8 @@ export type SgdOptions = Partial<SgdSettings>;
 
 /** SGD's per-parameter state: the momentum buffer, present only when momentum is on. */
 export type SgdParamState = { momentumBuffer: Tensor };
+
+const SGD_STATE_KEYS: StateKeys = { tensors: ['momentumBuffer'], counters: [], optional: [] };
 
 const SGD_DEFAULTS = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false } as const;
 
@@ -42,6 +45,8 @@ export class SGD extends Optimizer<SgdSettings, SgdParamState> {
   constructor(params: Iterable<OptimizableParameter> | Iterable<ParamGroupInput<SgdSettings>>, options: SgdOptions = {}) {
     super('SGD', params, { ...SGD_DEFAULTS, ...options });
   }
+
+  protected override readonly stateKeys = SGD_STATE_KEYS;
 
   protected override resolveSettings(merged: Partial<SgdSettings>): SgdSettings {
     const { lr, momentum, dampening, weightDecay, nesterov } = { ...SGD_DEFAULTS, ...merged };

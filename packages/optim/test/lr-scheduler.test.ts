@@ -68,3 +68,46 @@ describe('learning-rate schedulers', () => {
     expect(make).toThrow(message);
   });
 });
+
+describe('scheduler stateDict and loadStateDict', () => {
+  it('resumes the schedule where the snapshot left it', () => {
+    const straightOptimizer = sgd(1, 0.5);
+    const straight = new StepLR(straightOptimizer, { stepSize: 2, gamma: 0.5 });
+    for (let i = 0; i < 3; i++) straight.step();
+    const snapshot = straight.stateDict();
+    expect(snapshot).toEqual({ lastEpoch: 3, baseLrs: [1, 0.5], settings: { stepSize: 2, gamma: 0.5 } });
+
+    const resumedOptimizer = sgd(7, 7);
+    const resumed = new StepLR(resumedOptimizer, { stepSize: 2, gamma: 0.5 });
+    resumed.loadStateDict(snapshot);
+    expect(resumed.lastEpoch).toBe(3);
+    expect(resumed.baseLrs).toEqual([1, 0.5]);
+    expect(resumed.getLastLr()).toEqual(straight.getLastLr());
+    straight.step();
+    resumed.step();
+    expect(resumedOptimizer.paramGroups.map((g) => g.lr)).toEqual(straightOptimizer.paramGroups.map((g) => g.lr));
+  });
+
+  it('refuses a bad snapshot or another scheduler, naming the key, and changes nothing', () => {
+    const scheduler = new StepLR(sgd(1, 0.5), { stepSize: 2, gamma: 0.5 });
+    scheduler.step();
+    const before = scheduler.stateDict();
+    const lastLr = scheduler.getLastLr();
+    const cosine = new CosineAnnealingLR(sgd(1, 0.5), { tMax: 4 }).stateDict();
+    const cases: [unknown, string | RegExp][] = [
+      [null, 'StepLR.loadStateDict: expected { lastEpoch, baseLrs, settings } as stateDict() writes it, got null'],
+      [[before], /got an array$/],
+      [cosine, "StepLR.loadStateDict: the state dict has the setting 'tMax', which StepLR does not have (it has stepSize, gamma); is this another scheduler's state?"],
+      [{ ...before, lastEpoch: -1 }, "StepLR.loadStateDict: 'lastEpoch' should be a non-negative integer, got number -1"],
+      [{ ...before, baseLrs: [1] }, "StepLR.loadStateDict: 'baseLrs' should hold one learning rate per parameter group (2), got 1"],
+      [{ ...before, baseLrs: [1, 'x'] }, "StepLR.loadStateDict: 'baseLrs' of parameter group 1 should be a learning rate >= 0, got string x"],
+      [{ ...before, settings: { stepSize: 2 } }, "StepLR.loadStateDict: the state dict is missing the setting 'gamma'"],
+      [{ ...before, settings: { stepSize: 2, gamma: 0.1 } }, 'StepLR.loadStateDict: the state dict has gamma 0.1 but this StepLR was built with gamma 0.5; build it with the saved settings'],
+      [{ lastEpoch: 1, baseLrs: [1, 0.5] }, "StepLR.loadStateDict: 'settings' should be a record of the scheduler's options, got undefined"],
+      [{ ...before, settings: { stepSize: '2', gamma: 0.5 } }, 'StepLR.loadStateDict: the state dict has stepSize string 2 but this StepLR was built with stepSize 2; build it with the saved settings'],
+    ];
+    for (const [bad, message] of cases) expect(() => scheduler.loadStateDict(bad as never)).toThrow(message);
+    expect(scheduler.stateDict()).toEqual(before);
+    expect(scheduler.getLastLr()).toEqual(lastLr);
+  });
+});

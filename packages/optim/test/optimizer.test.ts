@@ -261,4 +261,79 @@ describe('stateDict and loadStateDict', () => {
     expect(optimizer.state.get(ps[0] as Param)?.momentumBuffer.isDisposed).toBe(false);
     expect(optimizer.paramGroups[0]?.lr).toBe(0.1);
   });
+
+  /** An Adam that has taken one step, and what a caller can observe of it. */
+  async function steppedAdam() {
+    const ps = params([1, 2], [3]);
+    const adam = new Adam(ps, { lr: 0.01 });
+    ps.forEach((p) => (p.grad = tensor(p.data.size === 2 ? [0.5, -0.5] : [1])));
+    await adam.step();
+    const observe = async () => ({
+      groups: adam.paramGroups.map(({ params: groupParams, ...settings }) => ({ ...settings, size: groupParams.length })),
+      state: await Promise.all(
+        ps.map(async (p) => {
+          const state = adam.state.get(p);
+          return state && { step: state.step, expAvg: Array.from(await state.expAvg.data()), expAvgSq: Array.from(await state.expAvgSq.data()) };
+        }),
+      ),
+    });
+    return { ps, adam, before: await observe(), observe };
+  }
+
+  it("refuses SGD's state in Adam, naming the parameter and the key, and changes nothing", async () => {
+    const { ps, adam, before, observe } = await steppedAdam();
+    const sgd = new SGD(params([1, 2], [3]), { lr: 0.1, momentum: 0.9 });
+    sgd.paramGroups[0]?.params.forEach((p) => (p.grad = zeros([p.data.size])));
+    await sgd.step();
+    const sgdState = sgd.stateDict();
+    // Adam's group keys, so only the state is wrong.
+    const adamGroups = adam.stateDict().paramGroups;
+    expect(() => adam.loadStateDict({ ...sgdState, paramGroups: adamGroups } as never)).toThrow(
+      "Adam.loadStateDict: the state of parameter 0 has 'momentumBuffer', which Adam does not keep (it keeps expAvg, expAvgSq, maxExpAvgSq, step); is this another optimizer's state?",
+    );
+    // The whole snapshot: its groups already give it away.
+    expect(() => adam.loadStateDict(sgdState as never)).toThrow(
+      "Adam.loadStateDict: parameter group 0 has the setting 'momentum', which Adam does not have (it has lr, betas, eps, weightDecay, amsgrad, decoupledWeightDecay); is this another optimizer's state?",
+    );
+    // An SGD without momentum keeps no state, and is still told apart by its settings.
+    expect(() => adam.loadStateDict(new SGD(ps, { lr: 0.1 }).stateDict() as never)).toThrow(/parameter group 0 has the setting 'momentum'/);
+    expect(await observe()).toEqual(before);
+    for (const p of ps) expect(adam.state.get(p)?.expAvg.isDisposed).toBe(false);
+    await adam.step(); // and the next step still works
+    expect(adam.state.get(ps[0] as Param)?.step).toBe(2);
+  });
+
+  it('refuses a non-object, a missing key, a wrong kind or shape, naming the parameter and the key', async () => {
+    const { adam, before, observe } = await steppedAdam();
+    const good = adam.stateDict();
+    const first = good.state[0] as Record<string, Tensor | number>;
+    const withState = (state: Record<string, unknown>) => ({ ...good, state: { ...good.state, 0: state } }) as never;
+    for (const notADict of [null, undefined, 42, 'state', [good], tensor([1])]) {
+      expect(() => adam.loadStateDict(notADict as never)).toThrow(/^Adam\.loadStateDict: expected \{ state, paramGroups \} as stateDict\(\) writes it, got /);
+    }
+    expect(() => adam.loadStateDict(null as never)).toThrow('got null');
+    expect(() => adam.loadStateDict({ state: {}, paramGroups: {} } as never)).toThrow('got an object');
+    const { expAvgSq: _dropped, ...missing } = first;
+    expect(() => adam.loadStateDict(withState(missing))).toThrow("Adam.loadStateDict: the state of parameter 0 is missing 'expAvgSq'");
+    expect(() => adam.loadStateDict(withState({ ...first, step: 1.5 }))).toThrow("Adam.loadStateDict: state 'step' of parameter 0 should be a non-negative integer, got number 1.5");
+    expect(() => adam.loadStateDict(withState({ ...first, expAvg: 0 }))).toThrow("Adam.loadStateDict: state 'expAvg' of parameter 0 should be a tensor, got number 0");
+    expect(() => adam.loadStateDict(withState({ ...first, expAvg: zeros([2, 1]) }))).toThrow(
+      "Adam.loadStateDict: state 'expAvg' of parameter 0 has shape [2, 1] but the parameter has shape [2]",
+    );
+    expect(() => adam.loadStateDict(withState({ ...first, expAvg: zeros([2], { dtype: 'float64' }) }))).toThrow(
+      "Adam.loadStateDict: state 'expAvg' of parameter 0 has dtype float64 but the parameter has dtype float32",
+    );
+    expect(() => adam.loadStateDict({ ...good, state: { ...good.state, 0: 'x' } } as never)).toThrow(
+      'Adam.loadStateDict: the state of parameter 0 should be a record of tensors and counters, got string x',
+    );
+    const group = good.paramGroups[0] as (typeof good.paramGroups)[number];
+    expect(() => adam.loadStateDict({ ...good, paramGroups: [{ ...group, params: [0, 0] }] })).toThrow(
+      'Adam.loadStateDict: parameter index 0 appears more than once in the parameter groups',
+    );
+    const { params: _indices, ...withoutParams } = group;
+    expect(() => adam.loadStateDict({ ...good, paramGroups: [withoutParams] } as never)).toThrow("Adam.loadStateDict: parameter group 0 has no 'params' list of parameter indices");
+    expect(await observe()).toEqual(before);
+    adam.loadStateDict(good);
+    expect(await observe()).toEqual(before);
+  });
 });

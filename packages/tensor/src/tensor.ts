@@ -89,6 +89,11 @@ export class Tensor implements View {
     dropStorage(this.storage);
   }
 
+  /** `dispose()`, so that `using t = ...` frees the tensor at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** Keeps this tensor alive past the end of the enclosing `tidy`. */
   keep(): this {
     this.isKept = true;

@@ -1,4 +1,4 @@
-import { KERNEL_NAMES, onesLike, tensor, tidy } from '@kindling/tensor';
+import { dispose, KERNEL_NAMES, memory, onesLike, tensor, tidy } from '@kindling/tensor';
 import { describe, expect, it } from 'vitest';
 import { GRADIENTS, isGradEnabled, noGrad, reduceToShape, Variable } from '../../src/index.js';
 import { expectGrad, floatDType, values } from './helpers.js';
@@ -206,6 +206,43 @@ export function describeEngine(device: string): void {
       tidy(() => loss.backward());
       expect(x.grad?.isDisposed).toBe(false);
       await expectGrad(x, [3 * Math.exp(3), 3 * Math.exp(6)]);
+    });
+
+    it('dispose(v) frees its data and gradient, never the Variables it was computed from', async () => {
+      const x = leaf([1, 2]);
+      const y = x.mul(2);
+      y.retainGrad();
+      y.sum().backward();
+      const yGrad = y.grad;
+      dispose(y);
+      expect(y.data.isDisposed).toBe(true);
+      expect(yGrad?.isDisposed).toBe(true);
+      expect(y.grad).toBeNull();
+      expect(x.data.isDisposed).toBe(false);
+      await expectGrad(x, [2, 2]);
+      x.dispose();
+      expect(x.data.isDisposed).toBe(true);
+      expect(x.grad).toBeNull();
+    });
+
+    it('using frees a Variable and its gradient at the end of the block', async () => {
+      const before = memory().numTensors;
+      {
+        using x = leaf([1, 2]);
+        x.grad = onesLike(x.data);
+        expect(memory().numTensors).toBe(before + 2);
+      }
+      expect(memory().numTensors).toBe(before);
+      let named: Variable[] = [];
+      {
+        using x = leaf([1, 2]);
+        using loss = x.mul(x).sum();
+        loss.backward();
+        expect(await loss.item()).toBe(5);
+        named = [x, loss];
+      }
+      for (const v of named) expect(v.data.isDisposed).toBe(true);
+      expect(named[0]?.grad).toBeNull();
     });
   });
 

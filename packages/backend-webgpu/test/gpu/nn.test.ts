@@ -1,22 +1,9 @@
-import { describe, beforeAll } from 'vitest';
-import { layersSuite } from '../../../nn/test/conformance/layers.js';
-import { lossesSuite } from '../../../nn/test/conformance/losses.js';
-import { moduleSuite } from '../../../nn/test/conformance/module.js';
-import { pytorchParitySuite } from '../../../nn/test/conformance/pytorch-parity.js';
-import { findBackend, setBackend } from '@kindling/tensor';
+import { setBackend } from '@kindling/tensor';
+import { describeNnConformance } from '../../../nn/test/conformance/index.js';
 import { registerWebGpuBackend } from '../../src/index.js';
 
 registerWebGpuBackend();
+// describeNnConformance asks the backend for its dtypes while collecting, so start it first.
 await setBackend('webgpu');
-const float64 = findBackend('webgpu').supportedDTypes.includes('float64');
-
-// describeNnConformance minus its safetensors suite, which writes files with node:fs (it runs in Node on cpu).
-describe("nn conformance on 'webgpu'", () => {
-  beforeAll(async () => {
-    await setBackend('webgpu');
-  });
-  moduleSuite(float64);
-  layersSuite();
-  lossesSuite();
-  pytorchParitySuite();
-});
+// In Chromium there is no file system: the suite reports its file tests as skipped there.
+describeNnConformance('webgpu', { fileSystem: !('document' in globalThis) });

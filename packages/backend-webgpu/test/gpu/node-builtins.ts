@@ -1,7 +1,8 @@
 /*
- * Stand-ins for the Node built-ins that @kindling/nn's safetensors file I/O imports at top level
- * (node:crypto, node:fs/promises). The browser suites never save or load files, but importing nn
- * must not fail there; each stand-in throws if it is ever called.
+ * Stand-ins for the Node built-ins that @kindling/nn's safetensors file I/O and its conformance
+ * suite import at top level (node:crypto, node:fs/promises, node:os, node:path, node:url). In the
+ * browser the suite's file tests are reported as skipped, but importing it must not fail there;
+ * each stand-in throws if it is ever called.
  */
 function unavailable(name: string): () => never {
   return () => {
@@ -14,3 +15,11 @@ export const open = unavailable('open');
 export const readFile = unavailable('readFile');
 export const rename = unavailable('rename');
 export const unlink = unavailable('unlink');
+export const mkdir = unavailable('mkdir');
+export const mkdtemp = unavailable('mkdtemp');
+export const readdir = unavailable('readdir');
+export const rm = unavailable('rm');
+export const writeFile = unavailable('writeFile');
+export const tmpdir = unavailable('tmpdir');
+export const join = unavailable('join');
+export const fileURLToPath = unavailable('fileURLToPath');

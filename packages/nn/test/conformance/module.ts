@@ -211,7 +211,7 @@ export function moduleSuite(float64: boolean): void {
       expect(model.modules().some((m) => m.training)).toBe(false);
     });
 
-    if (float64) it('to() keeps the Parameter objects and moves or casts their data', () => {
+    it.skipIf(!float64)('to() keeps the Parameter objects and moves or casts their data (needs float64)', () => {
       const small = new Small();
       const before = small.parameters();
       const device = before[0]?.device ?? '';
@@ -273,6 +273,17 @@ export function moduleSuite(float64: boolean): void {
       expect(Array.from(await small.first.weight.data.data())).toEqual(before);
     });
 
+    it('refuses what is not a record of tensors, naming what it expects, even when not strict', () => {
+      const small = new Small();
+      const weight = small.first.weight.data;
+      for (const [given, kind] of [[null, 'null'], [undefined, 'undefined'], [[weight], 'an array'], [weight, 'a Tensor'], [new Map([['first.weight', weight]]), 'a Map'], ['first.weight', 'string']] as const) {
+        const message = `loadStateDict: expected a record of tensors by parameter name (as stateDict() and load() give), got ${kind}`;
+        expect(() => small.loadStateDict(given as never)).toThrow(new TypeError(message));
+        expect(() => small.loadStateDict(given as never, { strict: false })).toThrow(new TypeError(message));
+      }
+      expect(small.first.weight.data).toBe(weight);
+    });
+
     it('loads what matches and reports the rest when not strict', async () => {
       const small = new Small();
       const source = new Small();
@@ -282,7 +293,7 @@ export function moduleSuite(float64: boolean): void {
       expect(Array.from(await small.second.weight.data.data())).toEqual(Array.from(await source.second.weight.data.data()));
     });
 
-    if (float64) it("casts loaded values to the parameter's dtype", () => {
+    it.skipIf(!float64)("casts loaded values to the parameter's dtype (needs float64)", () => {
       const small = new Small();
       const state = Object.fromEntries(Object.entries(new Small().stateDict()).map(([k, v]) => [k, v.to('float64')]));
       small.loadStateDict(state);

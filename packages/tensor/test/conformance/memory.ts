@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getBackend, memory, ones, randn, tensor, tidy, type Tensor } from '../../src/index.js';
+import { dispose, getBackend, memory, ones, randn, tensor, tidy, type Tensor } from '../../src/index.js';
 
 /** Runs `fn` inside tidy and asserts the backend holds exactly as many storages afterwards as before. */
 function expectNoStrayStorage(fn: () => unknown): void {
@@ -85,6 +85,44 @@ export function memorySuite(): void {
       });
       expect(kept?.isDisposed).toBe(false);
       kept?.dispose();
+    });
+
+    it('using frees a tensor at the end of its block', () => {
+      const before = memory();
+      let escaped: Tensor | undefined;
+      {
+        using scratch = ones([2, 3]);
+        using view = scratch.transpose(0, 1);
+        escaped = view;
+        expect(memory().numTensors).toBe(before.numTensors + 2);
+        expect(memory().numStorages).toBe(before.numStorages + 1);
+      }
+      expect(escaped.isDisposed).toBe(true);
+      expect(memory()).toEqual(before);
+    });
+
+    it('dispose frees the tensors of arrays, Maps and records, and nothing it is not given', () => {
+      const before = memory();
+      const kept = ones([2]);
+      const nested = { a: ones([1]), list: [ones([2]), 3, 'label', null], byName: new Map([['b', ones([3])]]) };
+      dispose(nested);
+      expect(memory().numTensors).toBe(before.numTensors + 1);
+      expect(kept.isDisposed).toBe(false);
+      expect(nested.a.isDisposed).toBe(true);
+      kept.dispose();
+      expect(memory()).toEqual(before);
+    });
+
+    it('dispose refuses an object it cannot see into before freeing anything', () => {
+      class Holder {
+        constructor(readonly t: Tensor) {}
+      }
+      const loose = ones([1]);
+      const held = ones([1]);
+      expect(() => dispose([loose, new Holder(held)])).toThrow(/dispose: cannot free a Holder: pass tensors, Variables, or arrays/);
+      expect(loose.isDisposed).toBe(false);
+      expect(held.isDisposed).toBe(false);
+      dispose([loose, held]);
     });
 
     it('refuses an async function', () => {
