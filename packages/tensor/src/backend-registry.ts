@@ -1,6 +1,9 @@
 import type { Backend, BackendFactory } from './backend.js';
 import { registerCpuBackend } from './backends/cpu/cpu-backend.js';
 import { isDType } from './dtype.js';
+import { claimSingleCopy } from './single-copy.js';
+
+claimSingleCopy(import.meta.url);
 
 /** Thrown by `setBackend` when a backend cannot start here; `reason` says why (a missing driver, an old glibc). */
 export class BackendUnavailableError extends Error {
