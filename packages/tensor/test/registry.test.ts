@@ -49,6 +49,34 @@ describe('backend registry', () => {
     expect(infos.find((b) => b.name === 'broken')?.available).toBe(false);
   });
 
+  it('probes a backend in a child process and keeps what the probe printed off the terminal', async () => {
+    const script = `process.stderr.write('error: XDG_RUNTIME_DIR is invalid or not set in the environment.\\n'); console.log('no adapter answered');`;
+    let started = false;
+    registerBackend(
+      'probed',
+      () => {
+        started = true;
+        return new CpuBackend();
+      },
+      { probe: { script } },
+    );
+    await expect(setBackend('probed')).rejects.toThrow("backend 'probed' is unavailable: no adapter answered");
+    expect(started).toBe(false);
+    expect(listBackends().find((b) => b.name === 'probed')).toMatchObject({
+      available: false,
+      reason: 'no adapter answered',
+      probeOutput: 'error: XDG_RUNTIME_DIR is invalid or not set in the environment.',
+    });
+  });
+
+  it('starts a backend whose probe prints no reason, and reports a probe that crashes', async () => {
+    registerBackend('probed-ok', () => new MirrorBackend(), { probe: { script: '' } });
+    registerBackend('probe-crash', () => new CpuBackend(), { probe: { script: `console.error('segfault-ish'); process.exit(3);` } });
+    expect((await setBackend('probed-ok')).name).toBe('cpu-mirror');
+    await expect(setBackend('probe-crash')).rejects.toThrow("backend 'probe-crash' is unavailable: its probe exited with 3: segfault-ish");
+    await setBackend('cpu');
+  });
+
   it('moves tensors between devices and refuses to mix them', async () => {
     await setBackend('cpu');
     const a = tensor([1, 2]);
