@@ -131,9 +131,16 @@ function main() {
 
   step('npm install of every tarball into a consumer outside the workspace');
   const rootManifest = readJson(join(repoRoot, 'package.json'));
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'kindling-consumer', private: true, type: 'module' }, null, 2));
+  // The override backend-gpujs's README recommends, so that gpu.js and the webgpu backend share one Dawn.
+  const webgpuRange = readJson(join(workspace, 'packages/backend-webgpu/package.json')).dependencies.webgpu;
+  const consumerManifest = { name: 'kindling-consumer', private: true, type: 'module', overrides: { 'gpu.js': { webgpu: webgpuRange } } };
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify(consumerManifest, null, 2));
   const npmFlags = ['--prefer-offline', '--no-audit', '--no-fund'];
-  run('npm', ['install', ...npmFlags, ...tarballOf.values(), `typescript@${rootManifest.devDependencies.typescript}`, `@types/node@${rootManifest.devDependencies['@types/node']}`], { cwd: consumer });
+  const install = run('npm', ['install', ...npmFlags, ...tarballOf.values(), `typescript@${rootManifest.devDependencies.typescript}`, `@types/node@${rootManifest.devDependencies['@types/node']}`], { cwd: consumer });
+  writeFileSync(join(scratch, 'npm-install.log'), `${install.stdout}\n${install.stderr}`);
+  const dawns = new Set(run('npm', ['ls', '--all', '--parseable', '--long', 'webgpu'], { cwd: consumer }).stdout.trim().split('\n').map((line) => line.split(':')[1]));
+  if (dawns.size !== 1) throw new Error(`npm installed ${dawns.size} versions of Dawn (webgpu): ${[...dawns].join(', ')}`);
+  console.log(`  one Dawn: ${[...dawns].join('')}${install.stderr.includes('gyp ERR!') ? "; gpu.js's optional gl failed to build and was left out" : ''}`);
   const tensorCopies = run('npm', ['ls', '--all', '--parseable', '@kindling/tensor'], { cwd: consumer }).stdout.trim().split('\n').filter((line) => line.endsWith('@kindling/tensor'));
   if (tensorCopies.length !== 1) throw new Error(`npm installed ${tensorCopies.length} copies of @kindling/tensor:\n${tensorCopies.join('\n')}`);
 
