@@ -103,19 +103,22 @@ function main() {
   copyWorkspace(workspace);
 
   step('changeset version');
+  const versionBefore = new Map(workspacePackageDirs(workspace).map((dir) => [dir, readJson(join(workspace, dir, 'package.json')).version]));
   run(process.execPath, [join(workspace, 'node_modules/@changesets/cli/bin.js'), 'version'], { cwd: workspace });
   const packages = workspacePackageDirs(workspace)
     .map((dir) => ({ dir, manifest: readJson(join(workspace, dir, 'package.json')) }))
     .filter(({ manifest }) => !manifest.private);
-  for (const { manifest } of packages) {
-    console.log(`  ${manifest.name}@${manifest.version}`);
-    if (manifest.version !== '0.1.0') throw new Error(`${manifest.name} would be released as ${manifest.version}, not 0.1.0`);
+  for (const { dir, manifest } of packages) {
+    console.log(`  ${manifest.name}: ${versionBefore.get(dir)} -> ${manifest.version}`);
+    // A package's first release is 0.1.0, not the 0.2.0 a minor bump of a placeholder 0.1.0 gives.
+    if (versionBefore.get(dir) === '0.0.0' && manifest.version !== '0.1.0') throw new Error(`${manifest.name}'s first release would be ${manifest.version}, not 0.1.0`);
   }
 
   step('pnpm pack from a clean tree (prepack builds)');
   const built = packages.filter(({ dir }) => existsSync(join(workspace, dir, 'dist')));
   if (built.length > 0) throw new Error(`${built.map(({ dir }) => dir).join(', ')} has dist/ before packing: the check must start clean`);
   const tarballOf = new Map();
+  const packedManifests = new Map();
   for (const { dir, manifest } of packages) {
     run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: join(workspace, dir) });
     const file = join(tarballs, `${manifest.name.replace('@', '').replace('/', '-')}-${manifest.version}.tgz`);
@@ -127,6 +130,7 @@ function main() {
     if (JSON.stringify(packed).includes('workspace:')) throw new Error(`${manifest.name}'s packed package.json still has a workspace: range`);
     checkReadmeLinks(manifest.name, run('tar', ['-xzOf', file, 'package/README.md']).stdout);
     tarballOf.set(manifest.name, file);
+    packedManifests.set(manifest.name, packed);
   }
 
   step('npm install of every tarball into a consumer outside the workspace');
@@ -193,18 +197,22 @@ function main() {
   mkdirSync(newer);
   run('tar', ['-xzf', tarballOf.get('@kindling/tensor'), '-C', newer]);
   const newerManifest = join(newer, 'package', 'package.json');
-  writeFileSync(newerManifest, JSON.stringify({ ...readJson(newerManifest), version: '0.2.0' }, null, 2));
+  const [major, minor] = readJson(newerManifest).version.split('.').map(Number);
+  const newerVersion = `${major}.${minor + 1}.0`;
+  writeFileSync(newerManifest, JSON.stringify({ ...readJson(newerManifest), version: newerVersion }, null, 2));
   run('npm', ['pack', '--ignore-scripts', '--pack-destination', scratch], { cwd: join(newer, 'package') });
-  const newerTarball = join(scratch, 'kindling-tensor-0.2.0.tgz');
+  const newerTarball = join(scratch, `kindling-tensor-${newerVersion}.tgz`);
+  const autograd = packedManifests.get('@kindling/autograd');
+  const peer = `peer @kindling/tensor@"${autograd.peerDependencies['@kindling/tensor']}"`;
   const skewed = join(scratch, 'skewed');
   mkdirSync(skewed);
   writeFileSync(join(skewed, 'package.json'), JSON.stringify({ name: 'kindling-skewed', private: true, type: 'module' }));
   const skew = spawnSync('npm', ['install', ...npmFlags, newerTarball, tarballOf.get('@kindling/autograd')], { cwd: skewed, encoding: 'utf8' });
   const said = `${skew.stdout}\n${skew.stderr}`;
-  if (skew.status === 0 || !said.includes('ERESOLVE') || !said.includes('peer @kindling/tensor@"^0.1.0"')) {
-    throw new Error(`npm should refuse @kindling/tensor@0.2.0 beside @kindling/autograd@0.1.0, naming the peer range; it exited with ${skew.status}:\n${said}`);
+  if (skew.status === 0 || !said.includes('ERESOLVE') || !said.includes(peer)) {
+    throw new Error(`npm should refuse @kindling/tensor@${newerVersion} beside @kindling/autograd@${autograd.version}, naming the ${peer} range; it exited with ${skew.status}:\n${said}`);
   }
-  console.log('  npm install: ERESOLVE, peer @kindling/tensor@"^0.1.0" from @kindling/autograd@0.1.0');
+  console.log(`  npm install of @kindling/tensor@${newerVersion}: ERESOLVE, ${peer} from @kindling/autograd@${autograd.version}`);
 
   step('packaging check passed');
 }
