@@ -14,6 +14,20 @@ export function registerBackends(): void {
   registerGpuJsBackend();
 }
 
+/**
+ * The registry's view of the backends, one per line: available, unavailable with its reason and the
+ * drivers' messages its probe captured, or not tried (below the one chosen).
+ */
+export function describeBackends(infos: readonly BackendInfo[]): string {
+  const width = Math.max(...infos.map((info) => info.name.length));
+  const lines = infos.flatMap((info) => {
+    const state = info.available === undefined ? 'not tried' : info.available ? 'available' : `unavailable: ${info.reason ?? 'no reason given'}`;
+    const captured = (info.probeOutput ?? '').split('\n').filter((line) => line.trim() !== '');
+    return [`  ${info.name.padEnd(width)}  ${state}`, ...captured.map((line) => `  ${' '.repeat(width)}  | ${line}`)];
+  });
+  return ['Backends:', ...lines].join('\n');
+}
+
 /** Every registered backend, started where possible, with the reason for those that cannot start. */
 export async function availableBackends(): Promise<BackendInfo[]> {
   registerBackends();

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ready, setBackend } from '@kindling/tensor';
-import { registerBackends } from './backends.js';
+import { listBackends, ready, setBackend } from '@kindling/tensor';
+import { describeBackends, registerBackends } from './backends.js';
 import { parseCli, USAGE, UsageError } from './options.js';
 import { Progress } from './progress.js';
 import { train } from './train.js';
@@ -22,6 +22,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   registerBackends();
   const backend = options.backend ? await setBackend(options.backend) : await ready();
+  if (options.verbose) console.log(describeBackends(listBackends()));
   console.log(`Training on backend '${backend.name}'`);
 
   const progress = new Progress(options.iters);

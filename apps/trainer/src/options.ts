@@ -17,11 +17,13 @@ Options:
   --save <file>          write the trained weights (.safetensors)
   --load <file>          start from these weights (with --iters 0: evaluate only)
   --report <file>        write a JSON report of the run
+  --verbose              list every backend tried, with why it could not start and what its drivers printed
   --help                 show this message`;
 
 export interface CliOptions extends TrainOptions {
   backend?: string;
   report?: string;
+  verbose: boolean;
   help: boolean;
 }
 
@@ -58,6 +60,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         save: { type: 'string' },
         load: { type: 'string' },
         report: { type: 'string' },
+        verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -75,6 +78,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     optimizer,
     seed: integer('seed', values.seed, 0, 0),
     logEvery: integer('log-every', values['log-every'], 1000, 1),
+    verbose: values.verbose ?? false,
     help: values.help ?? false,
     ...(values.backend !== undefined ? { backend: values.backend } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),

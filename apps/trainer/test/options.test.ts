@@ -6,7 +6,7 @@ const cli = new URL('../dist/cli.js', import.meta.url).pathname;
 
 describe('kindling-train flags', () => {
   it('defaults to the tutorial configuration', () => {
-    expect(parseCli([])).toEqual({ iters: 4000, batchSize: 128, lr: 0.01, optimizer: 'adam', seed: 0, logEvery: 1000, help: false });
+    expect(parseCli([])).toEqual({ iters: 4000, batchSize: 128, lr: 0.01, optimizer: 'adam', seed: 0, logEvery: 1000, verbose: false, help: false });
   });
 
   it('reads every flag', () => {

@@ -113,7 +113,16 @@ export function deleteDeviceValue(value: DeviceValue): void {
 }
 
 /** A compiled, specialised gpu.js kernel. */
-export class CompiledKernel {
+export interface CompiledKernel {
+  run(args: readonly KernelArgument[]): DeviceResult;
+  /** Why gpu.js ran this kernel on its own JavaScript fallback instead of the chosen mode, if it did. */
+  fallbackReason(): string | undefined;
+  destroy(): void;
+}
+
+// Kept out of the published declarations: gpu.js's typings name DOM types (WebGLRenderingContext,
+// HTMLCanvasElement) that a Node consumer's type-check does not have.
+class GpuJsKernel implements CompiledKernel {
   constructor(private readonly shortcut: IKernelRunShortcut) {}
 
   run(args: readonly KernelArgument[]): DeviceResult {
@@ -123,7 +132,6 @@ export class CompiledKernel {
     return output instanceof Promise ? output.then(toDeviceValue) : toDeviceValue(output);
   }
 
-  /** Why gpu.js ran this kernel on its own JavaScript fallback instead of the chosen mode, if it did. */
   fallbackReason(): string | undefined {
     const reason: unknown = Reflect.get(this.shortcut.kernel, 'fallbackReason');
     return typeof reason === 'string' ? reason : undefined;
@@ -155,7 +163,7 @@ export class GpuJs {
       precision: 'single',
       tactic: 'precision',
     });
-    return new CompiledKernel(shortcut.setLoopMaxIterations(settings.loopMaxIterations ?? 1000));
+    return new GpuJsKernel(shortcut.setLoopMaxIterations(settings.loopMaxIterations ?? 1000));
   }
 
   destroy(): void {

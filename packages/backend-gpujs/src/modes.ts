@@ -1,5 +1,6 @@
 import { GPUJS_MODES, gpuJsSupports, type GpuJsMode } from './gpujs.js';
-import { installNodeWebGpu, navigatorGpu } from './webgpu-node.js';
+import { runProbe } from '@kindling/tensor';
+import { dawnAdapterProbe, installNodeWebGpu, navigatorGpu } from './webgpu-node.js';
 
 /** A mode the backend passed over while choosing, and why. */
 export interface SkippedMode {
@@ -38,11 +39,22 @@ export function requestedMode(explicit?: string): GpuJsMode | undefined {
   throw new Error(`KINDLING_GPUJS_MODE='${value}' is not a gpu.js mode (expected one of ${GPUJS_MODES.join(', ')})`);
 }
 
-/** Why headless-gl does not load, in the words of its loader. */
-async function headlessGlFailure(): Promise<string> {
-  // Loaded by name at run time so that browser bundlers never try to resolve Node's modules.
+/** Node's `createRequire`, loaded by name at run time so that browser bundlers never try to resolve Node's modules. */
+async function nodeCreateRequire(): Promise<(from: string) => NodeJS.Require> {
   const moduleName = 'node:module';
   const { createRequire }: { createRequire: (from: string) => NodeJS.Require } = await import(/* @vite-ignore */ moduleName);
+  return createRequire;
+}
+
+/** Why Dawn cannot give gpu.js an adapter, found in a child process; undefined when it can. */
+async function dawnFailure(): Promise<string | undefined> {
+  const createRequire = await nodeCreateRequire();
+  return (await runProbe(dawnAdapterProbe(createRequire(import.meta.url).resolve('webgpu')))).reason;
+}
+
+/** Why headless-gl does not load, in the words of its loader. */
+async function headlessGlFailure(): Promise<string> {
+  const createRequire = await nodeCreateRequire();
   const fromGpuJs = createRequire(createRequire(import.meta.url).resolve('gpu.js'));
   try {
     fromGpuJs('gl');
@@ -59,6 +71,8 @@ async function unavailableReason(mode: GpuJsMode): Promise<string | undefined> {
       try {
         if (!navigatorGpu()) {
           if (!isNode()) return 'navigator.gpu is missing: this browser has no WebGPU';
+          const failure = await dawnFailure();
+          if (failure !== undefined) return failure;
           await installNodeWebGpu();
         }
         const adapter = await navigatorGpu()?.requestAdapter();

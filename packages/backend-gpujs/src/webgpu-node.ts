@@ -5,6 +5,8 @@
  * plain assignment throws "object is not of the correct interface type").
  */
 
+import type { BackendProbe } from '@kindling/tensor';
+
 interface EventTargetLike {
   addEventListener(type: string, listener: unknown): void;
 }
@@ -92,6 +94,26 @@ function wrapGpu(gpu: GpuLike): GpuLike {
     return overlay(adapter, { get: { requestDevice } });
   };
   return overlay(gpu, { get: { requestAdapter } });
+}
+
+/**
+ * A probe for Dawn in a child process: it prints why there is no adapter, or nothing. Mesa and Dawn
+ * print their complaints on the process's stderr while failing (`XDG_RUNTIME_DIR is invalid`,
+ * Vulkan warnings); the child's stderr is captured, so choosing a mode stays quiet.
+ */
+export function dawnAdapterProbe(entryPath: string): BackendProbe {
+  return {
+    script: `import { pathToFileURL } from 'node:url';
+let reason;
+try {
+  const dawn = await import(pathToFileURL(${JSON.stringify(entryPath)}).href);
+  if (!(await dawn.create([]).requestAdapter())) reason = 'navigator.gpu answered no adapter';
+} catch (error) {
+  reason = 'the webgpu package (Dawn) does not load: ' + String(error?.message ?? error).split('\\n')[0];
+}
+if (reason) console.log(reason);
+process.exit(0);`,
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @kindling/backend-webgpu: Kindling's GPU backend. WGSL compute kernels on WebGPU: Dawn (the
  * `webgpu` package) in Node, `navigator.gpu` in browsers. Importing registers nothing; call

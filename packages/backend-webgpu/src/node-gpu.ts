@@ -5,6 +5,11 @@
  * installed for users who did not ask for them.
  */
 
+import type { BackendProbe } from '@kindling/tensor';
+
+/** Why the backend cannot start when Dawn loads but no adapter answers. */
+export const NO_ADAPTER = 'no WebGPU adapter answered (no GPU, or no Vulkan/Metal/D3D12 driver that Dawn can use)';
+
 /** Whether `value` looks like a `GPU` (navigator.gpu or Dawn's `create()` result). */
 export function isGpu(value: unknown): value is GPU {
   return typeof value === 'object' && value !== null && 'requestAdapter' in value && typeof value.requestAdapter === 'function';
@@ -66,4 +71,39 @@ async function createDawnInstance(): Promise<GPU> {
   const gpu: unknown = loaded.create([]);
   if (!isGpu(gpu)) throw new Error(`the '${DAWN_PACKAGE}' package's create() did not return a GPU object`);
   return gpu;
+}
+
+/** Where the `webgpu` package's entry point is, resolved from this package as `import()` would. */
+function dawnEntryUrl(): string | undefined {
+  const moduleApi = process.getBuiltinModule?.('node:module');
+  const url = process.getBuiltinModule?.('node:url');
+  if (!moduleApi || !url) return undefined;
+  try {
+    return url.pathToFileURL(moduleApi.createRequire(import.meta.url).resolve(DAWN_PACKAGE)).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The registry's probe for Dawn in Node: loads it and asks for an adapter in a child process, so the
+ * messages Mesa and Dawn print while failing (`XDG_RUNTIME_DIR is invalid`, Vulkan warnings) stay
+ * out of the terminal. Undefined where the package cannot be found; the factory then says why.
+ */
+export function dawnProbe(powerPreference: GPUPowerPreference): BackendProbe | undefined {
+  const entry = dawnEntryUrl();
+  if (!entry) return undefined;
+  return {
+    script: `${describeLoadFailure.toString()}
+let reason;
+try {
+  const dawn = await import(${JSON.stringify(entry)});
+  const adapter = await dawn.create([]).requestAdapter({ powerPreference: ${JSON.stringify(powerPreference)} });
+  if (!adapter) reason = ${JSON.stringify(NO_ADAPTER)};
+} catch (error) {
+  reason = describeLoadFailure(error);
+}
+if (reason) console.log(reason.replace(/\\s*\\n\\s*/g, ' '));
+process.exit(0);`,
+  };
 }

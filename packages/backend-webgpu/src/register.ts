@@ -1,6 +1,6 @@
 import { listBackends, registerBackend, registerKernelTable } from '@kindling/tensor';
 import { webGpuKernels } from './kernels/index.js';
-import { browserGpu, isNode, loadNodeGpu } from './node-gpu.js';
+import { browserGpu, dawnProbe, isNode, loadNodeGpu, NO_ADAPTER } from './node-gpu.js';
 import { WebGpuBackend, type WebGpuBackendSettings } from './webgpu-backend.js';
 
 /** Options of {@link registerWebGpuBackend}. */
@@ -28,7 +28,7 @@ async function findGpu(options: WebGpuBackendOptions): Promise<GPU> {
 export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const gpu = await findGpu(options);
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
-  if (!adapter) throw new Error('no WebGPU adapter answered (no GPU, or no Vulkan/Metal/D3D12 driver that Dawn can use)');
+  if (!adapter) throw new Error(NO_ADAPTER);
   const { maxBufferSize, maxStorageBufferBindingSize } = adapter.limits;
   // Large datasets (all of MNIST is 188 MB) live on the device, so ask for the largest buffers the adapter allows.
   const device = await adapter.requestDevice({ requiredLimits: { maxBufferSize, maxStorageBufferBindingSize } });
@@ -49,7 +49,9 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
  */
 export function registerWebGpuBackend(options: WebGpuBackendOptions = {}): void {
   if (!listBackends().some((info) => info.name === 'webgpu')) {
-    registerBackend('webgpu', () => createWebGpuBackend(options), { priority: options.priority ?? 2 });
+    // Dawn in Node is tried in a child process first; a custom `gpu` or navigator.gpu starts directly.
+    const probe = !options.gpu && !browserGpu() && isNode() ? dawnProbe(options.powerPreference ?? 'high-performance') : undefined;
+    registerBackend('webgpu', () => createWebGpuBackend(options), { priority: options.priority ?? 2, ...(probe ? { probe } : {}) });
   }
   registerKernelTable(webGpuKernels);
 }

@@ -1,4 +1,5 @@
 import type { DType, Storage, TypedArray } from '@kindling/tensor';
+import type { SharedMemory } from './wasm-types.js';
 
 /*
  * Tensor memory: one shared WebAssembly memory that the main thread and every worker import, so
@@ -47,13 +48,13 @@ export class SharedHeap {
   private live = 0;
 
   /** A fresh shared memory for a heap: the kernel module must be instantiated over it to learn `base`. */
-  static createMemory(): WebAssembly.Memory {
+  static createMemory(): SharedMemory {
     return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
   }
 
   /** `base` is the first byte the kernel module leaves free (after its static data). */
   constructor(
-    readonly memory: WebAssembly.Memory,
+    readonly memory: SharedMemory,
     base: number,
   ) {
     this.top = Math.ceil(Math.max(base, ALIGNMENT) / ALIGNMENT) * ALIGNMENT;

@@ -8,11 +8,12 @@
 import { threadId } from 'node:worker_threads';
 import { argsIndex, Field, fieldIndex, MESSAGE_BYTES, messageOffset, SlotState } from './pool/control.js';
 import { instantiateKernels, KERNEL_EXPORTS, type KernelInstance } from './pool/kernel-module.js';
+import type { CompiledModule, SharedMemory } from './wasm-types.js';
 
 /** What the main thread sends with each serve task. */
 export interface ServeTask {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
+  module: CompiledModule;
+  memory: SharedMemory;
   control: SharedArrayBuffer;
   slots: number;
   slot: number;

@@ -1,6 +1,10 @@
 import type { Backend, BackendFactory } from './backend.js';
+import { canProbe, runProbe, type BackendProbe } from './backend-probe.js';
 import { registerCpuBackend } from './backends/cpu/cpu-backend.js';
 import { isDType } from './dtype.js';
+import { claimSingleCopy } from './single-copy.js';
+
+claimSingleCopy(import.meta.url);
 
 /** Thrown by `setBackend` when a backend cannot start here; `reason` says why (a missing driver, an old glibc). */
 export class BackendUnavailableError extends Error {
@@ -19,11 +23,23 @@ export interface BackendInfo {
   /** `undefined` until the backend has been tried. */
   available: boolean | undefined;
   reason?: string;
+  /** What the backend's probe wrote to stderr (driver messages), kept out of the terminal. */
+  probeOutput?: string;
+}
+
+/** Options of {@link registerBackend}. */
+export interface RegisterBackendOptions {
+  /** Higher is preferred by `ready()` (cpu is 0). */
+  priority?: number;
+  /** A check run in a child process (in Node) before the factory, so that drivers' messages from a failed start stay off the terminal. */
+  probe?: BackendProbe;
 }
 
 interface Registration {
   factory: BackendFactory;
   priority: number;
+  probe?: BackendProbe;
+  probeOutput?: string;
   instance?: Backend;
   failure?: string;
   pending?: Promise<Backend>;
@@ -44,13 +60,13 @@ function ensureBuiltIns(): void {
  * Registers a backend under `name`. The default backend is the highest-priority one that starts;
  * `KINDLING_BACKEND=<name>` overrides that choice.
  */
-export function registerBackend(name: string, factory: BackendFactory, options: { priority?: number } = {}): void {
+export function registerBackend(name: string, factory: BackendFactory, options: RegisterBackendOptions = {}): void {
   ensureBuiltIns();
   if (!/^[a-z][a-z0-9-]*$/.test(name) || isDType(name)) {
     throw new Error(`registerBackend: '${name}' is not a valid backend name (lowercase letters, digits and '-', not a dtype)`);
   }
   if (registrations.has(name)) throw new Error(`registerBackend: a backend named '${name}' is already registered`);
-  registrations.set(name, { factory, priority: options.priority ?? 0 });
+  registrations.set(name, { factory, priority: options.priority ?? 0, ...(options.probe ? { probe: options.probe } : {}) });
 }
 
 function describeError(error: unknown): string {
@@ -65,7 +81,7 @@ async function initialise(name: string): Promise<Backend> {
   }
   if (registration.instance) return registration.instance;
   if (registration.failure !== undefined) throw new BackendUnavailableError(name, registration.failure);
-  registration.pending ??= Promise.resolve()
+  registration.pending ??= probeFirst(registration)
     .then(() => registration.factory())
     .then((backend) => {
       registration.instance = backend;
@@ -79,6 +95,14 @@ async function initialise(name: string): Promise<Backend> {
       registration.pending = undefined;
     });
   return registration.pending;
+}
+
+/** Runs the registration's probe where probes can run; rejects with the probe's reason when the backend cannot start. */
+async function probeFirst(registration: Registration): Promise<void> {
+  if (!registration.probe || !canProbe()) return;
+  const { reason, output } = await runProbe(registration.probe);
+  if (output) registration.probeOutput = output;
+  if (reason !== undefined) throw new Error(reason);
 }
 
 /** Makes `name` the backend that new tensors are created on. */
@@ -109,6 +133,8 @@ function startSynchronously(name: string): Backend | undefined {
   const registration = registrations.get(name);
   if (!registration || registration.failure !== undefined) return undefined;
   if (registration.instance) return registration.instance;
+  // A probe runs in a child process, which a synchronous start cannot wait for.
+  if (registration.probe && canProbe()) return undefined;
   try {
     const created = registration.factory();
     if (created instanceof Promise) return undefined;
@@ -173,6 +199,7 @@ export function listBackends(): BackendInfo[] {
       priority: r.priority,
       available: r.instance ? true : r.failure !== undefined ? false : undefined,
       ...(r.failure !== undefined ? { reason: r.failure } : {}),
+      ...(r.probeOutput !== undefined ? { probeOutput: r.probeOutput } : {}),
     }));
 }
 

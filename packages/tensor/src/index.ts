@@ -10,7 +10,9 @@ export {
   registerBackend,
   setBackend,
   type BackendInfo,
+  type RegisterBackendOptions,
 } from './backend-registry.js';
+export { runProbe, type BackendProbe, type ProbeResult } from './backend-probe.js';
 export { DTYPES, isFloatingDType, promoteTypes, type DType, type TypedArray, type TypedArrayFor } from './dtype.js';
 export { memory } from './engine.js';
 export { KERNEL_NAMES, type AdamHyperparameters, type SgdHyperparameters, type InPlaceKernelName, type KernelResult, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type LossReduction, type ReduceOp, type UnaryOp } from './kernel-names.js';

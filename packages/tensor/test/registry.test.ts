@@ -1,4 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   add,
@@ -45,6 +49,34 @@ describe('backend registry', () => {
     expect(infos.find((b) => b.name === 'broken')?.available).toBe(false);
   });
 
+  it('probes a backend in a child process and keeps what the probe printed off the terminal', async () => {
+    const script = `process.stderr.write('error: XDG_RUNTIME_DIR is invalid or not set in the environment.\\n'); console.log('no adapter answered');`;
+    let started = false;
+    registerBackend(
+      'probed',
+      () => {
+        started = true;
+        return new CpuBackend();
+      },
+      { probe: { script } },
+    );
+    await expect(setBackend('probed')).rejects.toThrow("backend 'probed' is unavailable: no adapter answered");
+    expect(started).toBe(false);
+    expect(listBackends().find((b) => b.name === 'probed')).toMatchObject({
+      available: false,
+      reason: 'no adapter answered',
+      probeOutput: 'error: XDG_RUNTIME_DIR is invalid or not set in the environment.',
+    });
+  });
+
+  it('starts a backend whose probe prints no reason, and reports a probe that crashes', async () => {
+    registerBackend('probed-ok', () => new MirrorBackend(), { probe: { script: '' } });
+    registerBackend('probe-crash', () => new CpuBackend(), { probe: { script: `console.error('segfault-ish'); process.exit(3);` } });
+    expect((await setBackend('probed-ok')).name).toBe('cpu-mirror');
+    await expect(setBackend('probe-crash')).rejects.toThrow("backend 'probe-crash' is unavailable: its probe exited with 3: segfault-ish");
+    await setBackend('cpu');
+  });
+
   it('moves tensors between devices and refuses to mix them', async () => {
     await setBackend('cpu');
     const a = tensor([1, 2]);
@@ -69,5 +101,31 @@ describe('backend registry', () => {
     const run = (backend: string) => execFileSync(process.execPath, ['-e', script], { env: { ...process.env, KINDLING_BACKEND: backend } }).toString().trim();
     expect(run('cpu')).toBe('cpu');
     expect(run('nope')).toBe("backend 'nope' is unavailable: no backend of that name is registered");
+  });
+});
+
+describe('one copy per process', () => {
+  /** A copy of the built package at `version` in its own node_modules, as npm installs a second version. */
+  function installCopy(root: string, version: string): string {
+    const dir = join(root, version, 'node_modules', '@kindling', 'tensor');
+    cpSync(fileURLToPath(new URL('../dist', import.meta.url)), join(dir, 'dist'), { recursive: true });
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...manifest, version }));
+    return dir;
+  }
+
+  it('refuses to load a second copy, naming both versions and paths', () => {
+    const root = mkdtempSync(join(tmpdir(), 'kindling-two-tensors-'));
+    try {
+      const first = installCopy(root, '0.1.0');
+      const second = installCopy(root, '0.2.0');
+      const entry = (dir: string) => JSON.stringify(join(dir, 'dist', 'index.js'));
+      const script = `await import(${entry(first)}); try { await import(${entry(second)}); console.log('loaded twice'); } catch (e) { console.log(e.message); }`;
+      const output = execFileSync(process.execPath, ['--input-type=module', '-e', script]).toString().trim();
+      expect(output).toContain(`@kindling/tensor is loaded twice in this process: 0.1.0 at ${first}/ and 0.2.0 at ${second}/.`);
+      expect(output).toContain('npm ls @kindling/tensor');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
+import type { CompiledModule, SharedMemory } from '../wasm-types.js';
 
 /** The kernel functions, in the order their indices travel through the control block. */
 export const KERNEL_EXPORTS = [
@@ -62,7 +63,7 @@ function relaxedSimdAvailable(bytes: Uint8Array): boolean {
 
 /** The compiled kernel module, and whether it is the relaxed-SIMD (fused multiply-add) build. */
 export interface KernelModule {
-  readonly module: WebAssembly.Module;
+  readonly module: CompiledModule;
   readonly relaxedSimd: boolean;
 }
 
@@ -83,7 +84,7 @@ function exportedFunction(instance: WebAssembly.Instance, name: string): KernelF
 }
 
 /** Instantiates `module` over `memory`; on every thread the same code then sees the same bytes. */
-export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelInstance {
+export function instantiateKernels(module: CompiledModule, memory: SharedMemory): KernelInstance {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const kernels = Object.fromEntries(KERNEL_EXPORTS.map((name) => [name, exportedFunction(instance, name)]));
   const size = (name: string): number => Number(exportedFunction(instance, name)());
