@@ -13,7 +13,8 @@ Options:
   --optimizer <name>     adam, adamw or sgd (default adam)
   --seed <n>             random seed for weights and shuffling (default 0)
   --log-every <n>        print loss and validation accuracy every n steps (default 1000)
-  --data-dir <dir>       read the MNIST IDX files from this directory
+  --data-dir <dir>       read the MNIST IDX files from this directory (an error if it lacks any)
+  --no-verify            use data files that are not the original MNIST (skip the SHA-256 check)
   --save <file>          write the trained weights (.safetensors)
   --load <file>          start from these weights (with --iters 0: evaluate only)
   --report <file>        write a JSON report of the run
@@ -73,6 +74,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         load: { type: 'string' },
         report: { type: 'string' },
         'allow-nan': { type: 'boolean', default: false },
+        'no-verify': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -94,6 +96,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     logEvery: integer('log-every', values['log-every'], 1000, 1),
     help: values.help ?? false,
     ...(values['allow-nan'] ? { allowNan: true } : {}),
+    ...(values['no-verify'] ? { verifyData: false } : {}),
     ...(values.backend !== undefined ? { backend: values.backend } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
     ...(values.save !== undefined ? { save: values.save } : {}),

@@ -16,7 +16,10 @@ export interface TrainOptions {
   optimizer: OptimizerName;
   seed: number;
   logEvery: number;
+  /** The directory of the MNIST files; an error if it lacks any (default: `KINDLING_MNIST_DIR`, else the usual sources). */
   dataDir?: string;
+  /** Check the data files against MNIST's SHA-256 (default true); false to train on other data under MNIST's names. */
+  verifyData?: boolean;
   save?: string;
   load?: string;
   /**
@@ -232,7 +235,11 @@ function freeRun(net: Net, optimizer: Adam | SGD): void {
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   manualSeed(options.seed);
-  const { train: trainSet, validation, test } = await readDataSets({ seed: options.seed, ...(options.dataDir !== undefined ? { dir: options.dataDir } : {}) });
+  const { train: trainSet, validation, test } = await readDataSets({
+    seed: options.seed,
+    ...(options.dataDir !== undefined ? { dir: options.dataDir } : {}),
+    ...(options.verifyData === false ? { verify: false } : {}),
+  });
 
   const net = new Net();
   if (options.load) net.loadStateDict(await load(options.load));

@@ -51,7 +51,7 @@ describe('a write that fails at the end of a run', () => {
     mkdirSync(outDir);
     mkdirSync(runDir);
     const target = join(outDir, 'net.safetensors');
-    const child = spawn(process.execPath, [cli, '--data-dir', dataDir, '--iters', '3', '--batch-size', '32', '--save', target], {
+    const child = spawn(process.execPath, [cli, '--data-dir', dataDir, '--no-verify', '--iters', '3', '--batch-size', '32', '--save', target], {
       cwd: runDir,
       env: { ...process.env, KINDLING_BACKEND: 'cpu' },
     });
@@ -77,7 +77,7 @@ describe('a write that fails at the end of a run', () => {
     const fallbackDir = join(workDir, 'fallback');
     mkdirSync(fallbackDir);
     const save = join(notADirectory, 'net.safetensors');
-    const result = await train({ iters: 2, batchSize: 16, lr: 0.01, optimizer: 'sgd', seed: 0, logEvery: 2, dataDir, save, fallbackDirs: ['/no/such/dir', fallbackDir] });
+    const result = await train({ iters: 2, batchSize: 16, lr: 0.01, optimizer: 'sgd', seed: 0, logEvery: 2, dataDir, verifyData: false, save, fallbackDirs: ['/no/such/dir', fallbackDir] });
     expect(result.testAccuracy).toBeGreaterThan(0);
     expect(result.saved?.path).toBe(join(fallbackDir, `kindling-${process.pid}-net.safetensors`));
     expect(result.saved?.error).toContain(`save: could not write ${save}`);
@@ -87,14 +87,14 @@ describe('a write that fails at the end of a run', () => {
 
 describe('a diverging run', () => {
   it('stops at the first non-finite loss, naming the step and the learning rate', () => {
-    const run = runCli(['--data-dir', dataDir, '--iters', '50', '--batch-size', '32', '--lr', '1e300']);
+    const run = runCli(['--data-dir', dataDir, '--no-verify', '--iters', '50', '--batch-size', '32', '--lr', '1e300']);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('kindling-train: the training loss is NaN at step 1 with learning rate 1e+300; the run diverged — lower the learning rate (--lr), or pass --allow-nan to train on anyway');
     expect(run.stdout).not.toContain('test accuracy');
   }, 60_000);
 
   it('trains on with --allow-nan', () => {
-    const run = runCli(['--data-dir', dataDir, '--iters', '3', '--batch-size', '32', '--lr', '1e300', '--allow-nan']);
+    const run = runCli(['--data-dir', dataDir, '--no-verify', '--iters', '3', '--batch-size', '32', '--lr', '1e300', '--allow-nan']);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('step     3: training loss NaN');
   }, 60_000);

@@ -9,7 +9,7 @@ import { writeShortMnist } from './short-mnist.js';
 
 describe('train() on the cpu backend', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'kindling-short-mnist-'));
-  const options: TrainOptions = { iters: 12, batchSize: 32, lr: 0.01, optimizer: 'adam', seed: 1, logEvery: 12, dataDir };
+  const options: TrainOptions = { iters: 12, batchSize: 32, lr: 0.01, optimizer: 'adam', seed: 1, logEvery: 12, dataDir, verifyData: false };
   const deviceGathers = vi.spyOn(DeviceDataset.prototype, 'batch');
   let deviceRun: TrainResult;
   let deviceRunGathers: number;
