@@ -1,5 +1,5 @@
 import type { Storage } from '../backend.js';
-import { allocateTypedArray, dtypeOfTypedArray, isDType, toTypedArray, type DType, type TypedArray } from '../dtype.js';
+import { allocateTypedArray, dtypeOfTypedArray, isDType, toInt32, toTypedArray, type DType, type TypedArray } from '../dtype.js';
 import { runKernel } from '../engine.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { formatShape, shapeSize, type Shape } from '../shape.js';
@@ -103,6 +103,7 @@ export function full(shape: Shape, value: number | boolean, options: CreationOpt
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const backend = backendFor(options.device);
   assertDTypeSupported(backend, dtype, 'full');
+  if (dtype === 'int32') toInt32(Number(value), 'full');
   return runToTensor('Fill', backend, { size: shapeSize(shape), value: Number(value), dtype }, shape, dtype);
 }
 
