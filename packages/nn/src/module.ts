@@ -199,6 +199,11 @@ export abstract class Module {
    * net.loadStateDict(await load('mnist.safetensors'));
    */
   loadStateDict(stateDict: Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const given: unknown = stateDict;
+    if (typeof given !== 'object' || given === null || Array.isArray(given) || isTensor(given)) {
+      const what = given === null ? 'null' : Array.isArray(given) ? 'an array' : isTensor(given) ? 'a single Tensor' : typeof given;
+      throw new TypeError(`loadStateDict: expected an object mapping parameter names to Tensors (what stateDict() or load() returns), got ${what}`);
+    }
     const strict = options.strict ?? true;
     const targets = this.stateEntries('', []);
     const expected = new Set(targets.map(([name]) => name));
