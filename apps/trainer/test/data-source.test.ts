@@ -48,3 +48,14 @@ describe('a data directory the user names', () => {
     expect(unverified.stdout).toMatch(/test accuracy \d+\.\d\d%/);
   }, 60_000);
 });
+
+describe('an invalid KINDLING_THREADS with the default backend', () => {
+  it('is reported in one line before the trainer falls back to another backend', () => {
+    const env: Record<string, string | undefined> = { ...process.env, KINDLING_THREADS: '0', KINDLING_MNIST_DIR: '' };
+    delete env['KINDLING_BACKEND'];
+    // A missing data directory ends the run right after the backend is chosen.
+    const run = spawnSync(process.execPath, [cli, '--iters', '1', '--data-dir', join(workDir, 'missing')], { encoding: 'utf8', env });
+    expect(run.stderr).toMatch(/kindling: skipped backend 'workers': KINDLING_THREADS must be an integer from 1 to 256, got '0'; unset it to use the available cores; using '[a-z]+' instead\n/);
+    expect(run.stdout).not.toContain("Training on backend 'workers'");
+  }, 60_000);
+});

@@ -1,5 +1,6 @@
 export type { Backend, BackendFactory, Storage, View } from './backend.js';
 export {
+  BackendConfigurationError,
   BackendUnavailableError,
   findBackend,
   getBackend,
