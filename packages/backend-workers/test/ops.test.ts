@@ -137,6 +137,12 @@ describe('workers reductions, copies and fills against cpu', () => {
     }
     expect(() => full([37], Number.NaN, { device: 'workers', dtype: 'int32' })).toThrow('full: NaN does not fit int32');
   });
+
+  it('refuses a tensor larger than its memory can hold, before allocating', () => {
+    expect(() => full([2 ** 30 + 1], 0, { device: 'workers' })).toThrow(
+      new RangeError("full: a float32 tensor of shape [1073741825] has 1073741825 elements (4294967300 bytes), more than backend 'workers' can hold: at most 4294967296 bytes (one WebAssembly memory holds every tensor, 4 GiB at most)"),
+    );
+  });
 });
 
 describe('workers optimizer kernels against cpu', () => {

@@ -38,7 +38,7 @@ describe('thread count', () => {
       registerWorkersBackend();
       console.log('chose ' + (await ready()).name);`;
     for (const bad of ['0', 'abc', '-1', '1.5', '100000']) {
-      const env = { ...process.env, KINDLING_THREADS: bad };
+      const env: NodeJS.ProcessEnv = { ...process.env, KINDLING_THREADS: bad };
       delete env['KINDLING_BACKEND'];
       const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
       expect(stdout.trim()).toBe('chose cpu');

@@ -28,6 +28,11 @@ export interface Backend<S extends Storage = Storage> {
   /** Whether `readSync` exists: asynchronous backends (GPUs) only answer `await t.data()`. */
   readonly synchronous: boolean;
   readonly supportedDTypes: readonly DType[];
+  /**
+   * The largest tensor the backend can hold, and why (`reason`, said in errors): creating a larger
+   * one fails at once with an error naming the shape and the bytes, before any allocation.
+   */
+  readonly tensorLimit?: TensorLimit;
   /** Storage holding a copy of `values`. */
   upload(values: TypedArray): S;
   /** A copy of the storage's elements. */
@@ -44,6 +49,13 @@ export interface Backend<S extends Storage = Storage> {
   flush?(): Promise<void>;
   /** Frees everything the backend holds (worker pools, devices). */
   shutdown?(): Promise<void> | void;
+}
+
+/** A backend's bound on one tensor, in elements or in bytes (or both). */
+export interface TensorLimit {
+  maxElements?: number;
+  maxBytes?: number;
+  reason: string;
 }
 
 export type BackendFactory = () => Backend | Promise<Backend>;

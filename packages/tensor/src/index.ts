@@ -1,4 +1,4 @@
-export type { Backend, BackendFactory, Storage, View } from './backend.js';
+export type { Backend, BackendFactory, Storage, TensorLimit, View } from './backend.js';
 export {
   BackendConfigurationError,
   BackendUnavailableError,
