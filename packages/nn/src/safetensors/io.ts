@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import type { Tensor } from '@kindling/tensor';
 import { deserialize, encodeHeader, tensorBytes, type SafetensorsContents } from './format.js';
 
@@ -14,29 +12,35 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * without this handler (end the process). Installed only while a save is in flight and only when
  * nothing else listens for the signal, so an application's own handling is never changed.
  */
-function removeInFlightAndExit(signal: NodeJS.Signals): void {
-  for (const temporary of inFlight) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // Already renamed into place or removed.
-    }
-  }
+async function removeInFlightAndExit(signal: NodeJS.Signals): Promise<void> {
+  const temporaries = [...inFlight];
   inFlight.clear();
+  // Already renamed into place or removed: nothing to do.
+  await Promise.all(temporaries.map((temporary) => unlink(temporary).catch(() => undefined)));
   uninstallSignalHandlers();
   process.kill(process.pid, signal);
 }
 
 let installedSignals: NodeJS.Signals[] = [];
+const onSignal = (signal: NodeJS.Signals) => void removeInFlightAndExit(signal);
+
+/**
+ * The directory and file name of `path`. Split by hand rather than with node:path, so that nn still
+ * imports in a browser, where only node:crypto and node:fs/promises have stand-ins.
+ */
+function splitPath(path: string): { dir: string; name: string } {
+  const separator = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return { dir: separator === -1 ? '.' : path.slice(0, separator + 1), name: path.slice(separator + 1) };
+}
 
 function installSignalHandlers(): void {
   if (installedSignals.length > 0 || typeof process.on !== 'function') return;
   installedSignals = SIGNALS.filter((signal) => process.listenerCount(signal) === 0);
-  for (const signal of installedSignals) process.once(signal, removeInFlightAndExit);
+  for (const signal of installedSignals) process.once(signal, onSignal);
 }
 
 function uninstallSignalHandlers(): void {
-  for (const signal of installedSignals) process.removeListener(signal, removeInFlightAndExit);
+  for (const signal of installedSignals) process.removeListener(signal, onSignal);
   installedSignals = [];
 }
 
@@ -55,10 +59,10 @@ function isRunning(pid: number): boolean {
  * a crash): their names carry the writer's pid, and those of live processes' saves are kept.
  */
 async function removeStaleTemporaries(path: string): Promise<void> {
-  const name = basename(path);
+  const { dir, name } = splitPath(path);
   let entries: string[];
   try {
-    entries = await readdir(dirname(path));
+    entries = await readdir(dir);
   } catch {
     return; // the write itself will report a missing or unreadable directory
   }
@@ -66,7 +70,7 @@ async function removeStaleTemporaries(path: string): Promise<void> {
     if (!entry.startsWith(`${name}.tmp-`)) continue;
     const match = /^(\d+)-[0-9a-f]{12}$/.exec(entry.slice(name.length + 5));
     if (match === null) continue;
-    const temporary = join(dirname(path), entry);
+    const temporary = dir === '.' ? entry : `${dir}${entry}`;
     const pid = Number(match[1]);
     const abandoned = pid === process.pid ? !inFlight.has(temporary) : !isRunning(pid);
     if (abandoned) await unlink(temporary).catch(() => undefined);
