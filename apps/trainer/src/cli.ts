@@ -1,25 +1,38 @@
 #!/usr/bin/env node
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { listBackends, ready, setBackend } from '@kindling/tensor';
 import { describeBackends, registerBackends } from './backends.js';
-import { parseCli, USAGE, UsageError } from './options.js';
+import { parseCli, USAGE, UsageError, type CliOptions } from './options.js';
+import { checkWritable, writeTextAtomically, writeWithFallback, type Output, type WriteOutcome } from './outputs.js';
 import { Progress } from './progress.js';
 import { train } from './train.js';
 
-async function writeReport(path: string, report: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, `${JSON.stringify(report, null, 2)}\n`);
-  await rename(temporary, path);
+/** Every file the run will write, with its flag. */
+function outputsOf(options: CliOptions): Output[] {
+  const outputs: Output[] = [];
+  if (options.save !== undefined) outputs.push({ flag: 'save', path: options.save });
+  if (options.report !== undefined) outputs.push({ flag: 'report', path: options.report });
+  return outputs;
 }
 
-async function main(argv: readonly string[]): Promise<void> {
+/** Says where an output went; false when it is not where it was asked for. */
+function reportOutcome(flag: string, requested: string, outcome: WriteOutcome, what: string): boolean {
+  if (outcome.error === undefined) {
+    console.log(`saved ${what} to ${requested}`);
+    return true;
+  }
+  if (outcome.path !== undefined) console.error(`kindling-train: --${flag} ${requested}: ${outcome.error}; saved ${what} to ${outcome.path} instead`);
+  else console.error(`kindling-train: --${flag} ${requested}: ${outcome.error}; ${what} could not be saved anywhere`);
+  return false;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
   const options = parseCli(argv);
   if (options.help) {
     console.log(USAGE);
-    return;
+    return 0;
   }
+  // Before anything slow: a run is never lost to an output path that cannot be written.
+  for (const output of outputsOf(options)) checkWritable(output);
   registerBackends();
   const backend = options.backend ? await setBackend(options.backend) : await ready();
   if (options.verbose) console.log(describeBackends(listBackends()));
@@ -39,12 +52,18 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`test accuracy ${result.testAccuracy.toFixed(2)}%`);
   const timing = result.iterations > 0 ? `${result.iterations} steps in ${result.trainSeconds.toFixed(1)} s (${result.msPerStep.toFixed(2)} ms/step, median)` : 'evaluated';
   console.log(`${timing} on '${result.backend}', peak RSS ${result.peakRssMB.toFixed(0)} MB`);
-  if (options.save) console.log(`saved the weights to ${options.save}`);
-  if (options.report) await writeReport(options.report, result);
+  let allWritten = true;
+  if (options.save && result.saved) allWritten = reportOutcome('save', options.save, result.saved, 'the weights');
+  if (options.report) {
+    const text = `${JSON.stringify(result, null, 2)}\n`;
+    const outcome = await writeWithFallback(options.report, (path) => writeTextAtomically(path, text));
+    allWritten = reportOutcome('report', options.report, outcome, 'the report') && allWritten;
+  }
+  return allWritten ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof UsageError) {
       console.error(`kindling-train: ${error.message}\n\n${USAGE}`);

@@ -1,4 +1,5 @@
 export { Net } from './net.js';
-export { accuracy, train, type LogEntry, type MemorySnapshot, type OptimizerName, type TrainOptions, type TrainResult } from './train.js';
+export { accuracy, DivergedError, train, type LogEntry, type MemorySnapshot, type OptimizerName, type TrainOptions, type TrainResult } from './train.js';
 export { parseCli, USAGE, UsageError, type CliOptions } from './options.js';
 export { availableBackends, registerBackends } from './backends.js';
+export { checkWritable, writeWithFallback, type Output, type WriteOutcome } from './outputs.js';

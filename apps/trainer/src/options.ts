@@ -9,15 +9,17 @@ Options:
   --backend <name>       compute backend (default: the best available)
   --iters <n>            training steps (default 4000)
   --batch-size <n>       examples per step (default 128)
-  --lr <x>               learning rate (default 0.01)
+  --lr <x>               learning rate, > 0 (default 0.01)
   --optimizer <name>     adam, adamw or sgd (default adam)
   --seed <n>             random seed for weights and shuffling (default 0)
   --log-every <n>        print loss and validation accuracy every n steps (default 1000)
-  --data-dir <dir>       read the MNIST IDX files from this directory
+  --data-dir <dir>       read the MNIST IDX files from this directory (an error if it lacks any)
+  --no-verify            use data files that are not the original MNIST (skip the SHA-256 check)
   --save <file>          write the trained weights (.safetensors)
   --load <file>          start from these weights (with --iters 0: evaluate only)
   --report <file>        write a JSON report of the run
   --verbose              list every backend tried, with why it could not start and what its drivers printed
+  --allow-nan            keep training when the loss becomes NaN or infinite (default: stop)
   --help                 show this message`;
 
 export interface CliOptions extends TrainOptions {
@@ -32,11 +34,24 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-function integer(flag: string, value: string | undefined, fallback: number, min: number): number {
+// The data sets are seeded with seed, seed + 1 and seed + 2, all of which must be safe integers.
+const MAX_SEED = Number.MAX_SAFE_INTEGER - 2;
+
+function integer(flag: string, value: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}, got '${value}'`);
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+    throw new UsageError(`--${flag} must be ${range}, got '${value}'`);
+  }
   return parsed;
+}
+
+function learningRate(value: string | undefined): number {
+  if (value === undefined) return 0.01;
+  const lr = Number(value);
+  if (!Number.isFinite(lr) || lr <= 0) throw new UsageError(`--lr must be a finite number > 0, got '${value}'`);
+  return lr;
 }
 
 const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'adamw', 'sgd'];
@@ -61,25 +76,31 @@ export function parseCli(argv: readonly string[]): CliOptions {
         load: { type: 'string' },
         report: { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        'allow-nan': { type: 'boolean', default: false },
+        'no-verify': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  const lr = values.lr === undefined ? 0.01 : Number(values.lr);
-  if (!Number.isFinite(lr) || lr < 0) throw new UsageError(`--lr must be a non-negative number, got '${values.lr}'`);
+  // An empty value (`--lr ''`, `--save=`) is a mistake, never "not given".
+  for (const [flag, value] of Object.entries(values)) {
+    if (typeof value === 'string' && value.trim() === '') throw new UsageError(`--${flag} needs a value, got an empty string`);
+  }
   const optimizer = (values.optimizer ?? 'adam') as OptimizerName;
   if (!OPTIMIZERS.includes(optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${values.optimizer}'`);
   return {
     iters: integer('iters', values.iters, 4000, 0),
     batchSize: integer('batch-size', values['batch-size'], 128, 1),
-    lr,
+    lr: learningRate(values.lr),
     optimizer,
-    seed: integer('seed', values.seed, 0, 0),
+    seed: integer('seed', values.seed, 0, 0, MAX_SEED),
     logEvery: integer('log-every', values['log-every'], 1000, 1),
     verbose: values.verbose ?? false,
     help: values.help ?? false,
+    ...(values['allow-nan'] ? { allowNan: true } : {}),
+    ...(values['no-verify'] ? { verifyData: false } : {}),
     ...(values.backend !== undefined ? { backend: values.backend } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
     ...(values.save !== undefined ? { save: values.save } : {}),

@@ -3,8 +3,9 @@ import { DeviceDataset } from '@kindling/backend-webgpu';
 import { readDataSets, type Batch, type DataSet } from '@kindling/data-mnist';
 import { CrossEntropyLoss, load, save } from '@kindling/nn';
 import { Adam, AdamW, SGD } from '@kindling/optim';
-import { getBackend, manualSeed, memory, tidy, type Backend } from '@kindling/tensor';
+import { getBackend, manualSeed, memory, tidy, type Backend, type Tensor } from '@kindling/tensor';
 import { Net } from './net.js';
+import { writeWithFallback, type WriteOutcome } from './outputs.js';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd';
 
@@ -15,7 +16,10 @@ export interface TrainOptions {
   optimizer: OptimizerName;
   seed: number;
   logEvery: number;
+  /** The directory of the MNIST files; an error if it lacks any (default: `KINDLING_MNIST_DIR`, else the usual sources). */
   dataDir?: string;
+  /** Check the data files against MNIST's SHA-256 (default true); false to train on other data under MNIST's names. */
+  verifyData?: boolean;
   save?: string;
   load?: string;
   /**
@@ -25,6 +29,10 @@ export interface TrainOptions {
    * and there are steps to train.
    */
   deviceData?: boolean;
+  /** Keep training when the loss becomes NaN or infinite (default false: the run stops with an error). */
+  allowNan?: boolean;
+  /** Where the weights go when `save` cannot be written (default: the working directory, then the temp directory). */
+  fallbackDirs?: readonly string[];
   /** Called with each logged step, and with every step for progress display. */
   onLog?: (entry: LogEntry) => void;
   onStep?: (step: number, msPerStep: number) => void;
@@ -61,6 +69,20 @@ export interface TrainResult {
   /** After step 10 (its update done, its batch freed; runs of more than 10 steps only) and after the last step. */
   memory: { step10?: MemorySnapshot; end: MemorySnapshot };
   log: LogEntry[];
+  /** Where the weights were saved (with `save`): `path` differs from `save`, with `error` saying why, when a fallback was used. */
+  saved?: WriteOutcome;
+}
+
+/** The loss became NaN or infinite: training on would only waste the run. */
+export class DivergedError extends Error {
+  override name = 'DivergedError';
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly lr: number,
+  ) {
+    super(`the training loss is ${loss} at step ${step} with learning rate ${lr}; the run diverged — lower the learning rate (--lr), or pass --allow-nan to train on anyway`);
+  }
 }
 
 /** The percentage of `data`'s examples whose highest-scoring class is the label, in batches. */
@@ -122,28 +144,34 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-/**
- * The PyTorch MNIST tutorial: train `Net` with cross-entropy on mini-batches, printing the training
- * loss and the validation accuracy every `logEvery` steps, then measure the test accuracy.
- */
-export async function train(options: TrainOptions): Promise<TrainResult> {
-  manualSeed(options.seed);
-  const { train: trainSet, validation, test } = await readDataSets({ seed: options.seed, ...(options.dataDir ? { dir: options.dataDir } : {}) });
+interface StepsRun {
+  log: LogEntry[];
+  stepMs: number[];
+  finalLoss: number;
+  step10Memory?: MemorySnapshot;
+}
 
-  const net = new Net();
-  if (options.load) net.loadStateDict(await load(options.load));
-  options.onNetwork?.(net.toString());
+/** Throws `DivergedError` for a non-finite loss unless the run allows it. */
+function checkLoss(options: TrainOptions, step: number, loss: number): void {
+  if (!Number.isFinite(loss) && !options.allowNan) throw new DivergedError(step, loss, options.lr);
+}
+
+async function runSteps(options: TrainOptions, net: Net, optimizer: Adam | SGD, batches: BatchSource, validation: DataSet): Promise<StepsRun> {
   const criterion = new CrossEntropyLoss();
-  const optimizer = makeOptimizer(options.optimizer, net, options.lr);
-
-  // An evaluation-only run (no steps) draws one batch, not worth uploading the whole set for.
-  const gatherOnDevice = options.deviceData ?? (!getBackend().synchronous && options.iters > 0);
-  const batches = gatherOnDevice ? deviceBatches(trainSet) : hostBatches(trainSet);
-  const log: LogEntry[] = [];
-  const stepMs: number[] = [];
-  let finalLoss = Number.NaN;
-  let step10Memory: MemorySnapshot | undefined;
-  const started = performance.now();
+  const run: StepsRun = { log: [], stepMs: [], finalLoss: Number.NaN };
+  // An unlogged step's loss is checked after the next step is recorded, so reading it does not
+  // stall an asynchronous backend's pipeline.
+  let unchecked: { step: number; loss: Tensor } | undefined;
+  const checkUnchecked = async () => {
+    if (unchecked === undefined) return;
+    const { step, loss } = unchecked;
+    unchecked = undefined;
+    try {
+      checkLoss(options, step, Number(await loss.item()));
+    } finally {
+      loss.dispose();
+    }
+  };
   for (let step = 0; step <= options.iters; step++) {
     const logging = step % options.logEvery === 0 || step === options.iters;
     if (step === options.iters && !logging) break;
@@ -159,45 +187,99 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await optimizer.step();
       optimizer.zeroGrad();
     }
+    images.dispose();
+    labels.dispose();
+    await checkUnchecked();
 
     if (logging) {
-      finalLoss = Number(await loss.item());
-      const entry = { step, loss: finalLoss, validationAccuracy: await accuracy(net, validation) };
-      log.push(entry);
+      run.finalLoss = Number(await loss.item());
+      loss.dispose();
+      checkLoss(options, step, run.finalLoss);
+      const entry = { step, loss: run.finalLoss, validationAccuracy: await accuracy(net, validation) };
+      run.log.push(entry);
       options.onLog?.(entry);
     } else {
-      stepMs.push(performance.now() - stepStarted);
-      options.onStep?.(step, stepMs.at(-1) as number);
+      unchecked = { step, loss };
+      run.stepMs.push(performance.now() - stepStarted);
+      options.onStep?.(step, run.stepMs.at(-1) as number);
     }
-    for (const t of [loss, images, labels]) t.dispose();
     // By step 10 everything a step creates lazily (the optimizer's state, the pool's buffers) exists,
-    // so memory that still grows from here to the end is a leak.
-    if (step === 10 && step < options.iters) step10Memory = memorySnapshot();
+    // so memory that still grows from here to the end is a leak. Its loss is checked (and freed)
+    // first, as every loss is by the end.
+    if (step === 10 && step < options.iters) {
+      await checkUnchecked();
+      run.step10Memory = memorySnapshot();
+    }
+  }
+  await checkUnchecked();
+  return run;
+}
+
+/**
+ * Frees the run's tensors rather than leaving them to the garbage collector, which cannot see how
+ * much device memory they hold: a caller that trains again starts from an empty pool.
+ */
+function freeRun(net: Net, optimizer: Adam | SGD): void {
+  optimizer.dispose();
+  for (const parameter of net.parameters()) {
+    parameter.grad?.dispose();
+    parameter.data.dispose();
+  }
+}
+
+/**
+ * The PyTorch MNIST tutorial: train `Net` with cross-entropy on mini-batches, printing the training
+ * loss and the validation accuracy every `logEvery` steps, then measure the test accuracy. A loss
+ * that becomes NaN or infinite stops the run with a `DivergedError` (unless `allowNan`); weights
+ * that cannot be written to `save` are written to a fallback file (see `saved` in the result).
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  manualSeed(options.seed);
+  const { train: trainSet, validation, test } = await readDataSets({
+    seed: options.seed,
+    ...(options.dataDir !== undefined ? { dir: options.dataDir } : {}),
+    ...(options.verifyData === false ? { verify: false } : {}),
+  });
+
+  const net = new Net();
+  if (options.load) net.loadStateDict(await load(options.load));
+  options.onNetwork?.(net.toString());
+  const optimizer = makeOptimizer(options.optimizer, net, options.lr);
+
+  // An evaluation-only run (no steps) draws one batch, not worth uploading the whole set for.
+  const gatherOnDevice = options.deviceData ?? (!getBackend().synchronous && options.iters > 0);
+  const batches = gatherOnDevice ? deviceBatches(trainSet) : hostBatches(trainSet);
+  const started = performance.now();
+  let run: StepsRun;
+  try {
+    run = await runSteps(options, net, optimizer, batches, validation);
+  } catch (error) {
+    batches.dispose();
+    freeRun(net, optimizer);
+    throw error;
   }
   const trainSeconds = (performance.now() - started) / 1000;
   const endMemory = memorySnapshot();
   batches.dispose();
 
-  if (options.save) await save(net.stateDict(), options.save, { format: 'pt', model: 'Net' });
+  const { log, stepMs } = run;
   const result: TrainResult = {
     backend: getBackend().name,
     iterations: options.iters,
     batchSize: options.batchSize,
     trainSeconds,
     msPerStep: stepMs.length > 0 ? median(stepMs.length > 20 ? stepMs.slice(20) : stepMs) : 0,
-    finalLoss,
+    finalLoss: run.finalLoss,
     validationAccuracy: log.at(-1)?.validationAccuracy ?? (await accuracy(net, validation)),
     testAccuracy: await accuracy(net, test),
     peakRssMB: process.resourceUsage().maxRSS / 1024,
-    memory: { step10: step10Memory, end: endMemory },
+    memory: { step10: run.step10Memory, end: endMemory },
     log,
   };
-  // The run's tensors are freed here rather than by the garbage collector, which cannot see how
-  // much device memory they hold: a caller that trains again starts from an empty pool.
-  optimizer.dispose();
-  for (const parameter of net.parameters()) {
-    parameter.grad?.dispose();
-    parameter.data.dispose();
+  if (options.save) {
+    const stateDict = net.stateDict();
+    result.saved = await writeWithFallback(options.save, (path) => save(stateDict, path, { format: 'pt', model: 'Net' }), options.fallbackDirs);
   }
+  freeRun(net, optimizer);
   return result;
 }

@@ -17,8 +17,38 @@ describe('kindling-train flags', () => {
   it('explains bad flags', () => {
     expect(() => parseCli(['--iters', 'many'])).toThrow(new UsageError("--iters must be an integer ≥ 0, got 'many'"));
     expect(() => parseCli(['--optimizer', 'rmsprop'])).toThrow("--optimizer must be one of adam, adamw, sgd, got 'rmsprop'");
-    expect(() => parseCli(['--lr=-1'])).toThrow("--lr must be a non-negative number, got '-1'");
+    expect(() => parseCli(['--lr=-1'])).toThrow("--lr must be a finite number > 0, got '-1'");
     expect(() => parseCli(['--speed'])).toThrow(UsageError);
+  });
+
+  it('refuses an empty value for every flag that takes one', () => {
+    for (const flag of ['backend', 'iters', 'batch-size', 'lr', 'optimizer', 'seed', 'log-every', 'data-dir', 'save', 'load', 'report']) {
+      expect(() => parseCli([`--${flag}`, ''])).toThrow(new UsageError(`--${flag} needs a value, got an empty string`));
+      expect(() => parseCli([`--${flag}=  `])).toThrow(new UsageError(`--${flag} needs a value, got an empty string`));
+    }
+  });
+
+  it('checks the range of every number', () => {
+    const refusals: [string, string, string][] = [
+      ['lr', '0', "--lr must be a finite number > 0, got '0'"],
+      ['lr', 'Infinity', "--lr must be a finite number > 0, got 'Infinity'"],
+      ['lr', 'NaN', "--lr must be a finite number > 0, got 'NaN'"],
+      ['seed', '1e20', "--seed must be an integer from 0 to 9007199254740989, got '1e20'"],
+      ['seed', '-1', "--seed must be an integer from 0 to 9007199254740989, got '-1'"],
+      ['iters', '1e20', "--iters must be an integer ≥ 0, got '1e20'"],
+      ['iters', '2.5', "--iters must be an integer ≥ 0, got '2.5'"],
+      ['batch-size', '0', "--batch-size must be an integer ≥ 1, got '0'"],
+      ['log-every', '0', "--log-every must be an integer ≥ 1, got '0'"],
+    ];
+    for (const [flag, value, message] of refusals) expect(() => parseCli([`--${flag}=${value}`])).toThrow(new UsageError(message));
+    expect(parseCli(['--lr', '1e300', '--seed', '9007199254740989'])).toMatchObject({ lr: 1e300, seed: 9007199254740989 });
+    expect(parseCli(['--allow-nan'])).toMatchObject({ allowNan: true });
+  });
+
+  it('exits with the usage code, naming the flag, for an empty value', () => {
+    const run = spawnSync(process.execPath, [cli, '--iters', ''], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('kindling-train: --iters needs a value, got an empty string');
   });
 
   it('prints a usage message, not a stack trace, for an unknown flag', () => {

@@ -6,6 +6,7 @@ import { describeOptimConformance } from '../../optim/test/conformance/index.js'
 import { describeTensorConformance } from '../../tensor/test/conformance/index.js';
 import { describePytorchParity } from '../../tensor/test/conformance/pytorch-parity.js';
 import { registerGpuJsBackend } from '../src/index.js';
+import { describeIntegerRange } from '../../tensor/test/conformance/integer-range.js';
 
 // Node runs gpu.js's webasm mode here (no Dawn, no headless-gl); naming it keeps the suites on the
 // synchronous mode even where a WebGPU adapter would answer.
@@ -14,6 +15,7 @@ registerGpuJsBackend({ mode: 'webasm' });
 await setBackend('gpujs');
 
 describeTensorConformance('gpujs');
+describeIntegerRange('gpujs');
 describePytorchParity('gpujs');
 describeAutogradConformance('gpujs');
 describePytorchGradientParity('gpujs');

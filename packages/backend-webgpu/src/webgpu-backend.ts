@@ -1,4 +1,4 @@
-import type { Backend, DType, Storage, TypedArray } from '@kindling/tensor';
+import type { Backend, DType, Storage, TensorLimit, TypedArray } from '@kindling/tensor';
 import { BufferPool, type BufferPoolStats } from './buffer-pool.js';
 import { CommandBatch, UNIFORM_ARENA_BYTES } from './command-batch.js';
 import { BufferUsage, MAP_READ_MODE } from './gpu-flags.js';
@@ -43,6 +43,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   readonly name = 'webgpu';
   readonly synchronous = false;
   readonly supportedDTypes: readonly DType[] = ['float32', 'int32', 'bool'];
+  readonly tensorLimit: TensorLimit;
   private readonly pool: BufferPool;
   private readonly batch: CommandBatch;
   private readonly pipelines: PipelineCache;
@@ -58,7 +59,9 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
     readonly device: GPUDevice,
     settings: WebGpuBackendSettings = {},
   ) {
-    this.pool = new BufferPool(device, Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize));
+    const maxBytes = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
+    this.tensorLimit = { maxBytes, reason: "the device's largest storage buffer" };
+    this.pool = new BufferPool(device, maxBytes);
     const uniforms = device.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: UNIFORM_USAGE });
     this.batch = new CommandBatch(device, uniforms, settings.maxDispatchesPerSubmit ?? 64);
     this.pipelines = new PipelineCache(device, uniforms);

@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { BackendConfigurationError } from '@kindling/tensor';
+
+/** More threads than this only add contention (and each reserves a stack in the shared memory). */
+export const MAX_THREADS = 256;
 
 /*
  * How many threads compute: the cores this process may use. os.availableParallelism() already
@@ -25,15 +29,16 @@ export function cgroupCpuLimit(root = '/sys/fs/cgroup'): number | undefined {
 }
 
 /**
- * The number of compute threads: `KINDLING_THREADS` when set (a positive integer), else the
- * cores available to the process, capped by its cgroup CPU quota.
+ * The number of compute threads: `KINDLING_THREADS` when set (an integer from 1 to `MAX_THREADS`),
+ * else the cores available to the process, capped by its cgroup CPU quota. A bad value is a
+ * `BackendConfigurationError`, reported even when `workers` was only tried as the default.
  */
 export function threadCount(env: NodeJS.ProcessEnv = process.env, cgroupRoot?: string): number {
   const requested = env['KINDLING_THREADS'];
   if (requested !== undefined && requested !== '') {
     const value = Number(requested);
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`KINDLING_THREADS must be a positive integer, got '${requested}'`);
+    if (!Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
+      throw new BackendConfigurationError(`KINDLING_THREADS must be an integer from 1 to ${MAX_THREADS}, got '${requested}'; unset it to use the available cores`);
     }
     return value;
   }

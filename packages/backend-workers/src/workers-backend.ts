@@ -1,4 +1,4 @@
-import { DTYPES, fallbacksOf, type Backend, type DType, type Fallback, type HostAccess, type TypedArray, type View } from '@kindling/tensor';
+import { DTYPES, fallbacksOf, type Backend, type DType, type Fallback, type HostAccess, type TensorLimit, type TypedArray, type View } from '@kindling/tensor';
 import { compileKernelModule, instantiateKernels, type KernelInstance } from './pool/kernel-module.js';
 import { ThreadPool, type Share } from './pool/thread-pool.js';
 import { ELEMENT_BYTES, SharedHeap, WorkersStorage } from './shared-heap.js';
@@ -22,6 +22,7 @@ export class WorkersBackend implements Backend<WorkersStorage> {
   readonly name: string = 'workers';
   readonly synchronous = true;
   readonly supportedDTypes: readonly DType[] = DTYPES;
+  readonly tensorLimit: TensorLimit = { maxBytes: 2 ** 32, reason: 'one WebAssembly memory holds every tensor, 4 GiB at most' };
   /** Compute threads: the calling thread plus the pool's workers. */
   readonly threads: number;
   /** Whether the kernels use relaxed SIMD's fused multiply-add (see `compileKernelModule`). */

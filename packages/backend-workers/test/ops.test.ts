@@ -131,9 +131,17 @@ describe('workers reductions, copies and fills against cpu', () => {
   it('fills every dtype as a cast would', () => {
     for (const dtype of ['float32', 'float64', 'int32', 'bool'] as const) {
       for (const value of [0, 2.75, -3.5, Number.NaN]) {
+        if (dtype === 'int32' && Number.isNaN(value)) continue; // no int32 holds NaN: refused below
         expectMatches(full([37], value, { device: 'workers', dtype }), full([37], value, { device: 'cpu', dtype }));
       }
     }
+    expect(() => full([37], Number.NaN, { device: 'workers', dtype: 'int32' })).toThrow('full: NaN does not fit int32');
+  });
+
+  it('refuses a tensor larger than its memory can hold, before allocating', () => {
+    expect(() => full([2 ** 30 + 1], 0, { device: 'workers' })).toThrow(
+      new RangeError("full: a float32 tensor of shape [1073741825] has 1073741825 elements (4294967300 bytes), more than backend 'workers' can hold: at most 4294967296 bytes (one WebAssembly memory holds every tensor, 4 GiB at most)"),
+    );
   });
 });
 

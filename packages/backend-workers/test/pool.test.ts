@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { matmul } from '@kindling/tensor';
+import { BackendConfigurationError, matmul } from '@kindling/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cgroupCpuLimit, threadCount, WorkerFailure, WorkersBackend } from '../src/index.js';
 import type { Share } from '../src/pool/thread-pool.js';
@@ -13,12 +13,38 @@ import { expectMatches, pair, workersBackend } from './helpers.js';
 const run = promisify(execFile);
 
 describe('thread count', () => {
-  it('honours KINDLING_THREADS and rejects what is not a positive integer', () => {
+  it('honours KINDLING_THREADS and rejects what is not an integer from 1 to 256', () => {
     expect(threadCount({ KINDLING_THREADS: '3' })).toBe(3);
-    for (const bad of ['0', '-2', '1.5', 'many']) {
-      expect(() => threadCount({ KINDLING_THREADS: bad })).toThrow(`KINDLING_THREADS must be a positive integer, got '${bad}'`);
+    expect(threadCount({ KINDLING_THREADS: '256' })).toBe(256);
+    for (const bad of ['0', '-2', '1.5', 'many', '100000']) {
+      const error = (() => {
+        try {
+          return threadCount({ KINDLING_THREADS: bad });
+        } catch (caught) {
+          return caught;
+        }
+      })();
+      expect(error).toBeInstanceOf(BackendConfigurationError);
+      expect((error as Error).message).toBe(`KINDLING_THREADS must be an integer from 1 to 256, got '${bad}'; unset it to use the available cores`);
     }
   });
+
+  it('reports a bad KINDLING_THREADS in one line when workers is only tried as the default, then falls back', async () => {
+    const tensorEntry = new URL('../../tensor/dist/index.js', import.meta.url).href;
+    const workersEntry = new URL('../dist/index.js', import.meta.url).href;
+    const script = `
+      const { ready } = await import(${JSON.stringify(tensorEntry)});
+      const { registerWorkersBackend } = await import(${JSON.stringify(workersEntry)});
+      registerWorkersBackend();
+      console.log('chose ' + (await ready()).name);`;
+    for (const bad of ['0', 'abc', '-1', '1.5', '100000']) {
+      const env: NodeJS.ProcessEnv = { ...process.env, KINDLING_THREADS: bad };
+      delete env['KINDLING_BACKEND'];
+      const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
+      expect(stdout.trim()).toBe('chose cpu');
+      expect(stderr.trim()).toBe(`kindling: skipped backend 'workers': KINDLING_THREADS must be an integer from 1 to 256, got '${bad}'; unset it to use the available cores; using 'cpu' instead`);
+    }
+  }, 60_000);
 
   it('reads the cgroup CPU quota (v2 and v1), rounding up, and ignores an unlimited one', () => {
     const root = mkdtempSync(join(tmpdir(), 'kindling-cgroup-'));

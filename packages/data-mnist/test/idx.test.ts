@@ -56,6 +56,24 @@ describe('parseIdxImages', () => {
     corrupt[gz.length - 6] = (corrupt[gz.length - 6] as number) ^ 0xff; // inside the CRC-32 / length trailer
     expect(() => parseIdxImages(corrupt, `${IMAGES}.gz`)).toThrow(IdxFormatError);
   });
+
+  it('stops inflating a gzip bomb at the size its header declares', () => {
+    // An honest header for 1,000 images of 28×28 (784,016 bytes), then 64 MiB of zeros.
+    const header = idxImages(1000, 28, 28).subarray(0, 16);
+    const bomb = gzipSync(Buffer.concat([header, Buffer.alloc(64 * 2 ** 20)]), { level: 9 });
+    expect(bomb.length).toBeLessThan(100_000);
+    expect(() => parseIdxImages(bomb, `${IMAGES}.gz`)).toThrow(
+      'train-images-idx3-ubyte.gz: the gzip data inflates to more than the 784016 bytes its IDX header declares; decompression was stopped there (a corrupt file or a decompression bomb)',
+    );
+  });
+
+  it('rejects a header that declares more than the gzip data can hold', () => {
+    const header = idxImages(1, 28, 28).subarray(0, 16);
+    header.writeUInt32BE(0xffffffff, 4);
+    expect(() => parseIdxImages(gzipSync(header), `${IMAGES}.gz`)).toThrow(
+      /^train-images-idx3-ubyte\.gz: the IDX header declares 3367254359296 bytes, more than \d+ bytes of gzip data can hold or than fit in memory; the header is corrupt/,
+    );
+  });
 });
 
 describe('parseIdxLabels', () => {

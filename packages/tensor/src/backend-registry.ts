@@ -17,6 +17,15 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+/**
+ * Thrown by a backend's factory when a setting the user gave (an environment variable, an option)
+ * is wrong. Unlike a missing driver, that is reported even when the backend was only tried while
+ * choosing the default: one line on stderr, then the next backend is used.
+ */
+export class BackendConfigurationError extends Error {
+  override name = 'BackendConfigurationError';
+}
+
 export interface BackendInfo {
   name: string;
   priority: number;
@@ -42,6 +51,8 @@ interface Registration {
   probeOutput?: string;
   instance?: Backend;
   failure?: string;
+  /** The failure was a `BackendConfigurationError`: the user's setting, not the machine. */
+  misconfigured?: boolean;
   pending?: Promise<Backend>;
 }
 
@@ -73,6 +84,20 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function recordFailure(registration: Registration, error: unknown): string {
+  registration.failure = describeError(error);
+  registration.misconfigured = error instanceof BackendConfigurationError;
+  return registration.failure;
+}
+
+/** Says, once per choice, which higher-priority backends a wrong setting made the default skip. */
+function reportSkipped(chosen: string): void {
+  for (const [name, registration] of registrations) {
+    if (!registration.misconfigured || name === chosen) continue;
+    console.warn(`kindling: skipped backend '${name}': ${registration.failure}; using '${chosen}' instead`);
+  }
+}
+
 async function initialise(name: string): Promise<Backend> {
   ensureBuiltIns();
   const registration = registrations.get(name);
@@ -88,8 +113,7 @@ async function initialise(name: string): Promise<Backend> {
       return backend;
     })
     .catch((error: unknown) => {
-      registration.failure = describeError(error);
-      throw new BackendUnavailableError(name, registration.failure);
+      throw new BackendUnavailableError(name, recordFailure(registration, error));
     })
     .finally(() => {
       registration.pending = undefined;
@@ -120,7 +144,9 @@ export async function ready(): Promise<Backend> {
   const failures: string[] = [];
   for (const [name] of [...registrations].sort(([, a], [, b]) => b.priority - a.priority)) {
     try {
-      return await setBackend(name);
+      const backend = await setBackend(name);
+      reportSkipped(name);
+      return backend;
     } catch (error) {
       failures.push(describeError(error));
     }
@@ -141,7 +167,7 @@ function startSynchronously(name: string): Backend | undefined {
     registration.instance = created;
     return created;
   } catch (error) {
-    registration.failure = describeError(error);
+    recordFailure(registration, error);
     return undefined;
   }
 }
@@ -170,6 +196,7 @@ export function getBackend(): Backend {
     const backend = startSynchronously(name);
     if (backend) {
       active = backend;
+      reportSkipped(name);
       return active;
     }
   }

@@ -28,6 +28,11 @@ export interface Backend<S extends Storage = Storage> {
   /** Whether `readSync` exists: asynchronous backends (GPUs) only answer `await t.data()`. */
   readonly synchronous: boolean;
   readonly supportedDTypes: readonly DType[];
+  /**
+   * The largest tensor the backend can hold, and why (`reason`, said in errors): creating a larger
+   * one fails at once with an error naming the shape and the bytes, before any allocation.
+   */
+  readonly tensorLimit?: TensorLimit;
   /** Storage holding a copy of `values`. */
   upload(values: TypedArray): S;
   /** A copy of the storage's elements. */
@@ -59,6 +64,13 @@ export interface HostAccess<S extends Storage> {
   readonly aliasesStorage: boolean;
   /** A new storage holding `values` (taken over by the backend), which may still be computing. */
   adoptHost(dtype: DType, size: number, values: TypedArray | Promise<TypedArray>): S;
+}
+
+/** A backend's bound on one tensor, in elements or in bytes (or both). */
+export interface TensorLimit {
+  maxElements?: number;
+  maxBytes?: number;
+  reason: string;
 }
 
 export type BackendFactory = () => Backend | Promise<Backend>;

@@ -35,13 +35,28 @@ export function allocateTypedArray(dtype: DType, size: number): TypedArray {
   }
 }
 
-/** Copies `values` into a fresh typed array of `dtype`, converting the way a cast does. */
-export function toTypedArray(values: ArrayLike<number>, dtype: DType): TypedArray {
+export const INT32_MIN = -(2 ** 31);
+export const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * `value` truncated toward zero, as an int32 holds it; a `RangeError` naming `op` when it does not
+ * fit (NaN, ±Infinity, or outside -2^31 to 2^31 - 1), where a typed array would wrap it silently.
+ */
+export function toInt32(value: number, op: string): number {
+  const truncated = Math.trunc(value);
+  if (!(truncated >= INT32_MIN && truncated <= INT32_MAX)) {
+    throw new RangeError(`${op}: ${value} does not fit int32 (integers from ${INT32_MIN} to ${INT32_MAX}); use a float32 or float64 tensor for it`);
+  }
+  return truncated;
+}
+
+/** Copies `values` into a fresh typed array of `dtype`, converting the way a cast does (`op` names the caller in errors). */
+export function toTypedArray(values: ArrayLike<number>, dtype: DType, op = 'tensor'): TypedArray {
   const out = allocateTypedArray(dtype, values.length);
   if (dtype === 'bool') {
     for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
   } else if (dtype === 'int32') {
-    for (let i = 0; i < values.length; i++) out[i] = Math.trunc(values[i] as number);
+    for (let i = 0; i < values.length; i++) out[i] = toInt32(values[i] as number, op);
   } else {
     out.set(values);
   }

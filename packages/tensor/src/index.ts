@@ -1,6 +1,7 @@
-export type { Backend, BackendFactory, HostAccess, Storage, View } from './backend.js';
+export type { Backend, BackendFactory, HostAccess, Storage, TensorLimit, View } from './backend.js';
 export { fallbacksOf, noteFallback, runOnCpu, UNREGISTERED_REASON, type Fallback, type FallbackOutput } from './cpu-fallback.js';
 export {
+  BackendConfigurationError,
   BackendUnavailableError,
   findBackend,
   getBackend,

@@ -62,12 +62,14 @@ describe('Fill, Contiguous and Cast', () => {
     const same = contiguousImpl(contiguousInput(values, [3]));
     expect(same.buffer).not.toBe(values.buffer);
   });
-  it('truncates toward zero, wraps int32 and maps nonzero to true', () => {
+  it('truncates toward zero, refuses what int32 cannot hold and maps nonzero to true', () => {
     const x = f32([-2.7, -0.5, 0, 0.5, 2.7, -3], [6]);
     expect(list(castImpl(x, 'int32'))).toEqual([-2, 0, 0, 0, 2, -3]);
     expect(list(castImpl(x, 'bool'))).toEqual([1, 1, 0, 1, 1, 1]);
     expect(list(castImpl(f64([NaN, 0], [2]), 'bool'))).toEqual([1, 0]);
-    expect(list(castImpl(f64([2 ** 31], [1]), 'int32'))).toEqual([-(2 ** 31)]);
+    expect(() => castImpl(f64([2 ** 31], [1]), 'int32')).toThrow(new RangeError('cast: 2147483648 does not fit int32 (integers from -2147483648 to 2147483647); use a float32 or float64 tensor for it'));
+    expect(() => castImpl(f32([0, NaN], [2]), 'int32')).toThrow('cast: NaN does not fit int32');
+    expect(list(castImpl(f64([2 ** 31 - 0.5, -(2 ** 31)], [2]), 'int32'))).toEqual([2 ** 31 - 1, -(2 ** 31)]);
     expect(castImpl(i32([1, 2], [2]), 'float64')).toBeInstanceOf(Float64Array);
     expect(list(castImpl(strided(Int32Array.from([1, 2, 3, 4]), [2, 2], [1, 2]), 'float32'))).toEqual([1, 3, 2, 4]);
   });
@@ -233,10 +235,14 @@ describe('Reduce and ArgReduce', () => {
     expect(list(reduceImpl('min', withNaN, [0]))).toEqual([-1, NaN, 0]);
     expect(list(reduceImpl('max', f32([NaN, 5], [2]), [0]))).toEqual([NaN]);
   });
-  it('accumulates float32 sums in float64 and wraps int32 sums', () => {
+  it('accumulates sums in float64 and refuses an int32 sum that int32 cannot hold', () => {
     const values = [1e8, 1, -1e8, 1];
     expect(list(reduceImpl('sum', f32(values, [4]), [0]))).toEqual([2]);
-    expect(list(reduceImpl('sum', i32([2 ** 31 - 1, 1], [2]), [0]))).toEqual([-(2 ** 31)]);
+    expect(() => reduceImpl('sum', i32([2 ** 31 - 1, 1], [2]), [0])).toThrow(
+      new RangeError('sum: the integer sum 2147483648 does not fit int32 (-2147483648 to 2147483647); sum a float64 copy instead: t.double().sum()'),
+    );
+    // Partial sums may leave the range as long as the result is back in it.
+    expect(list(reduceImpl('sum', i32([2 ** 31 - 1, 1, -2], [3]), [0]))).toEqual([2 ** 31 - 2]);
     expect(reduceImpl('sum', bool([1, 1, 0], [3]), [0])).toEqual(Int32Array.from([2]));
   });
   it('picks the first extreme on ties, and the first NaN', () => {

@@ -1,3 +1,5 @@
 import { describeTensorConformance } from './conformance/index.js';
+import { describeIntegerRange } from './conformance/integer-range.js';
 
 describeTensorConformance('cpu');
+describeIntegerRange('cpu');

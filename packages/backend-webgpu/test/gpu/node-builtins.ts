@@ -12,6 +12,7 @@ function unavailable(name: string): () => never {
 
 export const randomBytes = unavailable('randomBytes');
 export const open = unavailable('open');
+export const readdir = unavailable('readdir');
 export const readFile = unavailable('readFile');
 export const rename = unavailable('rename');
 export const unlink = unavailable('unlink');

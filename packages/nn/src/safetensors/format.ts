@@ -90,6 +90,19 @@ export interface EncodedHeader {
   order: [string, Tensor][];
 }
 
+/** The format stores metadata as strings only: anything else is refused before a byte is written, not when the file is read back. */
+function checkMetadata(metadata: unknown): void {
+  if (metadata === undefined) return;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new TypeError(`save: metadata must be an object of strings, such as { epoch: '3' }; got ${Array.isArray(metadata) ? 'an array' : String(metadata)}`);
+  }
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') {
+      throw new TypeError(`save: metadata '${key}' is ${typeof value} (${String(value)}); safetensors metadata values are strings — pass String(value)`);
+    }
+  }
+}
+
 /**
  * Builds the header for `tensors`. Wider items come first (as the reference writer orders them) so
  * every tensor starts at a multiple of its item size; within one width the record's order is kept,
@@ -99,6 +112,7 @@ export function encodeHeader(tensors: Readonly<Record<string, Tensor>>, metadata
   const itemSize = (t: Tensor): number => READ_RULES[WRITE_NAMES[t.dtype]]?.itemSize ?? 1;
   // Array.prototype.sort is stable, so equal widths keep the record's order.
   const order = Object.entries(tensors).sort(([, a], [, b]) => itemSize(b) - itemSize(a));
+  checkMetadata(metadata);
   const header: Record<string, unknown> = {};
   if (metadata !== undefined && Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
   let offset = 0;

@@ -1,21 +1,101 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import type { Tensor } from '@kindling/tensor';
 import { deserialize, encodeHeader, tensorBytes, type SafetensorsContents } from './format.js';
+
+/** Temporary files of this process's saves still being written, removed on SIGINT/SIGTERM. */
+const inFlight = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Removes the temporary files of unfinished saves, then lets the signal do what it would have done
+ * without this handler (end the process). Installed only while a save is in flight and only when
+ * nothing else listens for the signal, so an application's own handling is never changed.
+ */
+async function removeInFlightAndExit(signal: NodeJS.Signals): Promise<void> {
+  const temporaries = [...inFlight];
+  inFlight.clear();
+  // Already renamed into place or removed: nothing to do.
+  await Promise.all(temporaries.map((temporary) => unlink(temporary).catch(() => undefined)));
+  uninstallSignalHandlers();
+  process.kill(process.pid, signal);
+}
+
+let installedSignals: NodeJS.Signals[] = [];
+const onSignal = (signal: NodeJS.Signals) => void removeInFlightAndExit(signal);
+
+/**
+ * The directory and file name of `path`. Split by hand rather than with node:path, so that nn still
+ * imports in a browser, where only node:crypto and node:fs/promises have stand-ins.
+ */
+function splitPath(path: string): { dir: string; name: string } {
+  const separator = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return { dir: separator === -1 ? '.' : path.slice(0, separator + 1), name: path.slice(separator + 1) };
+}
+
+function installSignalHandlers(): void {
+  if (installedSignals.length > 0 || typeof process.on !== 'function') return;
+  installedSignals = SIGNALS.filter((signal) => process.listenerCount(signal) === 0);
+  for (const signal of installedSignals) process.once(signal, onSignal);
+}
+
+function uninstallSignalHandlers(): void {
+  for (const signal of installedSignals) process.removeListener(signal, onSignal);
+  installedSignals = [];
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that saves to `path` left when their process was killed (SIGKILL,
+ * a crash): their names carry the writer's pid, and those of live processes' saves are kept.
+ */
+async function removeStaleTemporaries(path: string): Promise<void> {
+  const { dir, name } = splitPath(path);
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return; // the write itself will report a missing or unreadable directory
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(`${name}.tmp-`)) continue;
+    const match = /^(\d+)-[0-9a-f]{12}$/.exec(entry.slice(name.length + 5));
+    if (match === null) continue;
+    const temporary = dir === '.' ? entry : `${dir}${entry}`;
+    const pid = Number(match[1]);
+    const abandoned = pid === process.pid ? !inFlight.has(temporary) : !isRunning(pid);
+    if (abandoned) await unlink(temporary).catch(() => undefined);
+  }
+}
 
 /**
  * Writes `tensors` (a `stateDict()`) to `path` as a safetensors file, which PyTorch's
  * `safetensors.torch.load_file` reads. The file is written under a temporary name next to `path`,
  * flushed to disk and then renamed over `path`, so a crash or an error part-way never leaves a
- * truncated checkpoint: `path` holds either the old file or the complete new one.
+ * truncated checkpoint: `path` holds either the old file or the complete new one. Temporary files
+ * of saves that were killed are removed by the next save to the same path, and on SIGINT or
+ * SIGTERM the writing process removes its own (unless the application handles those signals).
+ * `metadata` values must be strings.
  *
  * @example
  * await save(net.stateDict(), 'mnist.safetensors', { epoch: '3' });
  */
 export async function save(tensors: Readonly<Record<string, Tensor>>, path: string, metadata?: Readonly<Record<string, string>>): Promise<void> {
   const { header, order } = encodeHeader(tensors, metadata);
+  await removeStaleTemporaries(path);
   // Same directory as the target: a rename is only atomic within one file system.
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  inFlight.add(temporary);
+  installSignalHandlers();
   try {
     const handle = await open(temporary, 'wx');
     try {
@@ -31,6 +111,9 @@ export async function save(tensors: Readonly<Record<string, Tensor>>, path: stri
     await unlink(temporary).catch(() => undefined);
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`save: could not write ${path}: ${reason}; any previous file there is unchanged`, { cause: error });
+  } finally {
+    inFlight.delete(temporary);
+    if (inFlight.size === 0) uninstallSignalHandlers();
   }
 }
 

@@ -1,11 +1,11 @@
 import type { Storage } from '../backend.js';
-import { allocateTypedArray, dtypeOfTypedArray, isDType, toTypedArray, type DType, type TypedArray } from '../dtype.js';
+import { allocateTypedArray, dtypeOfTypedArray, isDType, toInt32, toTypedArray, type DType, type TypedArray } from '../dtype.js';
 import { runKernel } from '../engine.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { formatShape, shapeSize, type Shape } from '../shape.js';
 import type { NestedArray, Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
-import { assertDTypeSupported, backendFor, runToTensor, wrapStorage, type CreationOptions } from './support.js';
+import { assertDTypeSupported, assertFitsBackend, backendFor, runToTensor, wrapStorage, type CreationOptions } from './support.js';
 
 export type { CreationOptions } from './support.js';
 
@@ -20,7 +20,8 @@ export interface RandomOptions extends CreationOptions {
   generator?: Generator;
 }
 
-function inferShape(data: NestedArray<number | boolean>, opName: string): number[] {
+/** The shape nested lists describe; `beforeWalk` sees it before every element is visited (which is slow for huge data). */
+function inferShape(data: NestedArray<number | boolean>, opName: string, beforeWalk: (shape: Shape) => void = () => {}): number[] {
   const shape: number[] = [];
   let level: NestedArray<number | boolean> = data;
   while (Array.isArray(level)) {
@@ -29,6 +30,7 @@ function inferShape(data: NestedArray<number | boolean>, opName: string): number
     level = level[0] as NestedArray<number | boolean>;
   }
   const flatSize = shapeSize(shape);
+  beforeWalk(shape);
   const check = (node: NestedArray<number | boolean>, depth: number, path: string): void => {
     if (depth === shape.length) {
       if (Array.isArray(node)) throw new Error(`${opName}: data is ragged: ${path} is a list where a number was expected`);
@@ -63,7 +65,9 @@ function flattenNested(data: NestedArray<number | boolean>): unknown[] {
  */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   const isTyped = ArrayBuffer.isView(data);
-  const inferred = isTyped ? [data.length] : inferShape(data, 'tensor');
+  const dtypeGiven = options.dtype;
+  const backend = backendFor(options.device);
+  const inferred = isTyped ? [data.length] : inferShape(data, 'tensor', (shape) => assertFitsBackend(backend, shape, dtypeGiven ?? 'float32', 'tensor'));
   const flat: ArrayLike<unknown> = isTyped ? data : flattenNested(data);
   for (let i = 0; i < flat.length; i++) {
     const value = flat[i];
@@ -81,11 +85,18 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   return fromValues(values, shape, options.device);
 }
 
+/** A host array for a new tensor of `shape`, once the backend it goes to is known to hold one that large. */
+function hostValues(dtype: DType, shape: Shape, device: string | undefined, opName: string): TypedArray {
+  assertFitsBackend(backendFor(device), shape, dtype, opName);
+  return allocateTypedArray(dtype, shapeSize(shape));
+}
+
 /** A tensor holding a copy of `values` (their dtype) with `shape`. */
 export function fromValues(values: TypedArray, shape: Shape, device?: string): Tensor {
   const backend = backendFor(device);
   const dtype = dtypeOfTypedArray(values);
   assertDTypeSupported(backend, dtype, 'tensor');
+  assertFitsBackend(backend, shape, dtype, 'tensor');
   return wrapStorage(backend, backend.upload(values), shape, dtype);
 }
 
@@ -103,6 +114,8 @@ export function full(shape: Shape, value: number | boolean, options: CreationOpt
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const backend = backendFor(options.device);
   assertDTypeSupported(backend, dtype, 'full');
+  assertFitsBackend(backend, shape, dtype, 'full');
+  if (dtype === 'int32') toInt32(Number(value), 'full');
   return runToTensor('Fill', backend, { size: shapeSize(shape), value: Number(value), dtype }, shape, dtype);
 }
 
@@ -136,7 +149,11 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
   if ((to - from) / step < 0) throw new RangeError(`arange: cannot go from ${from} to ${to} in steps of ${step}`);
   const count = Math.max(0, Math.ceil((to - from) / step));
   const dtype = options.dtype ?? ([from, to, step].every(Number.isInteger) ? 'int32' : 'float32');
-  const values = allocateTypedArray(dtype, count);
+  if (dtype === 'int32' && count > 0) {
+    toInt32(from, 'arange');
+    toInt32(from + (count - 1) * step, 'arange');
+  }
+  const values = hostValues(dtype, [count], options.device, 'arange');
   for (let i = 0; i < count; i++) values[i] = from + i * step;
   return fromValues(values, [count], options.device);
 }
@@ -144,7 +161,7 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
 /** `steps` evenly spaced values from `start` to `end`, both included. */
 export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
-  const values = allocateTypedArray(options.dtype ?? 'float32', steps);
+  const values = hostValues(options.dtype ?? 'float32', [steps], options.device, 'linspace');
   const stepSize = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Symmetric from both ends, as PyTorch does, so the last value is exactly `end`.
   const half = Math.ceil(steps / 2);
@@ -155,7 +172,7 @@ export function linspace(start: number, end: number, steps: number, options: Cre
 /** An identity matrix with `n` rows and `m` columns (square by default). */
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   assertValidShape([n, m], 'eye');
-  const values = allocateTypedArray(options.dtype ?? 'float32', n * m);
+  const values = hostValues(options.dtype ?? 'float32', [n, m], options.device, 'eye');
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
   return fromValues(values, [n, m], options.device);
 }
@@ -164,7 +181,7 @@ function randomTensor(shape: Shape, options: RandomOptions, opName: string, draw
   assertValidShape(shape, opName);
   const dtype = options.dtype ?? 'float32';
   const generator = options.generator ?? defaultGenerator;
-  const values = allocateTypedArray(dtype, shapeSize(shape));
+  const values = hostValues(dtype, shape, options.device, opName);
   for (let i = 0; i < values.length; i++) values[i] = draw(generator);
   return fromValues(values, shape, options.device);
 }
@@ -192,7 +209,7 @@ export function randint(low: number, high: number, shape: Shape, options: Random
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
   assertValidShape([n], 'randperm');
   const generator = options.generator ?? defaultGenerator;
-  const values = allocateTypedArray(options.dtype ?? 'int32', n);
+  const values = hostValues(options.dtype ?? 'int32', [n], options.device, 'randperm');
   for (let i = 0; i < n; i++) values[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = generator.integer(0, i + 1);

@@ -25,6 +25,25 @@ export function assertDTypeSupported(backend: Backend, dtype: DType, opName: str
   }
 }
 
+const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+/**
+ * Throws a `RangeError` naming the shape, the bytes and the backend's limit when a tensor of
+ * `shape` and `dtype` is larger than `backend` can hold, before anything is allocated.
+ */
+export function assertFitsBackend(backend: Backend, shape: Shape, dtype: DType, opName: string): void {
+  const limit = backend.tensorLimit;
+  if (limit === undefined) return;
+  const elements = shapeSize(shape);
+  const bytes = elements * BYTES_PER_ELEMENT[dtype];
+  const overElements = limit.maxElements !== undefined && elements > limit.maxElements;
+  if (!overElements && (limit.maxBytes === undefined || bytes <= limit.maxBytes)) return;
+  const bound = overElements ? `${limit.maxElements} elements` : `${limit.maxBytes} bytes`;
+  throw new RangeError(
+    `${opName}: a ${dtype} tensor of shape ${formatShape(shape)} has ${elements} elements (${bytes} bytes), more than backend '${backend.name}' can hold: at most ${bound} (${limit.reason})`,
+  );
+}
+
 /** The one backend all `tensors` live on, or an error naming the devices that differ. */
 export function commonBackend(opName: string, tensors: readonly Tensor[]): Backend {
   const first = tensors[0];
@@ -49,6 +68,7 @@ export function runToTensor<K extends Exclude<KernelName, InPlaceKernelName>>(
   shape: Shape,
   dtype: DType,
 ): Tensor {
+  assertFitsBackend(backend, shape, dtype, kernel);
   const storage = runKernel(kernel, backend, args, { dtype, size: shapeSize(shape) });
   return wrapStorage(backend, storage, shape, dtype);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { add, BackendUnavailableError, cat, gather, getBackend, matmul, ones, setBackend, tensor, zeros } from '../../src/index.js';
+import { add, BackendUnavailableError, cat, full, gather, getBackend, matmul, ones, setBackend, tensor, zeros } from '../../src/index.js';
 
 export function errorsSuite(backendName: string): void {
   describe('errors a person can act on', () => {
@@ -15,6 +15,14 @@ export function errorsSuite(backendName: string): void {
       expect(() => ones([2, 3]).sum(2)).toThrow('sum: dim 2 is out of range for a tensor of rank 2 (expected an integer in [-2, 1])');
       expect(() => ones([2, 3]).softmax(-3)).toThrow(/softmax: dim -3 is out of range for a tensor of rank 2/);
       expect(() => cat([ones([2, 3]), ones([2, 4])], 0)).toThrow('cat: tensor 1 has shape [2, 4], which does not match tensor 0\'s [2, 3] outside dim 0');
+    });
+
+    it('refuses numbers that int32 cannot hold instead of wrapping them', async () => {
+      expect(() => tensor([3e9], { dtype: 'int32' })).toThrow(new RangeError('tensor: 3000000000 does not fit int32 (integers from -2147483648 to 2147483647); use a float32 or float64 tensor for it'));
+      expect(() => tensor([1, -2147483649], { dtype: 'int32' })).toThrow('tensor: -2147483649 does not fit int32');
+      expect(() => tensor([Infinity], { dtype: 'int32' })).toThrow('tensor: Infinity does not fit int32');
+      expect(() => full([2], 2 ** 31, { dtype: 'int32' })).toThrow('full: 2147483648 does not fit int32');
+      expect(Array.from(await tensor([2147483647, -2147483648, 2.9], { dtype: 'int32' }).data())).toEqual([2147483647, -2147483648, 2]);
     });
 
     it('refuses mismatched data and shapes', () => {

@@ -1,4 +1,4 @@
-import type { Backend, Storage } from '../../backend.js';
+import type { Backend, Storage, TensorLimit } from '../../backend.js';
 import { listBackends, registerBackend } from '../../backend-registry.js';
 import { DTYPES, dtypeOfTypedArray, type DType, type TypedArray } from '../../dtype.js';
 import { registerKernelTable } from '../../kernel-registry.js';
@@ -20,6 +20,7 @@ export class CpuBackend implements Backend<CpuStorage> {
   readonly name: string = 'cpu';
   readonly synchronous = true;
   readonly supportedDTypes: readonly DType[] = DTYPES;
+  readonly tensorLimit: TensorLimit = { maxElements: 2 ** 31 - 1, reason: 'its kernels index elements with int32 offsets' };
   // A WeakSet rather than a Set so that storages leaked by undisposed tensors can still be collected.
   private readonly live = new WeakSet<CpuStorage>();
   private liveCount = 0;

@@ -1,4 +1,4 @@
-import { allocateTypedArray, type DType, type TypedArray } from '../../../dtype.js';
+import { allocateTypedArray, dtypeOfTypedArray, isFloatingDType, toInt32, type DType, type TypedArray } from '../../../dtype.js';
 import type { KernelConfig } from '../../../kernel-registry.js';
 import type { CpuBackend } from '../cpu-backend.js';
 import { contiguousValues, type StridedInput, stridedInput } from '../strided.js';
@@ -10,15 +10,19 @@ export function contiguousImpl(x: StridedInput): TypedArray {
   return values.buffer === x.values.buffer ? values.slice() : values;
 }
 
-/** `x` converted to `dtype`: floats to int32 truncate toward zero, anything to bool is `x != 0`. */
+/**
+ * `x` converted to `dtype`: floats to int32 truncate toward zero (a `RangeError` for a value int32
+ * cannot hold, never a wrapped one), anything to bool is `x != 0`.
+ */
 export function castImpl(x: StridedInput, dtype: DType): TypedArray {
   const source = contiguousValues(x);
   const size = source.length;
   const out = allocateTypedArray(dtype, size);
   if (dtype === 'bool') {
     for (let i = 0; i < size; i++) out[i] = source[i] !== 0 ? 1 : 0;
+  } else if (dtype === 'int32' && isFloatingDType(dtypeOfTypedArray(source))) {
+    for (let i = 0; i < size; i++) out[i] = toInt32(source[i] as number, 'cast');
   } else {
-    // Int32Array stores with ToInt32, which truncates toward zero (and wraps out-of-range values).
     out.set(source);
   }
   return out;

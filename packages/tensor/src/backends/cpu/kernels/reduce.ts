@@ -1,4 +1,4 @@
-import { allocateTypedArray, dtypeOfTypedArray, type DType, type TypedArray } from '../../../dtype.js';
+import { allocateTypedArray, dtypeOfTypedArray, INT32_MAX, INT32_MIN, type DType, type TypedArray } from '../../../dtype.js';
 import type { ArgReduceOp, ReduceOp } from '../../../kernel-names.js';
 import type { KernelConfig } from '../../../kernel-registry.js';
 import { shapeSize, type Shape } from '../../../shape.js';
@@ -33,9 +33,14 @@ export function reduceImpl(op: ReduceOp, x: StridedInput, dims: readonly number[
   const v = x.values;
   if (op === 'sum' || op === 'mean') {
     const divisor = op === 'mean' ? run : 1;
+    // Integer sums are exact in float64 up to 2^53; one that int32 cannot hold is an error, not a wrapped value.
+    const integerSum = out instanceof Int32Array;
     for (let o = 0, p = 0; o < outSize; o++) {
       let sum = 0;
       for (const end = p + run; p < end; p++) sum += v[offsets[p] as number] as number;
+      if (integerSum && (sum < INT32_MIN || sum > INT32_MAX)) {
+        throw new RangeError(`sum: the integer sum ${sum} does not fit int32 (${INT32_MIN} to ${INT32_MAX}); sum a float64 copy instead: t.double().sum()`);
+      }
       out[o] = sum / divisor;
     }
     return out;
