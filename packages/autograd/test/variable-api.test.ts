@@ -21,9 +21,7 @@ type TensorOnly =
   | 'arraySync'
   | 'itemSync'
   | 'array'
-  | 'item'
   | 'itemSync'
-  | 'dispose'
   // casts to dtypes that carry no gradient
   | 'bool';
 type MissingOnVariable = Exclude<keyof Tensor, keyof Variable | TensorOnly>;

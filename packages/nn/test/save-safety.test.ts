@@ -86,12 +86,12 @@ describe('loadStateDict', () => {
       [null, 'null'],
       [undefined, 'undefined'],
       [[ones([1, 2])], 'an array'],
-      [ones([1, 2]), 'a single Tensor'],
+      [ones([1, 2]), 'a Tensor'],
       ['net.safetensors', 'string'],
     ];
     for (const [value, what] of cases) {
       expect(() => layer.loadStateDict(value as Record<string, Tensor>)).toThrow(
-        new TypeError(`loadStateDict: expected an object mapping parameter names to Tensors (what stateDict() or load() returns), got ${what}`),
+        new TypeError(`loadStateDict: expected a record of tensors by parameter name (as stateDict() and load() give), got ${what}`),
       );
     }
   });

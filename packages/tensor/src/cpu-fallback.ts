@@ -9,8 +9,10 @@ import { getKernel } from './kernel-registry.js';
  * the cpu backend's implementation on the backend's memory: in place where that memory is host
  * visible (workers' shared memory), else on host copies of the inputs, with the result uploaded
  * (or, on an asynchronous backend, uploaded once the inputs have been read back). Each such kernel
- * is listed once in `fallbacksOf(backend)` (a backend's `fallbacks`) with its reason, and the first
- * one on a backend prints one line.
+ * is listed once in `fallbacksOf(backend)` (a backend's `fallbacks`) with its reason. Where the
+ * fallback copies between the backend's memory and the host (a GPU), the first one prints one line:
+ * that costs transfers a user should know of. Where it runs on the backend's own memory in place
+ * (workers' shared memory), it costs nothing more, and the list is where to look.
  */
 
 /** A kernel that ran on the cpu implementation, and why. */
@@ -23,17 +25,22 @@ export interface Fallback {
 export const UNREGISTERED_REASON = 'the backend registers no kernel of its own for it';
 
 const recorded = new WeakMap<Backend, Fallback[]>();
+const announced = new WeakSet<Backend>();
 
 /** The kernels `backend` has run on the cpu implementation, each once, in the order they first ran. */
 export function fallbacksOf(backend: Backend): readonly Fallback[] {
   return recorded.get(backend) ?? [];
 }
 
-/** Records that `kernel` ran on the cpu implementation on `backend`; the first record prints one line. */
-export function noteFallback(backend: Backend, kernel: string, reason: string): void {
+/**
+ * Records that `kernel` ran on the cpu implementation on `backend`. Unless `quiet`, the backend's
+ * first announced record prints one line.
+ */
+export function noteFallback(backend: Backend, kernel: string, reason: string, options: { quiet?: boolean } = {}): void {
   const list = recorded.get(backend) ?? [];
   if (list.some((f) => f.kernel === kernel && f.reason === reason)) return;
-  if (list.length === 0) {
+  if (!options.quiet && !announced.has(backend)) {
+    announced.add(backend);
     console.warn(`kindling ${backend.name}: running ${kernel} on the cpu backend's kernel (${reason}); backend.fallbacks lists every such kernel`);
   }
   list.push({ kernel, reason });
@@ -124,7 +131,7 @@ export function runOnCpu<K extends KernelName, S extends Storage>(
   reason: string = UNREGISTERED_REASON,
 ): KernelResult<K, S> {
   const access = hostAccessOf(backend, name);
-  noteFallback(backend, name, reason);
+  noteFallback(backend, name, reason, { quiet: access.aliasesStorage });
   const storages = storagesIn(args) as S[];
   const hosts = storages.map((storage) => access.hostArray(storage));
   if (!IN_PLACE_KERNELS.has(name)) {

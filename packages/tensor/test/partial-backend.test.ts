@@ -43,8 +43,18 @@ registerKernel(matmulConfig);
 
 describeTensorConformance('matmul-only');
 
+/** A backend with no kernels and no hostAccess: the fallback works on copies (readSync, upload). */
+class CopyingBackend extends CpuBackend {
+  override readonly name = 'copying';
+}
+registerBackend('copying', () => new CopyingBackend());
+
+function linesFrom(backendName: string): string[] {
+  return warn.mock.calls.map((call) => String(call[0])).filter((line) => line.startsWith(`kindling ${backendName}:`));
+}
+
 describe('the cpu fallback', () => {
-  it('lists each kernel it ran once, with its reason, and says so once', async () => {
+  it('lists each kernel it ran once, with its reason, quietly when it works on the memory in place', async () => {
     const backend = await setBackend('matmul-only');
     tensor([1, 2]).add(tensor([3, 4])).exp();
     const kernels = fallbacksOf(backend).map((f) => f.kernel);
@@ -53,9 +63,18 @@ describe('the cpu fallback', () => {
     expect(kernels).not.toContain('MatMul');
     expect(new Set(kernels).size).toBe(kernels.length);
     expect(fallbacksOf(backend).every((f) => f.reason === 'the backend registers no kernel of its own for it')).toBe(true);
-    const lines = warn.mock.calls.map((call) => String(call[0])).filter((line) => line.startsWith('kindling matmul-only:'));
+    expect(linesFrom('matmul-only')).toEqual([]);
+  });
+
+  it('says so once where it copies between the backend and the host', async () => {
+    const backend = await setBackend('copying');
+    const x = tensor([1, 2]);
+    expect(Array.from(await x.add(3).mul(x).data())).toEqual([4, 10]);
+    expect(fallbacksOf(backend).map((f) => f.kernel)).toEqual(['Fill', 'Binary']);
+    const lines = linesFrom('copying');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/running \w+ on the cpu backend's kernel/);
+    expect(lines[0]).toMatch(/running Fill on the cpu backend's kernel \(the backend registers no kernel of its own for it\); backend\.fallbacks lists every such kernel/);
+    await setBackend('cpu');
   });
 
   it('says how to fix a backend it cannot reach', async () => {

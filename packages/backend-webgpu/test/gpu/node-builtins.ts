@@ -18,7 +18,6 @@ export const rename = unavailable('rename');
 export const unlink = unavailable('unlink');
 export const mkdir = unavailable('mkdir');
 export const mkdtemp = unavailable('mkdtemp');
-export const readdir = unavailable('readdir');
 export const rm = unavailable('rm');
 export const writeFile = unavailable('writeFile');
 export const tmpdir = unavailable('tmpdir');
