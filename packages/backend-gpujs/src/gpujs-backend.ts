@@ -207,8 +207,8 @@ export class GpuJsBackend implements Backend<GpuJsStorage> {
     return this.kernels.size;
   }
 
-  shutdown(): void {
+  shutdown(): Promise<void> {
     this.kernels.clear();
-    this.gpu.destroy();
+    return this.gpu.destroy();
   }
 }

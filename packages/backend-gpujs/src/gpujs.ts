@@ -166,8 +166,9 @@ export class GpuJs {
     return new GpuJsKernel(shortcut.setLoopMaxIterations(settings.loopMaxIterations ?? 1000));
   }
 
-  destroy(): void {
-    this.gpu.destroy();
+  /** Frees gpu.js's contexts; settles when they are gone. */
+  destroy(): Promise<void> {
+    return this.gpu.destroy();
   }
 }
 

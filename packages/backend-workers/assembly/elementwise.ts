@@ -1,6 +1,26 @@
+import {
+  BINARY_ADD,
+  BINARY_DIV,
+  BINARY_MAXIMUM,
+  BINARY_MINIMUM,
+  BINARY_MUL,
+  BINARY_SUB,
+  COMPARE_EQ,
+  COMPARE_GE,
+  COMPARE_GT,
+  COMPARE_LE,
+  COMPARE_LT,
+  COMPARE_NE,
+  UNARY_ABS,
+  UNARY_NEG,
+  UNARY_RELU,
+  UNARY_SIGN,
+  UNARY_SQRT,
+} from '../src/kernels/op-codes';
+
 /*
- * Elementwise float32 kernels over contiguous runs. Op codes are the positions in the host's
- * UNARY_CODES / BINARY_CODES / COMPARE_CODES tables (src/kernels/codes.ts). Every op here is exact
+ * Elementwise float32 kernels over contiguous runs, switching on the op codes that the host passes
+ * (src/kernels/op-codes.ts, shared by both sides); an unknown code traps. Every op here is exact
  * in float32 (IEEE add, sub, mul, div, sqrt, max, min are correctly rounded), so results match the
  * cpu backend, which computes in float64 and rounds once, bit for bit.
  */
@@ -8,20 +28,22 @@
 function unaryVector(op: i32, x: v128): v128 {
   const zero = f32x4.splat(0);
   switch (op) {
-    case 0:
+    case UNARY_NEG:
       return f32x4.neg(x);
-    case 1:
+    case UNARY_ABS:
       return f32x4.abs(x);
-    case 2:
+    case UNARY_RELU:
       // x < 0 ? 0 : x, so NaN and -0 pass through as in PyTorch.
       return v128.bitselect(zero, x, f32x4.lt(x, zero));
-    case 3:
+    case UNARY_SQRT:
       return f32x4.sqrt(x);
-    default: {
+    case UNARY_SIGN: {
       // (0 < x) - (x < 0): NaN and -0 give +0.
       const one = f32x4.splat(1);
       return f32x4.sub(v128.and(f32x4.gt(x, zero), one), v128.and(f32x4.lt(x, zero), one));
     }
+    default:
+      return unreachable();
   }
 }
 
@@ -38,19 +60,21 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
 
 function binaryVector(op: i32, x: v128, y: v128): v128 {
   switch (op) {
-    case 0:
+    case BINARY_ADD:
       return f32x4.add(x, y);
-    case 1:
+    case BINARY_SUB:
       return f32x4.sub(x, y);
-    case 2:
+    case BINARY_MUL:
       return f32x4.mul(x, y);
-    case 3:
+    case BINARY_DIV:
       return f32x4.div(x, y);
-    case 4:
+    case BINARY_MAXIMUM:
       // Wasm max and min propagate NaN and order -0 below +0, as Math.max and Math.min do.
       return f32x4.max(x, y);
-    default:
+    case BINARY_MINIMUM:
       return f32x4.min(x, y);
+    default:
+      return unreachable();
   }
 }
 
@@ -109,18 +133,20 @@ export function binaryScalarF32(op: i32, a: usize, scalar: usize, out: usize, n:
 
 function compareVector(op: i32, x: v128, y: v128): v128 {
   switch (op) {
-    case 0:
+    case COMPARE_EQ:
       return f32x4.eq(x, y);
-    case 1:
+    case COMPARE_NE:
       return f32x4.ne(x, y);
-    case 2:
+    case COMPARE_LT:
       return f32x4.lt(x, y);
-    case 3:
+    case COMPARE_LE:
       return f32x4.le(x, y);
-    case 4:
+    case COMPARE_GT:
       return f32x4.gt(x, y);
-    default:
+    case COMPARE_GE:
       return f32x4.ge(x, y);
+    default:
+      return unreachable();
   }
 }
 

@@ -137,7 +137,7 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
     }
     // One point of backpressure per step: an asynchronous backend can queue every kernel above and
     // the training loop waits here instead of running ahead of the device.
-    await Promise.all([...backends].map((backend) => backend.flush?.()));
+    await Promise.all([...backends].flatMap((backend) => (backend.flush ? [backend.flush()] : [])));
   }
 
   /**

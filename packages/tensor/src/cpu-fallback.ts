@@ -141,7 +141,7 @@ export function runOnCpu<K extends KernelName, S extends Storage>(
       return access.adoptHost(output?.dtype ?? dtypeOfTypedArray(values), values.length, values) as KernelResult<K, S>;
     }
     if (!output) throw new Error(`internal: the cpu fallback for '${name}' on the asynchronous backend '${backend.name}' needs the output's dtype and size`);
-    return access.adoptHost(output.dtype, output.size, Promise.all(hosts).then(compute)) as KernelResult<K, S>;
+    return access.adoptHost(output.dtype, output.size, Promise.all(hosts.map((host) => Promise.resolve(host))).then(compute)) as KernelResult<K, S>;
   }
   if (!access.aliasesStorage || hosts.some((host) => host instanceof Promise)) {
     throw new Error(`backend '${backend.name}' has no in-place kernel '${name}', and its memory is not host-visible for the cpu fallback: register a '${name}' kernel for it`);

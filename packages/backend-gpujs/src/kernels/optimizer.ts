@@ -50,7 +50,8 @@ function commit(backend: GpuJsBackend, updates: readonly [GpuJsStorage, Pending<
   const old = updates.map(([storage]) => backend.deviceArgument(storage));
   for (const [storage, value] of updates) storage.value = value;
   const last = updates.at(-1);
-  if (last) backend.freeAfter(last[1], [...old, ...temporaries]);
+  // freeAfter hands back the value it was given; the storages above hold that value already.
+  if (last) void backend.freeAfter(last[1], [...old, ...temporaries]);
 }
 
 export const adamStepConfig: KernelConfig<'AdamStep', GpuJsBackend> = {

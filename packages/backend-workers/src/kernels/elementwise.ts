@@ -2,6 +2,7 @@ import type { BinaryOp, CompareOp, KernelConfig, UnaryOp, View } from '@kindling
 import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
 import { onCpu } from './fallback.js';
+import * as codes from './op-codes.js';
 import { isDense, isRepeatedColumn, isRepeatedRow, isUniform, lastExtent, runSplit, sizeOf } from './layout.js';
 
 /**
@@ -13,11 +14,25 @@ export const ELEMENTWISE_PARALLEL_ELEMENTS = 1 << 17;
 /** Thread boundaries fall on multiples of 16 elements: whole vectors, whole 64-byte lines. */
 const ALIGN = 16;
 
-// The op codes of assembly/elementwise.ts; ops left out (exp, log, sigmoid, tanh, pow) need
+// The ops the WebAssembly kernels cover, by their codes (op-codes.ts); ops left out (exp, log, sigmoid, tanh, pow) need
 // float64 libm accuracy and use the cpu kernel, which calls Math.* exactly as the reference does.
-const UNARY_CODES: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, relu: 2, sqrt: 3, sign: 4 };
-const BINARY_CODES: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
-const COMPARE_CODES: Record<CompareOp, number> = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 };
+const UNARY_CODES: Partial<Record<UnaryOp, number>> = { neg: codes.UNARY_NEG, abs: codes.UNARY_ABS, relu: codes.UNARY_RELU, sqrt: codes.UNARY_SQRT, sign: codes.UNARY_SIGN };
+const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
+  add: codes.BINARY_ADD,
+  sub: codes.BINARY_SUB,
+  mul: codes.BINARY_MUL,
+  div: codes.BINARY_DIV,
+  maximum: codes.BINARY_MAXIMUM,
+  minimum: codes.BINARY_MINIMUM,
+};
+const COMPARE_CODES: Record<CompareOp, number> = {
+  eq: codes.COMPARE_EQ,
+  ne: codes.COMPARE_NE,
+  lt: codes.COMPARE_LT,
+  le: codes.COMPARE_LE,
+  gt: codes.COMPARE_GT,
+  ge: codes.COMPARE_GE,
+};
 /** `x op y` is `y swapped(op) x`: lets a broadcast scalar on the left use the scalar-on-the-right kernel. */
 const SWAPPED: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
 
