@@ -1,7 +1,7 @@
 import { shapeSize, type BinaryOp, type CompareOp, type KernelConfig, type UnaryOp } from '@kindling/tensor';
 import type { GpuJsBackend } from '../gpujs-backend.js';
 import type { KernelSource, KernelThis } from '../gpujs.js';
-import { BOOL_REASON, INT32_REASON, NAN_REASON, onCpu } from './fallback.js';
+import { BOOL_REASON, INT32_REASON, NAN_REASON, NO_KERNEL_REASON, onCpu } from './fallback.js';
 import { elementwise, launch } from './support.js';
 
 /*
@@ -16,7 +16,8 @@ import { elementwise, launch } from './support.js';
 
 type Thread = KernelThis<Record<string, never>>;
 
-const unaryKernels: Record<UnaryOp, KernelSource> = {
+/** gpu.js kernels for the declared ops; an op without one here runs on the cpu kernels (NO_KERNEL_REASON). */
+const unaryKernels: Partial<Record<UnaryOp, KernelSource>> = {
   neg: function (this: Thread, x: Float32Array) {
     return -(x[this.thread.x] as number);
   },
@@ -56,7 +57,7 @@ const unaryKernels: Record<UnaryOp, KernelSource> = {
   },
 };
 
-const binaryKernels: Record<BinaryOp, KernelSource> = {
+const binaryKernels: Partial<Record<BinaryOp, KernelSource>> = {
   add: function (this: Thread, a: Float32Array, b: Float32Array) {
     return (a[this.thread.x] as number) + (b[this.thread.x] as number);
   },
@@ -90,7 +91,7 @@ const binaryKernels: Record<BinaryOp, KernelSource> = {
 };
 
 // Comparisons write bool as 0 or 1; NaN compares unequal, as IEEE comparisons do everywhere.
-const compareKernels: Record<CompareOp, KernelSource> = {
+const compareKernels: Partial<Record<CompareOp, KernelSource>> = {
   eq: function (this: Thread, a: Float32Array, b: Float32Array) {
     return (a[this.thread.x] as number) === (b[this.thread.x] as number) ? 1 : 0;
   },
@@ -121,7 +122,9 @@ export const unaryConfig: KernelConfig<'Unary', GpuJsBackend> = {
   kernelFunc: (backend, { x, op }) => {
     const size = shapeSize(x.shape);
     if (!backend.nanAware && (op === 'exp' || op === 'sigmoid')) return onCpu(backend, 'Unary', NAN_REASON, { x, op }, { dtype: x.dtype, size });
-    return elementwise(backend, [x], { dtype: x.dtype, size }, (inputs) => launch(backend, `Unary|${op}`, unaryKernels[op], size, inputs));
+    const source = unaryKernels[op];
+    if (!source) return onCpu(backend, 'Unary', NO_KERNEL_REASON, { x, op }, { dtype: x.dtype, size });
+    return elementwise(backend, [x], { dtype: x.dtype, size }, (inputs) => launch(backend, `Unary|${op}`, source, size, inputs));
   },
 };
 
@@ -135,7 +138,9 @@ export const binaryConfig: KernelConfig<'Binary', GpuJsBackend> = {
       const reason = nanSensitive ? NAN_REASON : a.dtype === 'int32' ? INT32_REASON : BOOL_REASON;
       return onCpu(backend, 'Binary', reason, { a, b, op }, { dtype: a.dtype, size });
     }
-    return elementwise(backend, [a, b], { dtype: a.dtype, size }, (inputs) => launch(backend, `Binary|${op}`, binaryKernels[op], size, inputs));
+    const source = binaryKernels[op];
+    if (!source) return onCpu(backend, 'Binary', NO_KERNEL_REASON, { a, b, op }, { dtype: a.dtype, size });
+    return elementwise(backend, [a, b], { dtype: a.dtype, size }, (inputs) => launch(backend, `Binary|${op}`, source, size, inputs));
   },
 };
 
@@ -149,7 +154,9 @@ export const compareConfig: KernelConfig<'Compare', GpuJsBackend> = {
     if (a.dtype === 'int32' || nanSensitive) {
       return onCpu(backend, 'Compare', nanSensitive ? NAN_REASON : INT32_REASON, { a, b, op }, { dtype: 'bool', size });
     }
-    return elementwise(backend, [a, b], { dtype: 'bool', size }, (inputs) => launch(backend, `Compare|${op}`, compareKernels[op], size, inputs));
+    const source = compareKernels[op];
+    if (!source) return onCpu(backend, 'Compare', NO_KERNEL_REASON, { a, b, op }, { dtype: 'bool', size });
+    return elementwise(backend, [a, b], { dtype: 'bool', size }, (inputs) => launch(backend, `Compare|${op}`, source, size, inputs));
   },
 };
 

@@ -15,6 +15,9 @@ export const INT32_REASON = 'int32 values stay exact in host memory: gpu.js comp
 /** Why NaN-sensitive kernels run on the cpu kernels in webgpu mode (see GpuJsBackend.nanAware). */
 export const NAN_REASON = 'webgpu mode cannot test for NaN: WGSL lets the compiler assume floats are never NaN';
 
+/** Why a declared elementwise op without a gpu.js kernel of its own runs on the cpu kernels. */
+export const NO_KERNEL_REASON = 'no gpu.js kernel is written for this op yet';
+
 /** Why bool arithmetic runs on the cpu kernels. */
 export const BOOL_REASON = 'bool arithmetic ("or", "and") has no gpu.js kernel of its own';
 
