@@ -1,3 +1,4 @@
+import { checkSchedulerSettings, type SchedulerSetting } from './scheduler-settings.js';
 import { describeValue } from './state-dict-check.js';
 
 /**
@@ -15,7 +16,7 @@ export interface LRSchedulerStateDict {
   /** Each group's base learning rate. */
   baseLrs: number[];
   /** The scheduler's settings (`stepSize`, `gamma`, ...); the scheduler loading it must have the same. */
-  settings: Record<string, number>;
+  settings: Record<string, SchedulerSetting>;
 }
 
 /**
@@ -32,11 +33,16 @@ export abstract class LRScheduler {
   private lastLrs: number[] = [];
   private bases: readonly number[];
 
+  /**
+   * @param baseLrs - Each group's base rate; by default the group's current `lr` (OneCycleLR derives
+   *   its own from `maxLr`).
+   */
   protected constructor(
     readonly optimizer: SchedulableOptimizer,
     protected readonly name: string,
+    baseLrs: readonly number[] = optimizer.paramGroups.map((group) => group.lr),
   ) {
-    this.bases = optimizer.paramGroups.map((group) => group.lr);
+    this.bases = baseLrs;
   }
 
   /** Each group's learning rate when the scheduler was built (or as `loadStateDict` restored it). */
@@ -91,42 +97,24 @@ export abstract class LRScheduler {
     baseLrs.forEach((lr: unknown, g) => {
       if (typeof lr !== 'number' || !(lr >= 0)) throw new RangeError(`${where}: 'baseLrs' of parameter group ${g} should be a learning rate >= 0, got ${describeValue(lr)}`);
     });
-    this.checkSettings(where, settings);
+    checkSchedulerSettings(where, this.name, this.settings(), settings);
     this.bases = [...(baseLrs as number[])];
     this.epoch = lastEpoch;
-    this.lastLrs = this.bases.map((baseLr) => this.closedForm(baseLr, this.epoch));
+    this.lastLrs = this.bases.map((baseLr, group) => this.closedForm(baseLr, this.epoch, group));
   }
 
   /** The settings this scheduler was built with, by their option names. */
-  protected abstract settings(): Record<string, number>;
+  protected abstract settings(): Record<string, SchedulerSetting>;
 
-  /** The learning rate at `epoch` for a group whose base rate is `baseLr`. */
-  protected abstract closedForm(baseLr: number, epoch: number): number;
+  /** The learning rate at `epoch` for parameter group `group`, whose base rate is `baseLr`. */
+  protected abstract closedForm(baseLr: number, epoch: number, group: number): number;
 
   /** Writes the rates for the current epoch; subclasses call it at the end of their constructor. */
   protected apply(): void {
-    this.lastLrs = this.baseLrs.map((baseLr) => this.closedForm(baseLr, this.epoch));
+    this.lastLrs = this.baseLrs.map((baseLr, group) => this.closedForm(baseLr, this.epoch, group));
     this.optimizer.paramGroups.forEach((group, i) => {
       group.lr = this.lastLrs[i] ?? group.lr;
     });
-  }
-
-  private checkSettings(where: string, saved: unknown): void {
-    if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) {
-      throw new TypeError(`${where}: 'settings' should be a record of the scheduler's options, got ${describeValue(saved)}`);
-    }
-    const own = this.settings();
-    const names = Object.keys(own);
-    for (const key of Object.keys(saved)) {
-      if (!names.includes(key)) throw new Error(`${where}: the state dict has the setting '${key}', which ${this.name} does not have (it has ${names.join(', ')}); is this another scheduler's state?`);
-    }
-    for (const [key, value] of Object.entries(own)) {
-      const savedValue: unknown = (saved as Record<string, unknown>)[key];
-      if (savedValue === undefined) throw new Error(`${where}: the state dict is missing the setting '${key}'`);
-      if (savedValue !== value) {
-        throw new Error(`${where}: the state dict has ${key} ${typeof savedValue === 'number' ? savedValue : describeValue(savedValue)} but this ${this.name} was built with ${key} ${value}; build it with the saved settings`);
-      }
-    }
   }
 
   protected requireNumber(key: string, value: number, ok: boolean, rule: string): void {
@@ -162,12 +150,54 @@ export class StepLR extends LRScheduler {
     this.apply();
   }
 
-  protected override settings(): Record<string, number> {
+  protected override settings(): Record<string, SchedulerSetting> {
     return { stepSize: this.stepSize, gamma: this.gamma };
   }
 
   protected override closedForm(baseLr: number, epoch: number): number {
     return baseLr * this.gamma ** Math.floor(epoch / this.stepSize);
+  }
+}
+
+/** Options for {@link MultiStepLR}. */
+export interface MultiStepLROptions {
+  /** The factor applied at each milestone (default 0.1). */
+  gamma?: number;
+}
+
+/**
+ * Multiplies the learning rate by `gamma` at each milestone epoch:
+ * `baseLr * gamma ** (number of milestones <= epoch)`. A milestone listed twice applies `gamma`
+ * twice, as in PyTorch.
+ *
+ * @example
+ * const scheduler = new MultiStepLR(optimizer, [30, 80], { gamma: 0.1 }); // 0.05, then 0.005 from epoch 30, 0.0005 from 80
+ */
+export class MultiStepLR extends LRScheduler {
+  readonly milestones: readonly number[];
+  readonly gamma: number;
+
+  /** @param milestones - Epochs at which to decay: non-negative integers in non-decreasing order. */
+  constructor(optimizer: SchedulableOptimizer, milestones: readonly number[], { gamma = 0.1 }: MultiStepLROptions = {}) {
+    super(optimizer, 'MultiStepLR');
+    if (!Array.isArray(milestones)) throw new TypeError(`MultiStepLR: milestones must be an array of epochs, got ${describeValue(milestones)}`);
+    milestones.forEach((milestone: number, i) => {
+      const previous = i > 0 ? (milestones[i - 1] as number) : 0;
+      this.requireNumber(`milestone at index ${i}`, milestone, Number.isInteger(milestone) && milestone >= previous, 'milestones must be non-negative integers in non-decreasing order');
+    });
+    this.requireNumber('gamma', gamma, gamma >= 0, 'gamma must be >= 0');
+    this.milestones = [...milestones];
+    this.gamma = gamma;
+    this.apply();
+  }
+
+  protected override settings(): Record<string, SchedulerSetting> {
+    return { milestones: this.milestones, gamma: this.gamma };
+  }
+
+  protected override closedForm(baseLr: number, epoch: number): number {
+    const passed = this.milestones.filter((milestone) => milestone <= epoch).length;
+    return baseLr * this.gamma ** passed;
   }
 }
 
@@ -193,7 +223,7 @@ export class ExponentialLR extends LRScheduler {
     this.apply();
   }
 
-  protected override settings(): Record<string, number> {
+  protected override settings(): Record<string, SchedulerSetting> {
     return { gamma: this.gamma };
   }
 
@@ -231,7 +261,7 @@ export class CosineAnnealingLR extends LRScheduler {
     this.apply();
   }
 
-  protected override settings(): Record<string, number> {
+  protected override settings(): Record<string, SchedulerSetting> {
     return { tMax: this.tMax, etaMin: this.etaMin };
   }
 
@@ -273,7 +303,7 @@ export class LinearLR extends LRScheduler {
     this.apply();
   }
 
-  protected override settings(): Record<string, number> {
+  protected override settings(): Record<string, SchedulerSetting> {
     return { startFactor: this.startFactor, endFactor: this.endFactor, totalIters: this.totalIters };
   }
 

@@ -20,10 +20,12 @@ export interface TensorSpec {
   values: number[];
 }
 
+export type OptimizerName = 'SGD' | 'Adam' | 'AdamW' | 'Adadelta' | 'RMSprop' | 'Adagrad';
+
 export interface OptimizerCase {
   name: string;
   kind: 'optimizer';
-  optimizer: 'SGD' | 'Adam' | 'AdamW';
+  optimizer: OptimizerName;
   options: Record<string, number | boolean | [number, number]>;
   groups?: ({ params: number[] } & Record<string, number | boolean | [number, number]>)[];
   initialParams: TensorSpec[];
@@ -36,11 +38,18 @@ export interface OptimizerCase {
 export interface SchedulerCase {
   name: string;
   kind: 'scheduler';
-  scheduler: 'StepLR' | 'ExponentialLR' | 'CosineAnnealingLR' | 'LinearLR';
-  options: Record<string, number>;
+  scheduler: 'StepLR' | 'MultiStepLR' | 'ExponentialLR' | 'CosineAnnealingLR' | 'LinearLR' | 'OneCycleLR' | 'ReduceLROnPlateau';
+  options: Record<string, number | string | boolean | number[]>;
   baseLrs: number[];
+  /** The optimizer the schedule drives, with its options; SGD with no options when absent. */
+  optimizer?: OptimizerName;
+  optimizerOptions?: Record<string, number | boolean>;
+  /** ReduceLROnPlateau's metric for each step. */
+  metrics?: number[];
   /** Each group's lr at epoch 0 and after each scheduler step. */
   lrs: number[][];
+  /** OneCycleLR with cycleMomentum: each group's momentum (or first beta) at the same points as `lrs`. */
+  momenta?: number[][];
 }
 
 export type FixtureCase = OptimizerCase | SchedulerCase;

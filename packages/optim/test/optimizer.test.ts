@@ -1,6 +1,6 @@
 import { memory, tensor, tidy, zeros, type Backend, type Tensor } from '@kindling/tensor';
 import { describe, expect, it } from 'vitest';
-import { Adam, AdamW, SGD, type Optimizer } from '../src/index.js';
+import { Adadelta, Adagrad, Adam, AdamW, RMSprop, SGD, type Optimizer } from '../src/index.js';
 import { expectClose, Param, params } from './helpers.js';
 
 /** Sets every parameter's gradient and takes `count` steps with the same gradients. */
@@ -197,6 +197,9 @@ describe('stateDict and loadStateDict', () => {
     ['Adam amsgrad, two groups', (ps: Param[]) => new Adam([{ params: [ps[0] as Param], lr: 0.05 }, { params: [ps[1] as Param] }], { amsgrad: true, weightDecay: 0.1 })],
     ['AdamW', (ps: Param[]) => new AdamW(ps, { lr: 0.02 })],
     ['SGD momentum', (ps: Param[]) => new SGD(ps, { lr: 0.1, momentum: 0.9, dampening: 0.2 })],
+    ['Adadelta with weight decay', (ps: Param[]) => new Adadelta(ps, { weightDecay: 0.1 })],
+    ['RMSprop centered with momentum', (ps: Param[]) => new RMSprop(ps, { momentum: 0.9, centered: true })],
+    ['Adagrad with lrDecay', (ps: Param[]) => new Adagrad(ps, { lr: 0.1, lrDecay: 0.1, initialAccumulatorValue: 0.1 })],
   ])('%s: resuming from a snapshot gives the same parameters as training straight through', async (_name, make) => {
     const straight = params(...initial);
     const straightOptimizer = make(straight);
