@@ -1,10 +1,8 @@
 import {
-  BINARY_OP_NAMES,
-  COMPARE_OP_NAMES,
+  defineElementwiseMethods,
   isFloatingDType,
   isTensor,
   TENSOR_OPERAND,
-  UNARY_OP_NAMES,
   type BINARY_OPS,
   type BinaryOp,
   type COMPARE_OPS,
@@ -307,22 +305,9 @@ export class Variable implements TensorOperand<Variable> {
   }
 }
 
-function defineMethod(name: string, method: (this: Variable, ...args: never[]) => unknown): void {
-  Object.defineProperty(Variable.prototype, name, { value: method, writable: true, configurable: true });
-}
-
-for (const op of UNARY_OP_NAMES) {
-  defineMethod(op, function (this: Variable) {
-    return elementwise.unary(op, this);
-  });
-}
-for (const op of BINARY_OP_NAMES) {
-  defineMethod(op, function (this: Variable, other: Operand) {
-    return elementwise.binary(op, this, other);
-  });
-}
-for (const op of COMPARE_OP_NAMES) {
-  defineMethod(op, function (this: Variable, other: Operand) {
-    return elementwise.compare(op, this, other);
-  });
-}
+defineElementwiseMethods(Variable.prototype, {
+  unary: (op, self) => elementwise.unary(op, self),
+  // A non-number operand reaches the tensor op, whose TypeError names it.
+  binary: (op, self, other) => elementwise.binary(op, self, other as Operand),
+  compare: (op, self, other) => elementwise.compare(op, self, other as Operand),
+});

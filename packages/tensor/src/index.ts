@@ -89,9 +89,11 @@ export {
   BINARY_OPS,
   COMPARE_OP_NAMES,
   COMPARE_OPS,
+  defineElementwiseMethods,
   UNARY_OP_NAMES,
   UNARY_OPS,
   type DTypeRule,
+  type ElementwiseMethodImpls,
   type ElementwiseOpSpec,
 } from './ops/elementwise-ops.js';
 export { isTensorOperand, TENSOR_OPERAND, type TensorOperand } from './ops/operand.js';

@@ -4,7 +4,7 @@ import { adoptStorage, dropStorage, trackTensor, untrackTensor } from './engine.
 import { formatTensor } from './format.js';
 import * as creation from './ops/creation.js';
 import * as elementwise from './ops/elementwise.js';
-import { BINARY_OP_NAMES, COMPARE_OP_NAMES, UNARY_OP_NAMES, type BINARY_OPS, type COMPARE_OPS, type UNARY_OPS } from './ops/elementwise-ops.js';
+import { defineElementwiseMethods, type BINARY_OPS, type COMPARE_OPS, type UNARY_OPS } from './ops/elementwise-ops.js';
 import * as indexing from './ops/indexing.js';
 import * as linalg from './ops/matmul.js';
 import { isTensorOperand, TENSOR_OPERAND, type TensorOperand } from './ops/operand.js';
@@ -276,25 +276,11 @@ export class Tensor implements View {
   }
 }
 
-function defineMethod(name: string, method: (this: Tensor, ...args: never[]) => unknown): void {
-  Object.defineProperty(Tensor.prototype, name, { value: method, writable: true, configurable: true });
-}
-
-for (const op of UNARY_OP_NAMES) {
-  defineMethod(op, function (this: Tensor) {
-    return elementwise.unary(op, this);
-  });
-}
-for (const op of BINARY_OP_NAMES) {
-  defineMethod(op, function (this: Tensor, other: unknown) {
-    return isTensorOperand(other) ? other[TENSOR_OPERAND](op, this) : elementwise.binary(op, this, elementwise.checkedOperand(op, other));
-  });
-}
-for (const op of COMPARE_OP_NAMES) {
-  defineMethod(op, function (this: Tensor, other: unknown) {
-    return elementwise.compare(op, this, isTensorOperand(other) ? other.data : elementwise.checkedOperand(op, other));
-  });
-}
+defineElementwiseMethods(Tensor.prototype, {
+  unary: (op, self) => elementwise.unary(op, self),
+  binary: (op, self, other) => (isTensorOperand(other) ? other[TENSOR_OPERAND](op, self) : elementwise.binary(op, self, elementwise.checkedOperand(op, other))),
+  compare: (op, self, other) => elementwise.compare(op, self, isTensorOperand(other) ? other.data : elementwise.checkedOperand(op, other)),
+});
 
 export function isTensor(value: unknown): value is Tensor {
   return value instanceof Tensor;

@@ -85,6 +85,38 @@ export const UNARY_OP_NAMES = opNames(UNARY_OPS);
 export const BINARY_OP_NAMES = opNames(BINARY_OPS);
 export const COMPARE_OP_NAMES = opNames(COMPARE_OPS);
 
+/** How a class computes each kind of declared op, given the receiver and the other operand. */
+export interface ElementwiseMethodImpls<T> {
+  unary(op: UnaryOp, self: T): unknown;
+  binary(op: BinaryOp, self: T, other: unknown): unknown;
+  compare(op: CompareOp, self: T, other: unknown): unknown;
+}
+
+/**
+ * Gives `prototype` one method per declared op (`x.exp()`, `x.add(y)`, `x.eq(y)`), so that
+ * `Tensor` and autograd's `Variable` both have every op the moment it is declared. Their types
+ * come from mapped types over the same tables.
+ */
+export function defineElementwiseMethods<T>(prototype: T, impls: ElementwiseMethodImpls<T>): void {
+  const define = (name: string, method: (this: T, other?: unknown) => unknown) =>
+    Object.defineProperty(prototype, name, { value: method, writable: true, configurable: true });
+  for (const op of UNARY_OP_NAMES) {
+    define(op, function (this: T) {
+      return impls.unary(op, this);
+    });
+  }
+  for (const op of BINARY_OP_NAMES) {
+    define(op, function (this: T, other?: unknown) {
+      return impls.binary(op, this, other);
+    });
+  }
+  for (const op of COMPARE_OP_NAMES) {
+    define(op, function (this: T, other?: unknown) {
+      return impls.compare(op, this, other);
+    });
+  }
+}
+
 /**
  * For `switch` statements over an op union: the `default` branch calls this, so a case left out
  * is a compile error (its value is not `never`) and, should a value arrive at run time anyway, an
