@@ -1,5 +1,5 @@
 import type { Variable } from '@kindling/autograd';
-import { conv1dWithMode, conv2dWithMode, convGeometry, type Conv1dOptions, type Conv2dOptions} from '../convolution.js';
+import { conv1dWithMode, conv2dWithMode, convGeometry, type Conv1dOptions, type Conv2dOptions } from '../convolution.js';
 import { Module } from '../module.js';
 import type { Input, Parameter } from '../parameter.js';
 import { perAxis, type PaddingMode } from '../sliding-windows.js';
@@ -20,10 +20,13 @@ export interface Conv1dLayerOptions extends ConvLayerOptions, Omit<Conv1dOptions
 
 const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
 
-/** What Conv1d and Conv2d share: the checks, the parameters and their initialisation. */
-abstract class Convolution extends Module {
+/** What Conv1d and Conv2d share: the checks, the parameters, their initialisation and the printout. */
+abstract class Convolution<O extends Conv1dOptions | Conv2dOptions> extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
+  readonly stride: O['stride'];
+  readonly padding: O['padding'];
+  readonly dilation: O['dilation'];
   readonly groups: number;
   readonly paddingMode: PaddingMode;
 
@@ -31,7 +34,7 @@ abstract class Convolution extends Module {
     readonly inChannels: number,
     readonly outChannels: number,
     readonly kernelSize: readonly number[],
-    options: ConvLayerOptions,
+    options: ConvLayerOptions & O,
     opName: string,
   ) {
     super();
@@ -46,6 +49,11 @@ abstract class Convolution extends Module {
     if (!PADDING_MODES.includes(this.paddingMode)) {
       throw new Error(`${opName}: paddingMode must be one of ${PADDING_MODES.join(', ')}, got '${String(this.paddingMode)}'`);
     }
+    // Checked now, so that a bad stride or padding fails where the layer is built.
+    convGeometry(options, kernelSize, opName);
+    this.stride = options.stride ?? 1;
+    this.padding = options.padding ?? 0;
+    this.dilation = options.dilation ?? 1;
     const { weight, bias } = createAffineParameters([outChannels, inChannels / this.groups, ...kernelSize], options.bias ?? true, options);
     this.weight = weight;
     this.bias = bias;
@@ -56,13 +64,18 @@ abstract class Convolution extends Module {
     resetAffineParameters(this.weight, this.bias);
   }
 
-  protected describe(options: Conv1dOptions | Conv2dOptions): string {
+  /** The functional options of this layer's convolution. */
+  protected convOptions(): O {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups } as O;
+  }
+
+  override extraRepr(): string {
     const size = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
     const isDefault = (value: unknown, fallback: number): boolean => [value].flat().every((v) => v === fallback);
     const parts = [`${this.inChannels}, ${this.outChannels}`, `kernelSize=${size(this.kernelSize)}`];
-    if (!isDefault(options.stride, 1)) parts.push(`stride=${size(options.stride)}`);
-    if (!isDefault(options.padding, 0)) parts.push(`padding=${size(options.padding)}`);
-    if (!isDefault(options.dilation, 1)) parts.push(`dilation=${size(options.dilation)}`);
+    if (!isDefault(this.stride, 1)) parts.push(`stride=${size(this.stride)}`);
+    if (!isDefault(this.padding, 0)) parts.push(`padding=${size(this.padding)}`);
+    if (!isDefault(this.dilation, 1)) parts.push(`dilation=${size(this.dilation)}`);
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (this.bias === null) parts.push('bias=false');
     if (this.paddingMode !== 'zeros') parts.push(`paddingMode='${this.paddingMode}'`);
@@ -78,49 +91,23 @@ abstract class Convolution extends Module {
  * const conv = new Conv2d(1, 32, 3, { padding: 1 });
  * conv.forward(images).shape; // [N, 1, 28, 28] gives [N, 32, 28, 28]
  */
-export class Conv2d extends Convolution {
-  readonly stride: Conv2dOptions['stride'];
-  readonly padding: Conv2dOptions['padding'];
-  readonly dilation: Conv2dOptions['dilation'];
-
+export class Conv2d extends Convolution<Conv2dOptions> {
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], options: Conv2dLayerOptions = {}) {
     super(inChannels, outChannels, perAxis(kernelSize, 2, 'kernelSize', 'Conv2d', 1), options, 'Conv2d');
-    // Checked now, so that a bad stride or padding fails where the layer is built.
-    convGeometry(options, this.kernelSize, 'Conv2d');
-    this.stride = options.stride ?? 1;
-    this.padding = options.padding ?? 0;
-    this.dilation = options.dilation ?? 1;
   }
 
   forward(input: Input): Variable {
-    const options = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
-    return conv2dWithMode(input, this.weight, this.bias, options, this.paddingMode);
-  }
-
-  override extraRepr(): string {
-    return this.describe({ stride: this.stride, padding: this.padding, dilation: this.dilation });
+    return conv2dWithMode(input, this.weight, this.bias, this.convOptions(), this.paddingMode);
   }
 }
 
 /** A 1-D convolution layer (PyTorch's `nn.Conv1d`) over [N, inChannels, L] inputs, with `weight` [outChannels, inChannels / groups, k]. */
-export class Conv1d extends Convolution {
-  readonly stride: Conv1dOptions['stride'];
-  readonly padding: Conv1dOptions['padding'];
-  readonly dilation: Conv1dOptions['dilation'];
-
+export class Conv1d extends Convolution<Conv1dOptions> {
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number], options: Conv1dLayerOptions = {}) {
     super(inChannels, outChannels, perAxis(kernelSize, 1, 'kernelSize', 'Conv1d', 1), options, 'Conv1d');
-    convGeometry(options, this.kernelSize, 'Conv1d');
-    this.stride = options.stride ?? 1;
-    this.padding = options.padding ?? 0;
-    this.dilation = options.dilation ?? 1;
   }
 
   forward(input: Input): Variable {
-    return conv1dWithMode(input, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, this.paddingMode);
-  }
-
-  override extraRepr(): string {
-    return this.describe({ stride: this.stride, padding: this.padding, dilation: this.dilation });
+    return conv1dWithMode(input, this.weight, this.bias, this.convOptions(), this.paddingMode);
   }
 }
