@@ -10,6 +10,8 @@ import { asVariable, type Input } from './parameter.js';
  */
 
 export type { LossReduction } from './loss-support.js';
+export { conv1d, conv2d, type Conv1dOptions, type Conv2dOptions } from './convolution.js';
+export { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from './pooling.js';
 
 /** max(x, 0), elementwise. */
 export function relu(input: Input): Variable {

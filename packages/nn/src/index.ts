@@ -1,12 +1,14 @@
 export { Module, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
 export { Parameter, asVariable, type Input, type ParameterOptions } from './parameter.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
+export { Conv1d, Conv2d, type Conv1dLayerOptions, type Conv2dLayerOptions, type PaddingMode } from './layers/conv.js';
+export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './layers/pooling.js';
 export { ReLU, Sigmoid, Tanh } from './layers/activation.js';
 export { Dropout } from './layers/dropout.js';
 export { Flatten } from './layers/flatten.js';
 export { Sequential, type Layer } from './layers/sequential.js';
 export { CrossEntropyLoss, MSELoss, NLLLoss } from './loss.js';
-export type { CrossEntropyOptions, LossReduction, NllLossOptions } from './functional.js';
+export type { AvgPool2dOptions, Conv1dOptions, Conv2dOptions, CrossEntropyOptions, LossReduction, MaxPool2dOptions, NllLossOptions } from './functional.js';
 export { save, load, loadWithMetadata, type LoadOptions } from './safetensors/io.js';
 export { serialize, deserialize, type SafetensorsContents } from './safetensors/format.js';
 /** Stateless layers and losses, as PyTorch's `torch.nn.functional`: `import { functional as F } from '@kindling/nn'`. */

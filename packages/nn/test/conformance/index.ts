@@ -1,5 +1,6 @@
 import { findBackend } from '@kindling/tensor';
 import { beforeAll, describe } from 'vitest';
+import { convolutionSuite } from './convolution.js';
 import { useBackend } from './harness.js';
 import { layersSuite } from './layers.js';
 import { lossesSuite } from './losses.js';
@@ -27,6 +28,7 @@ export function describeNnConformance(backendName: string, { fileSystem = true }
     lossesSuite();
     memorySuite();
     pytorchParitySuite();
+    convolutionSuite(float64);
     safetensorsSuite(float64, fileSystem);
   });
 }

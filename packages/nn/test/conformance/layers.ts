@@ -18,7 +18,7 @@ function moments(values: ArrayLike<number>): { mean: number; variance: number; m
 }
 
 /** Checks that `values` look like n samples of U(-b, b): inside the bounds, reaching them, and with its mean, variance and histogram. */
-function expectUniform(values: ArrayLike<number>, bound: number): void {
+export function expectUniform(values: ArrayLike<number>, bound: number): void {
   const n = values.length;
   const { mean, variance, maxAbs } = moments(values);
   // The bound as a float32: the samples are float32, and rounding can land exactly on it.
