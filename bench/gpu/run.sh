@@ -141,19 +141,27 @@ fi
 record probe "$probe_rc" "$NODE $APP/probe.mjs $OUT/adapter.json"
 
 # --- (b) the trainer on webgpu -----------------------------------------------------------------
+# One training stage: NAME LIMIT_S then the command (env assignments first, as `env` takes them),
+# sampling nvidia-smi, its output stamped into $OUT/NAME.log.
+train_stage() {
+  local name=$1 limit=$2 rc
+  shift 2
+  start_sampling "$OUT/$name-nvidia-smi.csv"
+  echo "[$(now)] launch" > "$OUT/$name.log"
+  timeout -k 10 "$limit" env "$@" 2>&1 | stamp >> "$OUT/$name.log"
+  rc=${PIPESTATUS[0]}
+  echo "[$(now)] exit $rc" >> "$OUT/$name.log"
+  stop_sampling
+  tail -n 12 "$OUT/$name.log"
+  record "$name" "$rc" "$*"
+}
+
 trainer=("$NODE" "$APP/dist/cli.js" --backend webgpu --iters "$ITERS" --data-dir "$DATA" --report "$OUT/webgpu.json")
 [[ -n ${LOG_EVERY:-} ]] && trainer+=(--log-every "$LOG_EVERY")
 if (( probe_rc == 0 || probe_rc == 3 )); then
   limit=$(allowance 600 $(( TORCH_TIMEOUT_S + GPUJS_TIMEOUT_S + SUMMARY_RESERVE_S )))
   say "(b) webgpu training, $ITERS steps, up to ${limit} s"
-  start_sampling "$OUT/webgpu-nvidia-smi.csv"
-  echo "[$(now)] launch" > "$OUT/webgpu.log"
-  timeout -k 10 "$limit" "${trainer[@]}" 2>&1 | stamp >> "$OUT/webgpu.log"
-  webgpu_rc=${PIPESTATUS[0]}
-  echo "[$(now)] exit $webgpu_rc" >> "$OUT/webgpu.log"
-  stop_sampling
-  tail -n 12 "$OUT/webgpu.log"
-  record webgpu "$webgpu_rc" "${trainer[*]}"
+  train_stage webgpu "$limit" "${trainer[@]}"
 else
   say "(b) skipped: the probe found no usable WebGPU adapter (exit $probe_rc; see probe.log)"
   record webgpu skipped "${trainer[*]}"
@@ -177,20 +185,13 @@ record "pytorch-$TORCH_DEVICE" "$torch_rc" "${torch[*]}"
 # --- (c2) the trainer on gpujs, in gpu.js's webgpu mode (after PyTorch, so it cannot cost it) ----
 # Fewer steps than webgpu by default: gpu.js pays about a millisecond per kernel call, so 4,000 steps
 # might not fit the budget; ms/step is the median either way.
-gpujs=("$NODE" "$APP/dist/cli.js" --backend gpujs --iters "$GPUJS_ITERS" --data-dir "$DATA" --report "$OUT/gpujs.json")
+gpujs=(KINDLING_GPUJS_MODE=webgpu "$NODE" "$APP/dist/cli.js" --backend gpujs --iters "$GPUJS_ITERS" --data-dir "$DATA" --report "$OUT/gpujs.json")
 if (( probe_rc == 0 || probe_rc == 3 )); then
   limit=$(allowance "$GPUJS_TIMEOUT_S" "$SUMMARY_RESERVE_S")
   say "(c2) gpujs (webgpu mode) training, $GPUJS_ITERS steps, up to ${limit} s"
-  start_sampling "$OUT/gpujs-nvidia-smi.csv"
-  echo "[$(now)] launch" > "$OUT/gpujs.log"
-  KINDLING_GPUJS_MODE=webgpu timeout -k 10 "$limit" "${gpujs[@]}" 2>&1 | stamp >> "$OUT/gpujs.log"
-  gpujs_rc=${PIPESTATUS[0]}
-  echo "[$(now)] exit $gpujs_rc" >> "$OUT/gpujs.log"
-  stop_sampling
-  tail -n 12 "$OUT/gpujs.log"
-  record gpujs "$gpujs_rc" "KINDLING_GPUJS_MODE=webgpu ${gpujs[*]}"
+  train_stage gpujs "$limit" "${gpujs[@]}"
 else
-  record gpujs skipped "KINDLING_GPUJS_MODE=webgpu ${gpujs[*]}"
+  record gpujs skipped "${gpujs[*]}"
 fi
 
 # --- (d) where a webgpu step's time goes (after the measurements above, so it cannot cost them) ----
