@@ -1,5 +1,5 @@
 import { noGrad } from '@kindling/autograd';
-import { DeviceDataset } from '@kindling/backend-webgpu';
+import { DeviceDataset } from '@kindling/data';
 import { readDataSets, type Batch, type DataSet } from '@kindling/data-mnist';
 import { CrossEntropyLoss, load, save } from '@kindling/nn';
 import { Adam, AdamW, SGD } from '@kindling/optim';

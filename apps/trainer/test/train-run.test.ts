@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeviceDataset } from '@kindling/backend-webgpu';
+import { DeviceDataset } from '@kindling/data';
 import { memory, setBackend } from '@kindling/tensor';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { train, type TrainOptions, type TrainResult } from '../src/train.js';

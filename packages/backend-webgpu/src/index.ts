@@ -6,7 +6,6 @@
  */
 export { bucketBytes, BufferPool, MIN_BUCKET_BYTES, type BufferPoolStats } from './buffer-pool.js';
 export { webGpuKernels } from './kernels/index.js';
-export { DeviceDataset, type DeviceBatch } from './device-dataset.js';
 export { describeLoadFailure } from './node-gpu.js';
 export { createWebGpuBackend, registerWebGpuBackend, type WebGpuBackendOptions } from './register.js';
 export { WebGpuBackend, WebGpuStorage, type WebGpuBackendSettings, type WebGpuStats } from './webgpu-backend.js';

@@ -120,7 +120,7 @@ export class DataSet {
    * examples. For gathering the batch elsewhere, such as from a copy of the set on a GPU.
    *
    * @example
-   * // DeviceDataset is @kindling/backend-webgpu's
+   * // DeviceDataset is @kindling/data's
    * const onDevice = DeviceDataset.upload(train.scaledPixels(), Int32Array.from(train.labelValues), [784]);
    * const { images, labels } = onDevice.batch(train.nextBatchIndices(128));
    */

@@ -22,7 +22,9 @@ export {
   type IdxImages,
   type IdxLabels,
 } from './idx.js';
+export { MNIST, MNIST_NORMALIZATION, type MnistLoadOptions, type MnistTensors } from './mnist.js';
 export { readDataSets, type DataSets, type ReadDataSetsOptions } from './read-data-sets.js';
+export type { ReadMnistOptions } from './read-files.js';
 export {
   DEFAULT_SOURCES,
   defaultCacheDir,

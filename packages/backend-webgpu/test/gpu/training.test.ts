@@ -1,8 +1,9 @@
+import { DeviceDataset } from '@kindling/data';
 import { functional as F, Linear, Module, type Input } from '@kindling/nn';
 import { Adam } from '@kindling/optim';
 import { findBackend, Generator, manualSeed, setBackend, tidy } from '@kindling/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DeviceDataset, registerWebGpuBackend, WebGpuBackend } from '../../src/index.js';
+import { registerWebGpuBackend, WebGpuBackend } from '../../src/index.js';
 
 registerWebGpuBackend();
 

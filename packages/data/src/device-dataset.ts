@@ -1,4 +1,6 @@
 import { defaultGenerator, fromValues, type Generator as RandomGenerator, type Tensor } from '@kindling/tensor';
+import { permutation } from './permutation.js';
+import { checkedIndices } from './tensor-dataset.js';
 
 /** One mini-batch gathered on the device: `images` [b, ...imageShape] and `labels` [b]. */
 export interface DeviceBatch {
@@ -9,7 +11,8 @@ export interface DeviceBatch {
 /**
  * A dataset uploaded to a device once, whose mini-batches are gathered there (IndexSelect), so a
  * training step sends only the batch's indices (4 bytes per example) across the bus, never pixels.
- * Works on any backend; it pays off on `webgpu`.
+ * Works on any backend (the default one unless `device` names another); it pays off on a GPU backend
+ * such as `webgpu`, where the indices are checked on the host because a kernel cannot report them.
  *
  * @example
  * const data = DeviceDataset.upload(pixels, labels, [784], 'webgpu'); // pixels: Float32Array
@@ -39,7 +42,8 @@ export class DeviceDataset {
 
   /** The examples at `indices`, gathered on the device. */
   batch(indices: ArrayLike<number>): DeviceBatch {
-    const index = fromValues(Int32Array.from(indices), [indices.length], this.images.device);
+    const checked = checkedIndices(indices, this.numExamples, 'DeviceDataset.batch');
+    const index = fromValues(checked, [checked.length], this.images.device);
     try {
       return { images: this.images.indexSelect(0, index), labels: this.labels.indexSelect(0, index) };
     } finally {
@@ -49,11 +53,8 @@ export class DeviceDataset {
 
   /** One epoch of batches of `batchSize`, in a random order from `generator` (the last batch may be smaller). */
   *batches(batchSize: number, generator: RandomGenerator = defaultGenerator): Generator<DeviceBatch> {
-    const order = Int32Array.from({ length: this.numExamples }, (_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = generator.integer(0, i + 1);
-      [order[i], order[j]] = [order[j] as number, order[i] as number];
-    }
+    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`DeviceDataset.batches: batchSize must be a positive integer, got ${batchSize}`);
+    const order = permutation(this.numExamples, generator);
     for (let start = 0; start < order.length; start += batchSize) yield this.batch(order.subarray(start, start + batchSize));
   }
 

@@ -1,0 +1,109 @@
+import { defaultGenerator, Generator, tidy } from '@kindling/tensor';
+import { defaultCollate, type Collated } from './collate.js';
+import { Subset, type Dataset } from './dataset.js';
+import { permutation } from './permutation.js';
+import { TensorDataset } from './tensor-dataset.js';
+
+export interface DataLoaderOptions<T, B> {
+  /** Items per batch (default 1). */
+  batchSize?: number;
+  /** Visit the items in a new random order on every pass (default false: in index order). */
+  shuffle?: boolean;
+  /** Leave out the last batch when it would be smaller than `batchSize` (default false). */
+  dropLast?: boolean;
+  /**
+   * Seeds the shuffling: pass k (counting from 0) of a loader with this seed visits the same order on
+   * every run and every backend. By default the seed is drawn from Kindling's default generator when
+   * the loader is made, so `manualSeed` fixes it too.
+   */
+  seed?: number;
+  /** Merges a list of items into a batch (default `defaultCollate`). */
+  collate?: (items: T[]) => B;
+}
+
+/** A dataset whose batches can be gathered in one indexed copy: a TensorDataset, or subsets of one. */
+interface Gatherable {
+  tensors: TensorDataset;
+  /** Maps the loader's indices to the TensorDataset's (through nested subsets), or undefined when they are the same. */
+  mapIndex?: (index: number) => number;
+}
+
+function gatherable(dataset: Dataset<unknown>): Gatherable | undefined {
+  if (dataset instanceof TensorDataset) return { tensors: dataset };
+  if (!(dataset instanceof Subset)) return undefined;
+  const inner = gatherable(dataset.dataset as Dataset<unknown>);
+  if (inner === undefined) return undefined;
+  const { indices } = dataset;
+  const { mapIndex } = inner;
+  return { tensors: inner.tensors, mapIndex: (index) => (mapIndex ? mapIndex(indices[index] as number) : (indices[index] as number)) };
+}
+
+/**
+ * Batches of a dataset, as `torch.utils.data.DataLoader`: an async iterable, one pass over the
+ * dataset per `for await`. Batches of a `TensorDataset` (or subsets of one, such as `randomSplit`
+ * gives) are gathered with one `indexSelect` per tensor on the tensors' device; other datasets are
+ * read item by item and merged by `collate`. The shuffled order is drawn on the host from Kindling's
+ * seeded generator, so it is the same on every backend, and each pass draws a new one. The batches
+ * are the caller's to dispose; the tensors each item was made of are freed once collated (tensors
+ * the dataset held before are not).
+ *
+ * @example
+ * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 64, shuffle: true, seed: 0 });
+ * for await (const [xb, yb] of loader) { ...; xb.dispose(); yb.dispose(); }
+ */
+export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly seed: number;
+  private readonly collate: (items: T[]) => B;
+  /** Set when no collate was given: a TensorDataset's batches may then be gathered in one copy. */
+  private readonly collatesByDefault: boolean;
+  private readonly generator: Generator;
+
+  constructor(
+    readonly dataset: Dataset<T>,
+    options: DataLoaderOptions<T, B> = {},
+  ) {
+    this.batchSize = options.batchSize ?? 1;
+    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) {
+      throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${this.batchSize}`);
+    }
+    this.shuffle = options.shuffle ?? false;
+    this.dropLast = options.dropLast ?? false;
+    this.seed = options.seed ?? defaultGenerator.nextUint32();
+    this.generator = new Generator(this.seed);
+    this.collatesByDefault = options.collate === undefined;
+    // Without a collate function, B is its default, Collated<T>: what defaultCollate returns.
+    this.collate = options.collate ?? (defaultCollate as unknown as (items: T[]) => B);
+  }
+
+  /** The number of batches in one pass. */
+  get length(): number {
+    const items = this.dataset.length;
+    return this.dropLast ? Math.floor(items / this.batchSize) : Math.ceil(items / this.batchSize);
+  }
+
+  /**
+   * The dataset indices of each batch of the next pass, in order; iterating the loader uses the
+   * same draw, so this is for a copy of the data elsewhere. Advances the shuffle like a pass does.
+   */
+  nextEpochIndices(): Int32Array[] {
+    const items = this.dataset.length;
+    const order = this.shuffle ? permutation(items, this.generator) : Int32Array.from({ length: items }, (_, i) => i);
+    return Array.from({ length: this.length }, (_, b) => order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, items)));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<B, void, undefined> {
+    const fast = this.collatesByDefault ? gatherable(this.dataset as Dataset<unknown>) : undefined;
+    for (const indices of this.nextEpochIndices()) {
+      if (fast) {
+        const { tensors, mapIndex } = fast;
+        yield tensors.gather(mapIndex ? Array.from(indices, mapIndex) : indices) as B;
+      } else {
+        // Tensors the items were made of are freed once collated; tensors the dataset already held are not.
+        yield tidy(() => this.collate(Array.from(indices, (index) => this.dataset.get(index))));
+      }
+    }
+  }
+}
