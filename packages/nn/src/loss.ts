@@ -4,13 +4,29 @@ import { crossEntropy, mseLoss, nllLoss, type CrossEntropyOptions, type NllLossO
 import type { LossReduction } from './loss-support.js';
 import { Module } from './module.js';
 import type { Input } from './parameter.js';
+import {
+  assertKlDivReduction,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  huberLoss,
+  klDiv,
+  l1Loss,
+  smoothL1Loss,
+  type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
+  type HuberLossOptions,
+  type KlDivOptions,
+  type KlDivReduction,
+  type ReductionOptions,
+  type SmoothL1LossOptions,
+} from './pointwise-losses.js';
 
 /*
  * The loss modules hold their options and call the functional form, as PyTorch's do. Options are
  * checked in the constructor, so a typo fails where the loss is defined rather than mid-training.
  */
 
-function describeOptions(options: Record<string, number | string>, defaults: Record<string, number | string>): string {
+function describeOptions(options: Record<string, number | string | boolean>, defaults: Record<string, number | string | boolean>): string {
   return Object.entries(options)
     .filter(([key, value]) => value !== defaults[key])
     .map(([key, value]) => `${key}=${typeof value === 'string' ? `'${value}'` : value}`)
@@ -79,7 +95,7 @@ export class NLLLoss extends Module {
 export class MSELoss extends Module {
   readonly reduction: LossReduction;
 
-  constructor(options: { reduction?: LossReduction } = {}) {
+  constructor(options: ReductionOptions = {}) {
     super();
     this.reduction = options.reduction ?? 'mean';
     assertLossReduction(this.reduction, 'MSELoss');
@@ -91,5 +107,149 @@ export class MSELoss extends Module {
 
   override extraRepr(): string {
     return describeOptions({ reduction: this.reduction }, { reduction: 'mean' });
+  }
+}
+
+/**
+ * Binary cross-entropy on probabilities (PyTorch's `nn.BCELoss`), with an optional per-element
+ * `weight`; each log is floored at -100.
+ *
+ * @example
+ * const loss = new BCELoss().forward(net.forward(x).sigmoid(), labels);
+ */
+export class BCELoss extends Module {
+  readonly reduction: LossReduction;
+  readonly weight: Input | undefined;
+
+  constructor(options: BinaryCrossEntropyOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    this.weight = options.weight;
+    assertLossReduction(this.reduction, 'BCELoss');
+  }
+
+  forward(input: Input, target: Input): Variable {
+    return binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+
+  override extraRepr(): string {
+    return describeOptions({ reduction: this.reduction }, { reduction: 'mean' });
+  }
+}
+
+/**
+ * Binary cross-entropy on logits, stable for any logit (PyTorch's `nn.BCEWithLogitsLoss`), with
+ * optional `weight` and `posWeight`.
+ *
+ * @example
+ * const lossFn = new BCEWithLogitsLoss({ posWeight: tensor([2, 1, 5]) }); // one per class
+ * const loss = lossFn.forward(net.forward(x), labels);
+ */
+export class BCEWithLogitsLoss extends Module {
+  readonly reduction: LossReduction;
+  readonly weight: Input | undefined;
+  readonly posWeight: Input | undefined;
+
+  constructor(options: BinaryCrossEntropyWithLogitsOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    this.weight = options.weight;
+    this.posWeight = options.posWeight;
+    assertLossReduction(this.reduction, 'BCEWithLogitsLoss');
+  }
+
+  forward(input: Input, target: Input): Variable {
+    return binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.posWeight, reduction: this.reduction });
+  }
+
+  override extraRepr(): string {
+    return describeOptions({ reduction: this.reduction }, { reduction: 'mean' });
+  }
+}
+
+/** The mean absolute error between an input and a target of the same shape (PyTorch's `nn.L1Loss`). */
+export class L1Loss extends Module {
+  readonly reduction: LossReduction;
+
+  constructor(options: ReductionOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    assertLossReduction(this.reduction, 'L1Loss');
+  }
+
+  forward(input: Input, target: Input): Variable {
+    return l1Loss(input, target, { reduction: this.reduction });
+  }
+
+  override extraRepr(): string {
+    return describeOptions({ reduction: this.reduction }, { reduction: 'mean' });
+  }
+}
+
+/** Quadratic below |input − target| = beta, linear above (PyTorch's `nn.SmoothL1Loss`). */
+export class SmoothL1Loss extends Module {
+  readonly reduction: LossReduction;
+  readonly beta: number;
+
+  constructor(options: SmoothL1LossOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    this.beta = options.beta ?? 1;
+    assertLossReduction(this.reduction, 'SmoothL1Loss');
+    if (!(this.beta >= 0 && Number.isFinite(this.beta))) throw new RangeError(`SmoothL1Loss: beta must be a finite number ≥ 0, got ${this.beta}`);
+  }
+
+  forward(input: Input, target: Input): Variable {
+    return smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
+
+  override extraRepr(): string {
+    return describeOptions({ reduction: this.reduction, beta: this.beta }, { reduction: 'mean', beta: 1 });
+  }
+}
+
+/** Quadratic below |input − target| = delta, linear with slope delta above (PyTorch's `nn.HuberLoss`). */
+export class HuberLoss extends Module {
+  readonly reduction: LossReduction;
+  readonly delta: number;
+
+  constructor(options: HuberLossOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    this.delta = options.delta ?? 1;
+    assertLossReduction(this.reduction, 'HuberLoss');
+    if (!(this.delta > 0 && Number.isFinite(this.delta))) throw new RangeError(`HuberLoss: delta must be a finite number > 0, got ${this.delta}`);
+  }
+
+  forward(input: Input, target: Input): Variable {
+    return huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
+
+  override extraRepr(): string {
+    return describeOptions({ reduction: this.reduction, delta: this.delta }, { reduction: 'mean', delta: 1 });
+  }
+}
+
+/**
+ * The Kullback-Leibler divergence between log-probabilities and a target distribution (PyTorch's
+ * `nn.KLDivLoss`); `reduction: 'batchmean'` gives the divergence per sample.
+ */
+export class KLDivLoss extends Module {
+  readonly reduction: KlDivReduction;
+  readonly logTarget: boolean;
+
+  constructor(options: KlDivOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? 'mean';
+    this.logTarget = options.logTarget ?? false;
+    assertKlDivReduction(this.reduction, 'KLDivLoss');
+  }
+
+  forward(logProbs: Input, target: Input): Variable {
+    return klDiv(logProbs, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+
+  override extraRepr(): string {
+    return describeOptions({ reduction: this.reduction, logTarget: this.logTarget }, { reduction: 'mean', logTarget: false });
   }
 }
