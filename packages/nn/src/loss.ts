@@ -1,25 +1,10 @@
 import type { Variable } from '@kindling/autograd';
 import { assertLossReduction, type Tensor } from '@kindling/tensor';
-import { crossEntropy, mseLoss, nllLoss, type CrossEntropyOptions, type NllLossOptions } from './functional.js';
+import * as F from './functional.js';
 import type { LossReduction } from './loss-support.js';
 import { Module } from './module.js';
 import type { Input } from './parameter.js';
-import {
-  assertKlDivReduction,
-  binaryCrossEntropy,
-  binaryCrossEntropyWithLogits,
-  huberLoss,
-  klDiv,
-  l1Loss,
-  smoothL1Loss,
-  type BinaryCrossEntropyOptions,
-  type BinaryCrossEntropyWithLogitsOptions,
-  type HuberLossOptions,
-  type KlDivOptions,
-  type KlDivReduction,
-  type ReductionOptions,
-  type SmoothL1LossOptions,
-} from './pointwise-losses.js';
+import { assertKlDivReduction } from './pointwise-losses.js';
 
 /*
  * The loss modules hold their options and call the functional form, as PyTorch's do. Options are
@@ -46,7 +31,7 @@ export class CrossEntropyLoss extends Module {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
 
-  constructor(options: CrossEntropyOptions = {}) {
+  constructor(options: F.CrossEntropyOptions = {}) {
     super();
     this.reduction = options.reduction ?? 'mean';
     this.ignoreIndex = options.ignoreIndex ?? -100;
@@ -59,7 +44,7 @@ export class CrossEntropyLoss extends Module {
   }
 
   forward(logits: Input, target: Tensor): Variable {
-    return crossEntropy(logits, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing });
+    return F.crossEntropy(logits, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing });
   }
 
   override extraRepr(): string {
@@ -73,7 +58,7 @@ export class NLLLoss extends Module {
   readonly reduction: LossReduction;
   readonly ignoreIndex: number;
 
-  constructor(options: NllLossOptions = {}) {
+  constructor(options: F.NllLossOptions = {}) {
     super();
     this.reduction = options.reduction ?? 'mean';
     this.ignoreIndex = options.ignoreIndex ?? -100;
@@ -82,7 +67,7 @@ export class NLLLoss extends Module {
   }
 
   forward(logProbs: Input, target: Tensor): Variable {
-    return nllLoss(logProbs, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex });
+    return F.nllLoss(logProbs, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex });
   }
 
   override extraRepr(): string {
@@ -91,22 +76,32 @@ export class NLLLoss extends Module {
   }
 }
 
-/** The mean squared error between an input and a target of the same shape (PyTorch's `nn.MSELoss`). */
-export class MSELoss extends Module {
+/**
+ * A loss that compares an input with a target of the same shape and holds a `reduction`; subclasses
+ * add their options and describe them in `extraRepr`.
+ */
+abstract class ReducedLoss extends Module {
   readonly reduction: LossReduction;
 
-  constructor(options: ReductionOptions = {}) {
+  constructor(reduction: LossReduction | undefined) {
     super();
-    this.reduction = options.reduction ?? 'mean';
-    assertLossReduction(this.reduction, 'MSELoss');
-  }
-
-  forward(input: Input, target: Input): Variable {
-    return mseLoss(input, target, { reduction: this.reduction });
+    this.reduction = reduction ?? 'mean';
+    assertLossReduction(this.reduction, this.constructor.name);
   }
 
   override extraRepr(): string {
     return describeOptions({ reduction: this.reduction }, { reduction: 'mean' });
+  }
+}
+
+/** The mean squared error between an input and a target of the same shape (PyTorch's `nn.MSELoss`). */
+export class MSELoss extends ReducedLoss {
+  constructor(options: F.ReductionOptions = {}) {
+    super(options.reduction);
+  }
+
+  forward(input: Input, target: Input): Variable {
+    return F.mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
@@ -117,23 +112,16 @@ export class MSELoss extends Module {
  * @example
  * const loss = new BCELoss().forward(net.forward(x).sigmoid(), labels);
  */
-export class BCELoss extends Module {
-  readonly reduction: LossReduction;
+export class BCELoss extends ReducedLoss {
   readonly weight: Input | undefined;
 
-  constructor(options: BinaryCrossEntropyOptions = {}) {
-    super();
-    this.reduction = options.reduction ?? 'mean';
+  constructor(options: F.BinaryCrossEntropyOptions = {}) {
+    super(options.reduction);
     this.weight = options.weight;
-    assertLossReduction(this.reduction, 'BCELoss');
   }
 
   forward(input: Input, target: Input): Variable {
-    return binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
-  }
-
-  override extraRepr(): string {
-    return describeOptions({ reduction: this.reduction }, { reduction: 'mean' });
+    return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
 
@@ -145,62 +133,44 @@ export class BCELoss extends Module {
  * const lossFn = new BCEWithLogitsLoss({ posWeight: tensor([2, 1, 5]) }); // one per class
  * const loss = lossFn.forward(net.forward(x), labels);
  */
-export class BCEWithLogitsLoss extends Module {
-  readonly reduction: LossReduction;
+export class BCEWithLogitsLoss extends ReducedLoss {
   readonly weight: Input | undefined;
   readonly posWeight: Input | undefined;
 
-  constructor(options: BinaryCrossEntropyWithLogitsOptions = {}) {
-    super();
-    this.reduction = options.reduction ?? 'mean';
+  constructor(options: F.BinaryCrossEntropyWithLogitsOptions = {}) {
+    super(options.reduction);
     this.weight = options.weight;
     this.posWeight = options.posWeight;
-    assertLossReduction(this.reduction, 'BCEWithLogitsLoss');
   }
 
   forward(input: Input, target: Input): Variable {
-    return binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.posWeight, reduction: this.reduction });
-  }
-
-  override extraRepr(): string {
-    return describeOptions({ reduction: this.reduction }, { reduction: 'mean' });
+    return F.binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.posWeight, reduction: this.reduction });
   }
 }
 
 /** The mean absolute error between an input and a target of the same shape (PyTorch's `nn.L1Loss`). */
-export class L1Loss extends Module {
-  readonly reduction: LossReduction;
-
-  constructor(options: ReductionOptions = {}) {
-    super();
-    this.reduction = options.reduction ?? 'mean';
-    assertLossReduction(this.reduction, 'L1Loss');
+export class L1Loss extends ReducedLoss {
+  constructor(options: F.ReductionOptions = {}) {
+    super(options.reduction);
   }
 
   forward(input: Input, target: Input): Variable {
-    return l1Loss(input, target, { reduction: this.reduction });
-  }
-
-  override extraRepr(): string {
-    return describeOptions({ reduction: this.reduction }, { reduction: 'mean' });
+    return F.l1Loss(input, target, { reduction: this.reduction });
   }
 }
 
 /** Quadratic below |input − target| = beta, linear above (PyTorch's `nn.SmoothL1Loss`). */
-export class SmoothL1Loss extends Module {
-  readonly reduction: LossReduction;
+export class SmoothL1Loss extends ReducedLoss {
   readonly beta: number;
 
-  constructor(options: SmoothL1LossOptions = {}) {
-    super();
-    this.reduction = options.reduction ?? 'mean';
+  constructor(options: F.SmoothL1LossOptions = {}) {
+    super(options.reduction);
     this.beta = options.beta ?? 1;
-    assertLossReduction(this.reduction, 'SmoothL1Loss');
     if (!(this.beta >= 0 && Number.isFinite(this.beta))) throw new RangeError(`SmoothL1Loss: beta must be a finite number ≥ 0, got ${this.beta}`);
   }
 
   forward(input: Input, target: Input): Variable {
-    return smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+    return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
   }
 
   override extraRepr(): string {
@@ -209,20 +179,17 @@ export class SmoothL1Loss extends Module {
 }
 
 /** Quadratic below |input − target| = delta, linear with slope delta above (PyTorch's `nn.HuberLoss`). */
-export class HuberLoss extends Module {
-  readonly reduction: LossReduction;
+export class HuberLoss extends ReducedLoss {
   readonly delta: number;
 
-  constructor(options: HuberLossOptions = {}) {
-    super();
-    this.reduction = options.reduction ?? 'mean';
+  constructor(options: F.HuberLossOptions = {}) {
+    super(options.reduction);
     this.delta = options.delta ?? 1;
-    assertLossReduction(this.reduction, 'HuberLoss');
     if (!(this.delta > 0 && Number.isFinite(this.delta))) throw new RangeError(`HuberLoss: delta must be a finite number > 0, got ${this.delta}`);
   }
 
   forward(input: Input, target: Input): Variable {
-    return huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+    return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
   }
 
   override extraRepr(): string {
@@ -235,10 +202,10 @@ export class HuberLoss extends Module {
  * `nn.KLDivLoss`); `reduction: 'batchmean'` gives the divergence per sample.
  */
 export class KLDivLoss extends Module {
-  readonly reduction: KlDivReduction;
+  readonly reduction: F.KlDivReduction;
   readonly logTarget: boolean;
 
-  constructor(options: KlDivOptions = {}) {
+  constructor(options: F.KlDivOptions = {}) {
     super();
     this.reduction = options.reduction ?? 'mean';
     this.logTarget = options.logTarget ?? false;
@@ -246,7 +213,7 @@ export class KLDivLoss extends Module {
   }
 
   forward(logProbs: Input, target: Input): Variable {
-    return klDiv(logProbs, target, { reduction: this.reduction, logTarget: this.logTarget });
+    return F.klDiv(logProbs, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
 
   override extraRepr(): string {
