@@ -129,3 +129,19 @@ export function dropout(input: Input, p = 0.5, training = true): Variable {
   const keep = rand(x.shape, { device: x.device }).ge(p);
   return x.mul(1 / (1 - p)).where(keep, 0);
 }
+
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  huberLoss,
+  klDiv,
+  l1Loss,
+  smoothL1Loss,
+  type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
+  type HuberLossOptions,
+  type KlDivOptions,
+  type KlDivReduction,
+  type ReductionOptions,
+  type SmoothL1LossOptions,
+} from './pointwise-losses.js';

@@ -15,3 +15,13 @@ export { serialize, deserialize, type SafetensorsContents } from './safetensors/
 export * as functional from './functional.js';
 /** Weight initialisers, as PyTorch's `torch.nn.init`. */
 export * as init from './init.js';
+export { BCELoss, BCEWithLogitsLoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss } from './loss.js';
+export type {
+  BinaryCrossEntropyOptions,
+  BinaryCrossEntropyWithLogitsOptions,
+  HuberLossOptions,
+  KlDivOptions,
+  KlDivReduction,
+  ReductionOptions,
+  SmoothL1LossOptions,
+} from './pointwise-losses.js';

@@ -6,6 +6,7 @@ import { layersSuite } from './layers.js';
 import { lossesSuite } from './losses.js';
 import { memorySuite } from './memory.js';
 import { moduleSuite } from './module.js';
+import { pointwiseLossesSuite } from './pointwise-losses.js';
 import { pytorchParitySuite } from './pytorch-parity.js';
 import { safetensorsSuite } from './safetensors.js';
 
@@ -26,6 +27,7 @@ export function describeNnConformance(backendName: string, { fileSystem = true }
     moduleSuite(float64);
     layersSuite();
     lossesSuite();
+    pointwiseLossesSuite(float64);
     memorySuite();
     pytorchParitySuite();
     convolutionSuite(float64);
