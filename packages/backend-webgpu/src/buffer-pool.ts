@@ -43,6 +43,7 @@ export interface BufferPoolStats {
 /**
  * Storage buffers grouped by size bucket. A released buffer waits in its bucket for the next request
  * of that bucket, so a training loop whose shapes repeat stops creating buffers after its first step.
+ * @internal
  */
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();

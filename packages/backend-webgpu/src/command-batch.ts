@@ -8,6 +8,7 @@ export const UNIFORM_ARENA_BYTES = 64 * 1024;
  * clears are appended to, and the uniform arena that holds each dispatch's parameters. At submission the
  * arena is written with one `writeBuffer`, which the queue orders before the command buffer and
  * after every earlier submission, so one uniform buffer serves every batch.
+ * @internal
  */
 export class CommandBatch {
   private encoder: GPUCommandEncoder | null = null;

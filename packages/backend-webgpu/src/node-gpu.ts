@@ -6,16 +6,23 @@
  */
 
 import type { BackendProbe } from '@kindling/tensor';
+import type { GpuPowerPreference } from './gpu-like.js';
 
 /** Why the backend cannot start when Dawn loads but no adapter answers. */
 export const NO_ADAPTER = 'no WebGPU adapter answered (no GPU, or no Vulkan/Metal/D3D12 driver that Dawn can use)';
 
-/** Whether `value` looks like a `GPU` (navigator.gpu or Dawn's `create()` result). */
+/**
+ * Whether `value` looks like a `GPU` (navigator.gpu or Dawn's `create()` result).
+ * @internal
+ */
 export function isGpu(value: unknown): value is GPU {
   return typeof value === 'object' && value !== null && 'requestAdapter' in value && typeof value.requestAdapter === 'function';
 }
 
-/** `navigator.gpu` where the environment has one (browsers, Deno, workers), else undefined. */
+/**
+ * `navigator.gpu` where the environment has one (browsers, Deno, workers), else undefined.
+ * @internal
+ */
 export function browserGpu(): GPU | undefined {
   const nav: unknown = Reflect.get(globalThis, 'navigator');
   if (typeof nav !== 'object' || nav === null || !('gpu' in nav)) return undefined;
@@ -52,7 +59,10 @@ const DAWN_PACKAGE = 'webgpu';
  */
 let dawnInstance: Promise<GPU> | undefined;
 
-/** A `GPU` from Dawn (the same one on every call), or an Error whose message says why there is none. */
+/**
+ * A `GPU` from Dawn (the same one on every call), or an Error whose message says why there is none.
+ * @internal
+ */
 export function loadNodeGpu(): Promise<GPU> {
   dawnInstance ??= createDawnInstance();
   return dawnInstance;
@@ -90,7 +100,7 @@ function dawnEntryUrl(): string | undefined {
  * messages Mesa and Dawn print while failing (`XDG_RUNTIME_DIR is invalid`, Vulkan warnings) stay
  * out of the terminal. Undefined where the package cannot be found; the factory then says why.
  */
-export function dawnProbe(powerPreference: GPUPowerPreference): BackendProbe | undefined {
+export function dawnProbe(powerPreference: GpuPowerPreference): BackendProbe | undefined {
   const entry = dawnEntryUrl();
   if (!entry) return undefined;
   return {

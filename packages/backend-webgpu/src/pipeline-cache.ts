@@ -1,7 +1,10 @@
 import { BufferUsage, COMPUTE_STAGE } from './gpu-flags.js';
 import type { Program } from './program.js';
 
-/** A compiled program and the layout its bind groups follow. */
+/**
+ * A compiled program and the layout its bind groups follow.
+ * @internal
+ */
 export interface CompiledProgram {
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
@@ -11,7 +14,10 @@ export interface CompiledProgram {
 
 export const UNIFORM_ALIGNMENT = 256;
 
-/** Compiled pipelines keyed by program key, and bind groups keyed by (program, buffers). */
+/**
+ * Compiled pipelines keyed by program key, and bind groups keyed by (program, buffers).
+ * @internal
+ */
 export class PipelineCache {
   private readonly programs = new Map<string, CompiledProgram>();
   private readonly bindGroups = new Map<string, GPUBindGroup>();

@@ -1,6 +1,7 @@
 import { listBackends, registerBackend, registerKernelTable } from '@kindling/tensor';
 import { webGpuKernels } from './kernels/index.js';
-import { browserGpu, dawnProbe, isNode, loadNodeGpu, NO_ADAPTER } from './node-gpu.js';
+import type { GpuLike, GpuPowerPreference } from './gpu-like.js';
+import { browserGpu, dawnProbe, isGpu, isNode, loadNodeGpu, NO_ADAPTER } from './node-gpu.js';
 import { WebGpuBackend, type WebGpuBackendSettings } from './webgpu-backend.js';
 
 /** Options of {@link registerWebGpuBackend}. */
@@ -8,13 +9,17 @@ export interface WebGpuBackendOptions extends WebGpuBackendSettings {
   /** Registry priority (default 2: above `workers` at 1 and `cpu` at 0). */
   priority?: number;
   /** Which adapter to ask for (default 'high-performance'). */
-  powerPreference?: GPUPowerPreference;
-  /** Where WebGPU comes from; default: `navigator.gpu`, else Dawn from the `webgpu` package in Node. */
-  gpu?: () => GPU | Promise<GPU>;
+  powerPreference?: GpuPowerPreference;
+  /** Where WebGPU comes from (a `GPU`, such as `navigator.gpu`); default: `navigator.gpu`, else Dawn from the `webgpu` package in Node. */
+  gpu?: () => GpuLike | Promise<GpuLike>;
 }
 
 async function findGpu(options: WebGpuBackendOptions): Promise<GPU> {
-  if (options.gpu) return options.gpu();
+  if (options.gpu) {
+    const gpu = await options.gpu();
+    if (!isGpu(gpu)) throw new TypeError('webgpu: the `gpu` option returned an object without requestAdapter(); return navigator.gpu or the GPU that Dawn\'s create() makes');
+    return gpu;
+  }
   const gpu = browserGpu();
   if (gpu) return gpu;
   if (isNode()) return loadNodeGpu();
@@ -32,7 +37,7 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
   const { maxBufferSize, maxStorageBufferBindingSize } = adapter.limits;
   // Large datasets (all of MNIST is 188 MB) live on the device, so ask for the largest buffers the adapter allows.
   const device = await adapter.requestDevice({ requiredLimits: { maxBufferSize, maxStorageBufferBindingSize } });
-  return new WebGpuBackend(device, options);
+  return WebGpuBackend.forDevice(device, options);
 }
 
 

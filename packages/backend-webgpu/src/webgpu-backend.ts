@@ -9,12 +9,25 @@ import type { Program } from './program.js';
 export class WebGpuStorage implements Storage {
   /** Set by `release`: the buffer is back in the pool and must not be touched through this storage. */
   released = false;
+  /** @internal */
+  readonly buffer: GPUBuffer;
 
-  constructor(
+  private constructor(
     readonly dtype: DType,
     readonly size: number,
-    readonly buffer: GPUBuffer,
-  ) {}
+    buffer: GPUBuffer,
+  ) {
+    this.buffer = buffer;
+  }
+
+  /**
+   * Only the backend makes storages (`allocate`, `upload`), so the published types need not name
+   * WebGPU's buffer.
+   * @internal
+   */
+  static of(dtype: DType, size: number, buffer: GPUBuffer): WebGpuStorage {
+    return new WebGpuStorage(dtype, size, buffer);
+  }
 }
 
 /** Options of the backend itself (see `registerWebGpuBackend` for how to find a device). */
@@ -55,9 +68,18 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   private inFlight: Promise<undefined> | null = null;
   private readonly errors: string[] = [];
 
-  constructor(
-    readonly device: GPUDevice,
-    settings: WebGpuBackendSettings = {},
+  /**
+   * A backend on `device`. Made by `createWebGpuBackend`, so the published types need not name
+   * WebGPU's device.
+   * @internal
+   */
+  static forDevice(device: GPUDevice, settings: WebGpuBackendSettings = {}): WebGpuBackend {
+    return new WebGpuBackend(device, settings);
+  }
+
+  private constructor(
+    private readonly device: GPUDevice,
+    settings: WebGpuBackendSettings,
   ) {
     const maxBytes = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
     this.tensorLimit = { maxBytes, reason: "the device's largest storage buffer" };
@@ -74,7 +96,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
 
   /** A new, uninitialised storage of `size` elements; kernels write it. */
   allocate(dtype: DType, size: number): WebGpuStorage {
-    const storage = new WebGpuStorage(dtype, size, this.pool.acquire(Math.max(size, 1) * 4));
+    const storage = WebGpuStorage.of(dtype, size, this.pool.acquire(Math.max(size, 1) * 4));
     this.live++;
     return storage;
   }
