@@ -78,14 +78,10 @@ export class SiLU extends Module {
   }
 }
 
-/** Softmax along `dim` as a layer (PyTorch's `nn.Softmax`). */
-export class Softmax extends Module {
+/** What Softmax and LogSoftmax share: the dim and its printout. */
+abstract class AlongDim extends Module {
   constructor(readonly dim: number) {
     super();
-  }
-
-  forward(input: Input): Variable {
-    return softmax(input, this.dim);
   }
 
   override extraRepr(): string {
@@ -93,18 +89,17 @@ export class Softmax extends Module {
   }
 }
 
-/** logSoftmax along `dim` as a layer (PyTorch's `nn.LogSoftmax`). */
-export class LogSoftmax extends Module {
-  constructor(readonly dim: number) {
-    super();
+/** Softmax along `dim` as a layer (PyTorch's `nn.Softmax`). */
+export class Softmax extends AlongDim {
+  forward(input: Input): Variable {
+    return softmax(input, this.dim);
   }
+}
 
+/** logSoftmax along `dim` as a layer (PyTorch's `nn.LogSoftmax`). */
+export class LogSoftmax extends AlongDim {
   forward(input: Input): Variable {
     return logSoftmax(input, this.dim);
-  }
-
-  override extraRepr(): string {
-    return `dim=${this.dim}`;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Variable } from '@kindling/autograd';
-import { ones, tensor, zeros } from '@kindling/tensor';
+import { manualSeed, ones, tensor, zeros } from '@kindling/tensor';
 import { describe, expect, it } from 'vitest';
-import { BatchNorm1d, BatchNorm2d, Embedding, Linear, Module, ModuleDict, ModuleList, Parameter, Sequential, Unflatten, type Input } from '../../src/index.js';
+import { BatchNorm1d, BatchNorm2d, Dropout2d, Embedding, Linear, Module, ModuleDict, ModuleList, Parameter, Sequential, Unflatten, type Input } from '../../src/index.js';
 import { expectValues } from './harness.js';
 
 /*
@@ -149,6 +149,21 @@ export function buffersSuite(float64: boolean): void {
       expect(() => new Embedding(4, 2, { paddingIdx: 4 })).toThrow(/paddingIdx must be an integer in \[-4, 3\]/);
       expect(() => new Embedding(4, 2).forward(tensor([1.5]))).toThrow(/indices must be int32, got float32/);
       expect(() => new Unflatten(1, [4, 2]).forward(zeros([2, 6]))).toThrow(/sizes \[4,2\] do not multiply to dim 1/);
+    });
+
+    it('Dropout2d zeroes whole channels and scales the rest, and passes the input through in eval mode', async () => {
+      manualSeed(5);
+      const drop = new Dropout2d(0.5);
+      const values = Array.from(await drop.forward(ones([4, 8, 3, 3])).data.data());
+      const channels = Array.from({ length: 32 }, (_, c) => values.slice(c * 9, c * 9 + 9));
+      for (const channel of channels) expect(new Set(channel).size === 1 && [0, 2].includes(channel[0] as number), String(channel)).toBe(true);
+      const dropped = channels.filter((channel) => channel[0] === 0).length;
+      expect(dropped).toBeGreaterThan(4);
+      expect(dropped).toBeLessThan(28);
+      const x = ones([1, 2, 2, 2]);
+      expect(drop.eval().forward(x).data).toBe(x);
+      expect(() => new Dropout2d(2)).toThrow(/Dropout2d: the probability p must be in \[0, 1\], got 2/);
+      expect(() => drop.train().forward(ones([2, 2]))).toThrow(/dropout2d: expected an input of shape \[N, C, H, W\] or \[C, H, W\], got \[2, 2\]/);
     });
 
     it('prints the settings as PyTorch does', () => {
