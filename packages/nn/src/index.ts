@@ -25,3 +25,13 @@ export type {
   ReductionOptions,
   SmoothL1LossOptions,
 } from './pointwise-losses.js';
+export { type RegisterBufferOptions } from './module.js';
+export { ELU, GELU, Identity, LeakyReLU, LogSoftmax, SiLU, Softmax } from './layers/activation.js';
+export { Dropout2d } from './layers/dropout.js';
+export { Unflatten } from './layers/flatten.js';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormLayerOptions, type LayerNormLayerOptions } from './layers/normalization.js';
+export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
+export { ModuleDict, ModuleList } from './layers/containers.js';
+export type { BatchNormOptions, EmbeddingOptions, GeluOptions, LayerNormOptions } from './functional.js';
+/** Gradient clipping, as PyTorch's `torch.nn.utils`: `utils.clipGradNorm(model.parameters(), 1)`. */
+export * as utils from './utils.js';

@@ -15,6 +15,34 @@ export interface LoadStateDictResult {
 
 type Member = ['parameter', Parameter] | ['module', Module];
 
+/** Options of `registerBuffer`. */
+export interface RegisterBufferOptions {
+  /** Whether `stateDict()` includes it (default true); a non-persistent buffer is neither saved nor loaded. */
+  persistent?: boolean;
+}
+
+interface Buffer {
+  tensor: Tensor | null;
+  persistent: boolean;
+}
+
+/** One value of the state dict: a parameter's data or a buffer, read and replaced through the module that holds it. */
+interface StateEntry {
+  name: string;
+  value: Tensor;
+  replace(value: Tensor): void;
+}
+
+function memberOf(value: unknown): Member | undefined {
+  return value instanceof Parameter ? ['parameter', value] : value instanceof Module ? ['module', value] : undefined;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value.constructor as { name?: string } | undefined)?.name ?? 'object';
+}
+
 /** Indents every line but the first, as PyTorch's `_addindent`. */
 function indentFollowingLines(text: string, spaces: number): string {
   const [first = '', ...rest] = text.split('\n');
@@ -45,37 +73,49 @@ export abstract class Module {
   /** The computation; each subclass declares its own inputs (`net.forward(x)`). */
   abstract forward(...inputs: never[]): unknown;
 
+  /** The buffers by name, in registration order; a #private field is not an own property, so discovery never sees it. */
+  readonly #buffers = new Map<string, Buffer>();
+
   /**
    * The Parameters and Modules among this instance's own properties, in definition order. The
    * property bag is read each time (not registered in a constructor), because subclass fields are
    * only assigned after the base constructor has run; the names are checked as PyTorch checks them.
+   * An array of them is read as PyTorch reads a ModuleList or ParameterList: `layers.0`, `layers.1`.
    */
   private members(): [string, Member][] {
     const found: [string, Member][] = [];
-    const prototype: unknown = Object.getPrototypeOf(this);
     for (const [name, value] of Object.entries(this as object) as [string, unknown][]) {
-      const member: Member | undefined =
-        value instanceof Parameter ? ['parameter', value] : value instanceof Module ? ['module', value] : undefined;
-      if (member === undefined) {
-        if (Array.isArray(value) && value.some((item) => item instanceof Module || item instanceof Parameter)) {
-          throw new Error(
-            `${this.constructor.name}: property '${name}' is an array of Modules or Parameters, which are not discovered inside arrays; ` +
-              'hold the layers in a Sequential, or give each one its own property',
-          );
-        }
-        continue;
+      const member = memberOf(value);
+      if (member !== undefined) {
+        this.checkMemberName(name, member[0]);
+        found.push([name, member]);
+      } else if (Array.isArray(value) && value.some((item) => memberOf(item) !== undefined)) {
+        this.checkMemberName(name, 'list');
+        (value as unknown[]).forEach((item, i) => {
+          const element = memberOf(item);
+          if (element === undefined) {
+            throw new Error(
+              `${this.constructor.name}: property '${name}' holds Modules or Parameters and, at index ${i}, a ${describeValue(item)}; ` +
+                'keep the layers in an array of their own (or a ModuleList) and other values elsewhere',
+            );
+          }
+          found.push([`${name}.${i}`, element]);
+        });
       }
-      const kind = member[0];
-      if (name === '') throw new Error(`${this.constructor.name}: a ${kind} cannot have an empty name`);
-      if (name.includes('.')) {
-        throw new Error(`${this.constructor.name}: the ${kind} name '${name}' contains '.', which separates the levels of dotted names such as 'layer.weight'`);
-      }
-      if (typeof prototype === 'object' && prototype !== null && name in prototype) {
-        throw new Error(`${this.constructor.name}: the ${kind} '${name}' shadows the method or accessor '${name}' of ${this.constructor.name}; rename the property`);
-      }
-      found.push([name, member]);
     }
     return found;
+  }
+
+  /** PyTorch's checks of an attribute name: non-empty, no '.', and not hiding a method. */
+  private checkMemberName(name: string, kind: string): void {
+    const prototype: unknown = Object.getPrototypeOf(this);
+    if (name === '') throw new Error(`${this.constructor.name}: a ${kind} cannot have an empty name`);
+    if (name.includes('.')) {
+      throw new Error(`${this.constructor.name}: the ${kind} name '${name}' contains '.', which separates the levels of dotted names such as 'layer.weight'`);
+    }
+    if (typeof prototype === 'object' && prototype !== null && name in prototype) {
+      throw new Error(`${this.constructor.name}: the ${kind} '${name}' shadows the method or accessor '${name}' of ${this.constructor.name}; rename the property`);
+    }
   }
 
   /** This module's own parameters (not its children's), by name. */
@@ -135,6 +175,60 @@ export abstract class Module {
     return this.namedParameters('', recurse).map(([, parameter]) => parameter);
   }
 
+  /**
+   * Adds a tensor that is part of the module's state but not trained (PyTorch's `register_buffer`),
+   * such as BatchNorm's `running_mean`: it moves with `to()`, and, when `persistent` (the default),
+   * `stateDict()` holds it and `loadStateDict` restores it. Registering a name again replaces the
+   * value; `null` reserves the name with no value, which the state dict leaves out.
+   *
+   * @example
+   * this.registerBuffer('running_mean', zeros([numFeatures]));
+   */
+  registerBuffer(name: string, tensor: Tensor | null, options: RegisterBufferOptions = {}): void {
+    if (typeof name !== 'string' || name === '') throw new TypeError(`${this.constructor.name}.registerBuffer: the name must be a non-empty string, got ${String(name)}`);
+    if (name.includes('.')) throw new Error(`${this.constructor.name}.registerBuffer: the buffer name '${name}' contains '.', which separates the levels of dotted names`);
+    if (!this.#buffers.has(name) && name in this) {
+      throw new Error(`${this.constructor.name}.registerBuffer: '${name}' is already a property or method of ${this.constructor.name}; choose another buffer name`);
+    }
+    if (tensor !== null && !isTensor(tensor)) {
+      throw new TypeError(`${this.constructor.name}.registerBuffer: the buffer '${name}' must be a Tensor or null (a buffer is not trained; a Variable belongs in a Parameter), got ${describeValue(tensor)}`);
+    }
+    // Kept, so that building a model inside a `tidy` does not free its state.
+    this.#buffers.set(name, { tensor: tensor?.keep() ?? null, persistent: options.persistent ?? true });
+  }
+
+  /** The buffer `target` (dotted for a submodule's: `'bn.running_mean'`), as PyTorch's `get_buffer`. */
+  getBuffer(target: string): Tensor | null {
+    const split = target.lastIndexOf('.');
+    const path = split < 0 ? '' : target.slice(0, split);
+    const name = target.slice(split + 1);
+    const owner = new Map(this.namedModules()).get(path);
+    if (owner === undefined) throw new Error(`getBuffer: ${this.constructor.name} has no submodule '${path}' (looking up '${target}')`);
+    const buffer = owner.#buffers.get(name);
+    if (buffer === undefined) throw new Error(`getBuffer: ${owner.constructor.name} has no buffer '${name}' (looking up '${target}')`);
+    return buffer.tensor;
+  }
+
+  /** Every buffer with its dotted name (`bn.running_mean`), listing a shared one once; `null` ones are left out. */
+  namedBuffers(prefix = '', recurse = true): [string, Tensor][] {
+    const owners: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    const seen = new Set<Tensor>();
+    const out: [string, Tensor][] = [];
+    for (const [path, module] of owners) {
+      for (const [name, { tensor }] of module.#buffers) {
+        if (tensor === null || seen.has(tensor)) continue;
+        seen.add(tensor);
+        out.push([path === '' ? name : `${path}.${name}`, tensor]);
+      }
+    }
+    return out;
+  }
+
+  /** Every buffer, in registration order, module by module. */
+  buffers(recurse = true): Tensor[] {
+    return this.namedBuffers('', recurse).map(([, tensor]) => tensor);
+  }
+
   /** Sets training mode on this module and every module below it. */
   train(mode = true): this {
     for (const module of this.modules()) module.training = mode;
@@ -147,8 +241,8 @@ export abstract class Module {
   }
 
   /**
-   * Moves every parameter (and its gradient) to another backend (`net.to('cpu')`), or casts the
-   * floating-point ones to a float dtype (`net.to('float64')`). The Parameter objects stay the same,
+   * Moves every parameter (and its gradient) and buffer to another backend (`net.to('cpu')`), or
+   * casts the floating-point ones to a float dtype (`net.to('float64')`). The Parameter objects stay the same,
    * so an optimizer built before the move still holds them.
    */
   to(deviceOrDType: string): this {
@@ -163,6 +257,13 @@ export abstract class Module {
       parameter.data = parameter.data.to(deviceOrDType).keep();
       if (parameter.grad !== null) parameter.grad = parameter.grad.to(deviceOrDType).keep();
     }
+    // As PyTorch, a dtype cast leaves integer buffers (BatchNorm's num_batches_tracked) as they are.
+    for (const module of this.modules()) {
+      for (const buffer of module.#buffers.values()) {
+        if (buffer.tensor === null || (cast && !isFloatingDType(buffer.tensor.dtype))) continue;
+        buffer.tensor = buffer.tensor.to(deviceOrDType).keep();
+      }
+    }
     return this;
   }
 
@@ -174,25 +275,34 @@ export abstract class Module {
     }
   }
 
-  /** Every parameter under its dotted name, including each name of a shared one (as PyTorch's). */
-  private stateEntries(prefix: string, out: [string, Parameter][]): [string, Parameter][] {
-    for (const [name, parameter] of this.ownParameters()) out.push([prefix + name, parameter]);
+  /**
+   * Every parameter and persistent buffer under its dotted name, including each name of a shared
+   * one (as PyTorch's): per module its parameters, then its buffers, then its children's.
+   */
+  private stateEntries(prefix: string, out: StateEntry[]): StateEntry[] {
+    for (const [name, parameter] of this.ownParameters()) {
+      out.push({ name: prefix + name, value: parameter.data, replace: (value) => (parameter.data = value) });
+    }
+    for (const [name, buffer] of this.#buffers) {
+      if (buffer.tensor === null || !buffer.persistent) continue;
+      out.push({ name: prefix + name, value: buffer.tensor, replace: (value) => (buffer.tensor = value) });
+    }
     for (const [name, child] of this.namedChildren()) child.stateEntries(`${prefix}${name}.`, out);
     return out;
   }
 
   /**
-   * The parameters' current values by dotted name, in definition order: what `save` writes and
-   * `loadStateDict` reads. The tensors are the parameters' own (not copies); clone them to keep a
-   * snapshot that later training steps cannot touch.
+   * The parameters' and persistent buffers' current values by dotted name, in definition order:
+   * what `save` writes and `loadStateDict` reads. The tensors are the module's own (not copies);
+   * clone them to keep a snapshot that later training steps cannot touch.
    */
   stateDict(): Record<string, Tensor> {
-    return Object.fromEntries(this.stateEntries('', []).map(([name, parameter]) => [name, parameter.data]));
+    return Object.fromEntries(this.stateEntries('', []).map(({ name, value }) => [name, value]));
   }
 
   /**
-   * Copies values from `stateDict` into the existing Parameters, each onto its parameter's device
-   * and dtype. With `strict` (the default) a missing or unexpected key is an error; a shape mismatch
+   * Copies values from `stateDict` into the existing Parameters and persistent buffers, each onto
+   * its own device and dtype. With `strict` (the default) a missing or unexpected key is an error; a shape mismatch
    * always is. Every problem is reported together and nothing is changed when there is one.
    *
    * @example
@@ -206,23 +316,23 @@ export abstract class Module {
     }
     const strict = options.strict ?? true;
     const targets = this.stateEntries('', []);
-    const expected = new Set(targets.map(([name]) => name));
+    const expected = new Set(targets.map(({ name }) => name));
     const provided = Object.entries(stateDict);
-    const missingKeys = targets.map(([name]) => name).filter((name) => !Object.hasOwn(stateDict, name));
+    const missingKeys = targets.map(({ name }) => name).filter((name) => !Object.hasOwn(stateDict, name));
     const unexpectedKeys = provided.map(([name]) => name).filter((name) => !expected.has(name));
 
     const problems: string[] = [];
     for (const [name, value] of provided) {
       if (!isTensor(value)) problems.push(`the value for ${name} is ${typeof value}, not a Tensor`);
     }
-    for (const [name, parameter] of targets) {
+    for (const { name, value: current } of targets) {
       const value: unknown = stateDict[name];
       if (!isTensor(value)) continue;
       if (value.isDisposed) problems.push(`the tensor for ${name} was disposed`);
-      else if (formatShape(value.shape) !== formatShape(parameter.shape)) {
+      else if (formatShape(value.shape) !== formatShape(current.shape)) {
         problems.push(
           `size mismatch for ${name}: copying a param with shape ${formatShape(value.shape)} from checkpoint, ` +
-            `the shape in the current model is ${formatShape(parameter.shape)}`,
+            `the shape in the current model is ${formatShape(current.shape)}`,
         );
       }
     }
@@ -230,11 +340,11 @@ export abstract class Module {
     if (strict && unexpectedKeys.length > 0) problems.push(`unexpected key(s) in the state dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
     if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join('; ')}`);
 
-    for (const [name, parameter] of targets) {
+    for (const { name, value: current, replace } of targets) {
       const value = stateDict[name];
       if (value === undefined) continue;
       // Kept, so that loading inside a `tidy` does not free the weights when it ends.
-      parameter.data = copyLike(value, parameter.data).keep();
+      replace(copyLike(value, current).keep());
     }
     return { missingKeys, unexpectedKeys };
   }

@@ -1,7 +1,9 @@
 import { findBackend } from '@kindling/tensor';
 import { beforeAll, describe } from 'vitest';
+import { buffersSuite } from './buffers.js';
 import { convolutionSuite } from './convolution.js';
 import { useBackend } from './harness.js';
+import { layerParitySuite } from './layer-parity.js';
 import { layersSuite } from './layers.js';
 import { lossesSuite } from './losses.js';
 import { memorySuite } from './memory.js';
@@ -32,5 +34,7 @@ export function describeNnConformance(backendName: string, { fileSystem = true }
     pytorchParitySuite();
     convolutionSuite(float64);
     safetensorsSuite(float64, fileSystem);
+    layerParitySuite(float64);
+    buffersSuite(float64);
   });
 }

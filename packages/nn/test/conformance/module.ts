@@ -121,11 +121,11 @@ export function moduleSuite(float64: boolean): void {
       }
       expect(() => new Shadowing().children()).toThrow(/'zeroGrad' shadows the method/);
 
-      class Listed extends Module {
-        layers = [new Linear(1, 1), new Linear(1, 1)];
+      class Mixed extends Module {
+        layers = [new Linear(1, 1), 'relu'];
         forward(): void {}
       }
-      expect(() => new Listed().parameters()).toThrow(/property 'layers' is an array of Modules.*Sequential/);
+      expect(() => new Mixed().parameters()).toThrow(/property 'layers' holds Modules or Parameters and, at index 1, a string/);
     });
   });
 
