@@ -1,6 +1,23 @@
 import type { Module } from '@kindling/nn';
 import { getBackend, memory, type Backend, type Tensor } from '@kindling/tensor';
 
+/** What both models' runs take besides their hyperparameters: the data, the checkpoints, the NaN policy and progress. */
+export interface RunSettings {
+  /** The directory of the MNIST files; an error if it lacks any (default: `KINDLING_MNIST_DIR`, else the usual sources). */
+  dataDir?: string;
+  /** Check the data files against MNIST's SHA-256 (default true); false to train on other data under MNIST's names. */
+  verifyData?: boolean;
+  save?: string;
+  load?: string;
+  /** Keep training when the loss becomes NaN or infinite (default false: the run stops with a `DivergedError`). */
+  allowNan?: boolean;
+  /** Where the weights go when `save` cannot be written (default: the working directory, then the temp directory). */
+  fallbackDirs?: readonly string[];
+  /** Called with every step, for progress display. */
+  onStep?: (step: number, msPerStep: number) => void;
+  onNetwork?: (description: string) => void;
+}
+
 /** What is allocated at one point of the run. */
 export interface MemorySnapshot {
   /** Live tensors and storages (`memory()`): flat from step to step when nothing leaks. */

@@ -6,9 +6,9 @@ import { Adadelta, StepLR } from '@kindling/optim';
 import { getBackend, manualSeed, tidy, type Tensor } from '@kindling/tensor';
 import { ConvNet } from './cnn.js';
 import { writeWithFallback, type WriteOutcome } from './outputs.js';
-import { freeRun, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot } from './run-support.js';
+import { freeRun, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
 
-export interface CnnTrainOptions {
+export interface CnnTrainOptions extends RunSettings {
   /** Passes over the 60,000 training images; the learning rate is multiplied by `gamma` after each. */
   epochs: number;
   /** Stop after this many training steps, even within an epoch (default: every step of every epoch). */
@@ -22,21 +22,9 @@ export interface CnnTrainOptions {
   seed: number;
   /** Log the training loss every this many batches of an epoch, from its first. */
   logInterval: number;
-  /** The directory of the MNIST files; an error if it lacks any (default: `KINDLING_MNIST_DIR`, else the usual sources). */
-  dataDir?: string;
-  /** Check the data files against MNIST's SHA-256 (default true). */
-  verifyData?: boolean;
-  save?: string;
-  load?: string;
-  /** Keep training when the loss becomes NaN or infinite (default false: the run stops with a `DivergedError`). */
-  allowNan?: boolean;
-  /** Where the weights go when `save` cannot be written (default: the working directory, then the temp directory). */
-  fallbackDirs?: readonly string[];
-  onNetwork?: (description: string) => void;
   /** Called once before the first step with the number of steps the run will take. */
   onStart?: (steps: number) => void;
   onLog?: (entry: CnnLogEntry) => void;
-  onStep?: (step: number, msPerStep: number) => void;
   onTest?: (result: TestResult) => void;
 }
 

@@ -6,25 +6,19 @@ import { Adam, AdamW, SGD } from '@kindling/optim';
 import { getBackend, manualSeed, tidy } from '@kindling/tensor';
 import { Net } from './net.js';
 import { writeWithFallback, type WriteOutcome } from './outputs.js';
-import { freeRun, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot } from './run-support.js';
+import { freeRun, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
 
-export { DivergedError, type MemorySnapshot } from './run-support.js';
+export { DivergedError, type MemorySnapshot, type RunSettings } from './run-support.js';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd';
 
-export interface TrainOptions {
+export interface TrainOptions extends RunSettings {
   iters: number;
   batchSize: number;
   lr: number;
   optimizer: OptimizerName;
   seed: number;
   logEvery: number;
-  /** The directory of the MNIST files; an error if it lacks any (default: `KINDLING_MNIST_DIR`, else the usual sources). */
-  dataDir?: string;
-  /** Check the data files against MNIST's SHA-256 (default true); false to train on other data under MNIST's names. */
-  verifyData?: boolean;
-  save?: string;
-  load?: string;
   /**
    * Upload the training set once and gather each mini-batch on the device, so a step sends only the
    * batch's indices; the batches are the same either way. It holds the set as float32 on the device
@@ -32,14 +26,8 @@ export interface TrainOptions {
    * and there are steps to train.
    */
   deviceData?: boolean;
-  /** Keep training when the loss becomes NaN or infinite (default false: the run stops with an error). */
-  allowNan?: boolean;
-  /** Where the weights go when `save` cannot be written (default: the working directory, then the temp directory). */
-  fallbackDirs?: readonly string[];
-  /** Called with each logged step, and with every step for progress display. */
+  /** Called with each logged step. */
   onLog?: (entry: LogEntry) => void;
-  onStep?: (step: number, msPerStep: number) => void;
-  onNetwork?: (description: string) => void;
 }
 
 export interface LogEntry {
