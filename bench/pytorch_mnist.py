@@ -6,7 +6,12 @@ cross-entropy, Adam(lr=0.01), batches of 128 reshuffled every epoch from the 55,
 `memory`, the caching allocator's figures after step 10 and at the end (bench/gpu/run.sh reports
 them beside the trainer's). Progress marks go to stderr.
 
-Usage: python3 bench/pytorch_mnist.py --data-dir DIR [--iters 4000] [--device cpu|cuda] [--seed 0]
+With `--model cnn`, the network, loss, optimizer and data of PyTorch's examples/mnist/main.py, as
+`kindling-train --model cnn` and bench/cnn-step.mjs: two convolutions, max-pool, dropout, two
+linear layers, log-softmax and the negative log-likelihood, Adadelta(lr=1.0), batches of 64 of
+the 60,000 normalised training images (mean 0.1307, std 0.3081); no validation set.
+
+Usage: python3 bench/pytorch_mnist.py --data-dir DIR [--model mlp|cnn] [--iters 4000] [--device cpu|cuda] [--seed 0]
 """
 import argparse
 import json
@@ -42,9 +47,31 @@ class Net(nn.Module):
         return self.hl2_to_out(x)
 
 
+class ConvNet(nn.Module):
+    """examples/mnist/main.py's Net."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(9216, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv2(F.relu(self.conv1(x))))
+        x = torch.flatten(self.dropout1(F.max_pool2d(x, 2)), 1)
+        x = self.dropout2(F.relu(self.fc1(x)))
+        return F.log_softmax(self.fc2(x), dim=1)
+
+
 def accuracy(net, images, labels, device):
+    net.eval()
     with torch.no_grad():
-        predictions = net(images.to(device)).argmax(1).cpu()
+        # In batches of 1,000: the cnn's activations for 10,000 images at once take gigabytes.
+        predictions = torch.cat([net(chunk.to(device)).argmax(1).cpu() for chunk in images.split(1000)])
+    net.train()
     return 100.0 * (predictions == labels).float().mean().item()
 
 
@@ -61,10 +88,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", required=True, type=Path)
     parser.add_argument("--iters", type=int, default=4000)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
+    parser.add_argument("--batch-size", type=int, help="default 128 (mlp) or 64 (cnn)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    cnn = args.model == "cnn"
+    if args.batch_size is None:
+        args.batch_size = 64 if cnn else 128
 
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -72,14 +103,21 @@ def main():
     train_labels = read_idx(args.data_dir / "train-labels-idx1-ubyte")
     test_images = read_idx(args.data_dir / "t10k-images-idx3-ubyte").reshape(-1, 784)
     test_labels = read_idx(args.data_dir / "t10k-labels-idx1-ubyte")
-    to_float = lambda a: torch.from_numpy(a.astype(np.float32) / 255.0)
-    validation_x, validation_y = to_float(train_images[:5000]), torch.from_numpy(train_labels[:5000].astype(np.int64))
-    x, y = to_float(train_images[5000:]), torch.from_numpy(train_labels[5000:].astype(np.int64))
+    if cnn:
+        to_float = lambda a: ((torch.from_numpy(a.astype(np.float32) / 255.0) - 0.1307) / 0.3081).reshape(-1, 1, 28, 28)
+        first_training_image = 0
+    else:
+        to_float = lambda a: torch.from_numpy(a.astype(np.float32) / 255.0)
+        first_training_image = 5000
+        validation_x, validation_y = to_float(train_images[:5000]), torch.from_numpy(train_labels[:5000].astype(np.int64))
+    x = to_float(train_images[first_training_image:])
+    y = torch.from_numpy(train_labels[first_training_image:].astype(np.int64))
     test_x, test_y = to_float(test_images), torch.from_numpy(test_labels.astype(np.int64))
 
     device = torch.device(args.device)
-    net = Net().to(device)
-    optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
+    net = (ConvNet() if cnn else Net()).to(device)
+    optimizer = torch.optim.Adadelta(net.parameters(), lr=1.0) if cnn else torch.optim.Adam(net.parameters(), lr=0.01)
+    criterion = F.nll_loss if cnn else F.cross_entropy
     x_device, y_device = x.to(device), y.to(device)
 
     order = rng.permutation(len(x))
@@ -96,7 +134,7 @@ def main():
         batch = torch.from_numpy(order[position:position + args.batch_size]).to(device)
         position += args.batch_size
         optimizer.zero_grad()
-        loss = F.cross_entropy(net(x_device[batch]), y_device[batch])
+        loss = criterion(net(x_device[batch]), y_device[batch])
         loss.backward()
         optimizer.step()
         if device.type == "cuda":
@@ -113,6 +151,7 @@ def main():
 
     print(json.dumps({
         "backend": f"pytorch-{device.type}",
+        "model": args.model,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "iterations": args.iters,
@@ -120,7 +159,7 @@ def main():
         "trainSeconds": train_seconds,
         "msPerStep": statistics.median(step_ms[20:] or step_ms),
         "finalLoss": loss.item(),
-        "validationAccuracy": accuracy(net, validation_x, validation_y, device),
+        **({} if cnn else {"validationAccuracy": accuracy(net, validation_x, validation_y, device)}),
         "testAccuracy": accuracy(net, test_x, test_y, device),
         "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         **({"memory": memory} if device.type == "cuda" else {}),

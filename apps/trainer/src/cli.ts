@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { listBackends, ready, setBackend } from '@kindling/tensor';
 import { describeBackends, registerBackends } from './backends.js';
-import { parseCli, USAGE, UsageError, type CliOptions } from './options.js';
+import { parseCli, USAGE, UsageError, type CliOptions, type CnnCliOptions, type MlpCliOptions } from './options.js';
 import { checkWritable, writeTextAtomically, writeWithFallback, type Output, type WriteOutcome } from './outputs.js';
 import { Progress } from './progress.js';
-import { train } from './train.js';
+import { trainCnn, type CnnTrainResult } from './train-cnn.js';
+import { train, type TrainResult } from './train.js';
 
 /** Every file the run will write, with its flag. */
 function outputsOf(options: CliOptions): Output[] {
@@ -25,6 +26,45 @@ function reportOutcome(flag: string, requested: string, outcome: WriteOutcome, w
   return false;
 }
 
+/** The tutorial's run and output. */
+async function runMlp(options: MlpCliOptions): Promise<TrainResult> {
+  const progress = new Progress(options.iters);
+  const result = await train({
+    ...options,
+    onNetwork: (description) => console.log(description),
+    onStep: (step, ms) => progress.update(step, ms),
+    onLog: ({ step, loss, validationAccuracy }) => {
+      progress.clear();
+      console.log(`step ${String(step).padStart(5)}: training loss ${loss.toFixed(4)}, validation accuracy ${validationAccuracy.toFixed(2)}%`);
+    },
+  });
+  progress.clear();
+  console.log(`test accuracy ${result.testAccuracy.toFixed(2)}%`);
+  return result;
+}
+
+/** main.py's run, printing its lines. */
+async function runCnn(options: CnnCliOptions): Promise<CnnTrainResult> {
+  let progress = new Progress(0);
+  const result = await trainCnn({
+    ...options,
+    onNetwork: (description) => console.log(description),
+    onStart: (steps) => (progress = new Progress(steps)),
+    onStep: (step, ms) => progress.update(step, ms),
+    onLog: ({ epoch, batch, batchesPerEpoch, examplesSeen, trainSize, loss }) => {
+      progress.clear();
+      console.log(`Train Epoch: ${epoch} [${examplesSeen}/${trainSize} (${((100 * batch) / batchesPerEpoch).toFixed(0)}%)]\tLoss: ${loss.toFixed(6)}`);
+    },
+    onTest: ({ averageLoss, correct, total, accuracy }) => {
+      progress.clear();
+      console.log(`\nTest set: Average loss: ${averageLoss.toFixed(4)}, Accuracy: ${correct}/${total} (${accuracy.toFixed(0)}%)\n`);
+    },
+  });
+  progress.clear();
+  console.log(`test accuracy ${result.testAccuracy.toFixed(2)}%`);
+  return result;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseCli(argv);
   if (options.help) {
@@ -38,18 +78,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (options.verbose) console.log(describeBackends(listBackends()));
   console.log(`Training on backend '${backend.name}'`);
 
-  const progress = new Progress(options.iters);
-  const result = await train({
-    ...options,
-    onNetwork: (description) => console.log(description),
-    onStep: (step, ms) => progress.update(step, ms),
-    onLog: ({ step, loss, validationAccuracy }) => {
-      progress.clear();
-      console.log(`step ${String(step).padStart(5)}: training loss ${loss.toFixed(4)}, validation accuracy ${validationAccuracy.toFixed(2)}%`);
-    },
-  });
-  progress.clear();
-  console.log(`test accuracy ${result.testAccuracy.toFixed(2)}%`);
+  const result = options.model === 'cnn' ? await runCnn(options) : await runMlp(options);
   const timing = result.iterations > 0 ? `${result.iterations} steps in ${result.trainSeconds.toFixed(1)} s (${result.msPerStep.toFixed(2)} ms/step, median)` : 'evaluated';
   console.log(`${timing} on '${result.backend}', peak RSS ${result.peakRssMB.toFixed(0)} MB`);
   let allWritten = true;

@@ -1,18 +1,25 @@
 import { parseArgs } from 'node:util';
+import type { CnnTrainOptions } from './train-cnn.js';
 import type { OptimizerName, TrainOptions } from './train.js';
 
 export const USAGE = `Usage: kindling-train [options]
 
-Trains the PyTorch MNIST tutorial's network (784-512-512-10, ReLU, cross-entropy) on Kindling.
+Trains on MNIST with Kindling: --model mlp (the default) is the PyTorch MNIST tutorial's network
+(784-512-512-10, ReLU, cross-entropy); --model cnn is PyTorch's examples/mnist/main.py (two
+convolutions, max-pool, dropout, two linear layers; Adadelta with the rate decayed every epoch).
 
 Options:
+  --model <name>         mlp or cnn (default mlp)
   --backend <name>       compute backend (default: the best available)
-  --iters <n>            training steps (default 4000)
-  --batch-size <n>       examples per step (default 128)
-  --lr <x>               learning rate, > 0 (default 0.01)
-  --optimizer <name>     adam, adamw or sgd (default adam)
-  --seed <n>             random seed for weights and shuffling (default 0)
-  --log-every <n>        print loss and validation accuracy every n steps (default 1000)
+  --iters <n>            training steps (mlp: default 4000; cnn: stop early after n steps)
+  --batch-size <n>       examples per step (mlp: default 128; cnn: default 64)
+  --lr <x>               learning rate, > 0 (mlp: default 0.01; cnn: default 1.0)
+  --seed <n>             random seed for weights and shuffling (mlp: default 0; cnn: default 1)
+  --optimizer <name>     mlp: adam, adamw or sgd (default adam)
+  --log-every <n>        mlp: print loss and validation accuracy every n steps (default 1000)
+  --epochs <n>           cnn: passes over the training set (default 14)
+  --gamma <x>            cnn: learning-rate factor after each epoch, > 0 (default 0.7)
+  --log-interval <n>     cnn: print the training loss every n batches (default 10)
   --data-dir <dir>       read the MNIST IDX files from this directory (an error if it lacks any)
   --no-verify            use data files that are not the original MNIST (skip the SHA-256 check)
   --save <file>          write the trained weights (.safetensors)
@@ -22,12 +29,18 @@ Options:
   --allow-nan            keep training when the loss becomes NaN or infinite (default: stop)
   --help                 show this message`;
 
-export interface CliOptions extends TrainOptions {
+export type ModelName = 'mlp' | 'cnn';
+
+interface RunOptions {
   backend?: string;
   report?: string;
   verbose: boolean;
   help: boolean;
 }
+
+export type MlpCliOptions = RunOptions & TrainOptions & { model: 'mlp' };
+export type CnnCliOptions = RunOptions & CnnTrainOptions & { model: 'cnn' };
+export type CliOptions = MlpCliOptions | CnnCliOptions;
 
 /** A flag that is present but wrong: the CLI prints the message and the usage, never a stack trace. */
 export class UsageError extends Error {
@@ -47,14 +60,17 @@ function integer(flag: string, value: string | undefined, fallback: number, min:
   return parsed;
 }
 
-function learningRate(value: string | undefined): number {
-  if (value === undefined) return 0.01;
-  const lr = Number(value);
-  if (!Number.isFinite(lr) || lr <= 0) throw new UsageError(`--lr must be a finite number > 0, got '${value}'`);
-  return lr;
+function positive(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new UsageError(`--${flag} must be a finite number > 0, got '${value}'`);
+  return parsed;
 }
 
 const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'adamw', 'sgd'];
+const MODELS: readonly ModelName[] = ['mlp', 'cnn'];
+/** The flags that only one model reads: given with the other, they would be silently ignored. */
+const MODEL_FLAGS: Record<ModelName, readonly string[]> = { mlp: ['optimizer', 'log-every'], cnn: ['epochs', 'gamma', 'log-interval'] };
 
 export function parseCli(argv: readonly string[]): CliOptions {
   let values;
@@ -64,6 +80,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
       strict: true,
       allowPositionals: false,
       options: {
+        model: { type: 'string' },
         backend: { type: 'string' },
         iters: { type: 'string' },
         'batch-size': { type: 'string' },
@@ -71,6 +88,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
         optimizer: { type: 'string' },
         seed: { type: 'string' },
         'log-every': { type: 'string' },
+        epochs: { type: 'string' },
+        gamma: { type: 'string' },
+        'log-interval': { type: 'string' },
         'data-dir': { type: 'string' },
         save: { type: 'string' },
         load: { type: 'string' },
@@ -88,15 +108,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
   for (const [flag, value] of Object.entries(values)) {
     if (typeof value === 'string' && value.trim() === '') throw new UsageError(`--${flag} needs a value, got an empty string`);
   }
-  const optimizer = (values.optimizer ?? 'adam') as OptimizerName;
-  if (!OPTIMIZERS.includes(optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${values.optimizer}'`);
-  return {
-    iters: integer('iters', values.iters, 4000, 0),
-    batchSize: integer('batch-size', values['batch-size'], 128, 1),
-    lr: learningRate(values.lr),
-    optimizer,
-    seed: integer('seed', values.seed, 0, 0, MAX_SEED),
-    logEvery: integer('log-every', values['log-every'], 1000, 1),
+  const model = (values.model ?? 'mlp') as ModelName;
+  if (!MODELS.includes(model)) throw new UsageError(`--model must be one of ${MODELS.join(', ')}, got '${values.model}'`);
+  const other = model === 'mlp' ? 'cnn' : 'mlp';
+  for (const flag of MODEL_FLAGS[other]) {
+    if (flag in values) throw new UsageError(`--${flag} applies to --model ${other} only, not to --model ${model}`);
+  }
+  const run: RunOptions = {
     verbose: values.verbose ?? false,
     help: values.help ?? false,
     ...(values['allow-nan'] ? { allowNan: true } : {}),
@@ -106,5 +124,30 @@ export function parseCli(argv: readonly string[]): CliOptions {
     ...(values.save !== undefined ? { save: values.save } : {}),
     ...(values.load !== undefined ? { load: values.load } : {}),
     ...(values.report !== undefined ? { report: values.report } : {}),
+  };
+  if (model === 'cnn') {
+    return {
+      model,
+      epochs: integer('epochs', values.epochs, 14, 1),
+      ...(values.iters !== undefined ? { iters: integer('iters', values.iters, 0, 0) } : {}),
+      batchSize: integer('batch-size', values['batch-size'], 64, 1),
+      lr: positive('lr', values.lr, 1.0),
+      gamma: positive('gamma', values.gamma, 0.7),
+      seed: integer('seed', values.seed, 1, 0, MAX_SEED),
+      logInterval: integer('log-interval', values['log-interval'], 10, 1),
+      ...run,
+    };
+  }
+  const optimizer = (values.optimizer ?? 'adam') as OptimizerName;
+  if (!OPTIMIZERS.includes(optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${values.optimizer}'`);
+  return {
+    model,
+    iters: integer('iters', values.iters, 4000, 0),
+    batchSize: integer('batch-size', values['batch-size'], 128, 1),
+    lr: positive('lr', values.lr, 0.01),
+    optimizer,
+    seed: integer('seed', values.seed, 0, 0, MAX_SEED),
+    logEvery: integer('log-every', values['log-every'], 1000, 1),
+    ...run,
   };
 }

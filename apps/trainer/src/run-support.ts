@@ -1,0 +1,119 @@
+import type { Module } from '@kindling/nn';
+import { getBackend, memory, type Backend, type Tensor } from '@kindling/tensor';
+
+/** What both models' runs take besides their hyperparameters: the data, the checkpoints, the NaN policy and progress. */
+export interface RunSettings {
+  /** The directory of the MNIST files; an error if it lacks any (default: `KINDLING_MNIST_DIR`, else the usual sources). */
+  dataDir?: string;
+  /** Check the data files against MNIST's SHA-256 (default true); false to train on other data under MNIST's names. */
+  verifyData?: boolean;
+  save?: string;
+  load?: string;
+  /** Keep training when the loss becomes NaN or infinite (default false: the run stops with a `DivergedError`). */
+  allowNan?: boolean;
+  /** Where the weights go when `save` cannot be written (default: the working directory, then the temp directory). */
+  fallbackDirs?: readonly string[];
+  /** Called with every step, for progress display. */
+  onStep?: (step: number, msPerStep: number) => void;
+  onNetwork?: (description: string) => void;
+}
+
+/** What is allocated at one point of the run. */
+export interface MemorySnapshot {
+  /** Live tensors and storages (`memory()`): flat from step to step when nothing leaks. */
+  numTensors: number;
+  numStorages: number;
+  /** Bytes of the device buffers the backend holds, in use or pooled (backends with buffer stats, such as `webgpu`). */
+  deviceBytes?: number;
+  /** Device buffers created so far: flat from step to step when the pool is reused. */
+  buffersCreated?: number;
+}
+
+/** The loss became NaN or infinite: training on would only waste the run. */
+export class DivergedError extends Error {
+  override name = 'DivergedError';
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly lr: number,
+  ) {
+    super(`the training loss is ${loss} at step ${step} with learning rate ${lr}; the run diverged — lower the learning rate (--lr), or pass --allow-nan to train on anyway`);
+  }
+}
+
+/**
+ * Checks every step's loss for NaN or infinity (throwing `DivergedError` unless `allowNan`). A loss
+ * that is not logged is read one step late (`defer`, then `flush` after the next step is issued),
+ * so that reading it does not stall an asynchronous backend's pipeline.
+ */
+export class LossWatch {
+  private pending: { step: number; loss: Tensor; lr: number } | undefined;
+
+  constructor(private readonly allowNan = false) {}
+
+  check(step: number, loss: number, lr: number): void {
+    if (!Number.isFinite(loss) && !this.allowNan) throw new DivergedError(step, loss, lr);
+  }
+
+  /** Takes `loss` (a scalar tensor) to check and free at the next `flush`. */
+  defer(step: number, loss: Tensor, lr: number): void {
+    this.pending = { step, loss, lr };
+  }
+
+  /** Checks and frees the deferred loss, if any; returns its value. */
+  async flush(): Promise<number | undefined> {
+    if (this.pending === undefined) return undefined;
+    const { step, loss, lr } = this.pending;
+    this.pending = undefined;
+    try {
+      const value = Number(await loss.item());
+      this.check(step, value, lr);
+      return value;
+    } finally {
+      loss.dispose();
+    }
+  }
+}
+
+/**
+ * The device-buffer counters of a backend that pools them (`webgpu`'s `stats().buffers`), found by
+ * their shape so that any backend reporting them is covered; undefined for the others.
+ */
+function bufferStats(backend: Backend): { totalBytes: number; created: number } | undefined {
+  if (!('stats' in backend) || typeof backend.stats !== 'function') return undefined;
+  const stats: unknown = backend.stats();
+  const buffers: unknown = typeof stats === 'object' && stats !== null && 'buffers' in stats ? stats.buffers : undefined;
+  if (typeof buffers !== 'object' || buffers === null || !('totalBytes' in buffers) || !('created' in buffers)) return undefined;
+  const { totalBytes, created } = buffers;
+  return typeof totalBytes === 'number' && typeof created === 'number' ? { totalBytes, created } : undefined;
+}
+
+export function memorySnapshot(): MemorySnapshot {
+  const buffers = bufferStats(getBackend());
+  return { ...memory(), deviceBytes: buffers?.totalBytes, buffersCreated: buffers?.created };
+}
+
+/** The median step time, leaving out the first 20 steps (warm-up: kernels compiled, pools filled) when there are more. */
+export function medianStepMs(stepMs: readonly number[]): number {
+  if (stepMs.length === 0) return 0;
+  const sorted = (stepMs.length > 20 ? stepMs.slice(20) : [...stepMs]).sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/**
+ * Frees a run's tensors rather than leaving them to the garbage collector, which cannot see how much
+ * device memory they hold: a caller that trains again starts from an empty pool.
+ */
+export function freeRun(net: Module, optimizer: { dispose(): void }): void {
+  optimizer.dispose();
+  for (const parameter of net.parameters()) {
+    parameter.grad?.dispose();
+    parameter.data.dispose();
+  }
+}
+
+/** The peak resident memory of this process so far, in MB. */
+export function peakRssMB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
