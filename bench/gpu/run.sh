@@ -5,6 +5,8 @@
 #   (b) the trainer, $ITERS steps on --backend webgpu, sampling nvidia-smi every 0.5 s;
 #   (c) bench/pytorch_mnist.py on --device $TORCH_DEVICE, sampling nvidia-smi the same way;
 #   (c2) the trainer, $GPUJS_ITERS steps on --backend gpujs in gpu.js's webgpu mode (its own Dawn);
+#   (c3) the CNN (kindling-train --model cnn, examples/mnist), $CNN_ITERS steps on webgpu, then
+#        bench/pytorch_mnist.py --model cnn on $TORCH_DEVICE;
 #   (d) step-profile.mjs: a step's host recording time against its wait for the GPU, and the
 #       step's matmul shapes per dispatch, into $OUT/step-profile.json;
 #   (e) summary.py: $OUT/summary.md, printed at the end.
@@ -12,7 +14,8 @@
 # stop the next. Each stage's output is kept in $OUT/<stage>.log, each line stamped with the seconds
 # since this script started (the nvidia-smi samples use the same clock).
 #
-# Environment: OUT (required), ITERS (4000), GPUJS_ITERS (300), GPUJS_TIMEOUT_S (120), PROFILE_STEPS (300), TORCH_DEVICE (cuda), PYTHON (python3), LOG_EVERY (the
+# Environment: OUT (required), STAGES (the stages to run: "webgpu pytorch gpujs cnn profile"; the probe
+# always runs), ITERS (4000), GPUJS_ITERS (300), GPUJS_TIMEOUT_S (120), CNN_ITERS (200), CNN_TIMEOUT_S (120), PROFILE_STEPS (300), TORCH_DEVICE (cuda), PYTHON (python3), LOG_EVERY (the
 # trainer's default), BUDGET_S (540), TORCH_TIMEOUT_S (150), KIT_PARENT (/tmp), VK_DRIVER_FILES or
 # VK_ICD_FILENAMES (default: the NVIDIA ICD).
 set -uo pipefail
@@ -26,6 +29,9 @@ BUDGET_S=${BUDGET_S:-540}
 TORCH_TIMEOUT_S=${TORCH_TIMEOUT_S:-150}
 GPUJS_ITERS=${GPUJS_ITERS:-300}
 GPUJS_TIMEOUT_S=${GPUJS_TIMEOUT_S:-120}
+CNN_ITERS=${CNN_ITERS:-200}
+CNN_TIMEOUT_S=${CNN_TIMEOUT_S:-120}
+STAGES=" ${STAGES:-webgpu pytorch gpujs cnn profile} "
 KIT_PARENT=${KIT_PARENT:-/tmp}
 KIT=$KIT_PARENT/kindling-kit
 NODE=$KIT/node
@@ -158,8 +164,10 @@ train_stage() {
 
 trainer=("$NODE" "$APP/dist/cli.js" --backend webgpu --iters "$ITERS" --data-dir "$DATA" --report "$OUT/webgpu.json")
 [[ -n ${LOG_EVERY:-} ]] && trainer+=(--log-every "$LOG_EVERY")
-if (( probe_rc == 0 || probe_rc == 3 )); then
-  limit=$(allowance 600 $(( TORCH_TIMEOUT_S + GPUJS_TIMEOUT_S + SUMMARY_RESERVE_S )))
+if [[ $STAGES != *' webgpu '* ]]; then
+  record webgpu skipped "${trainer[*]}"
+elif (( probe_rc == 0 || probe_rc == 3 )); then
+  limit=$(allowance 600 $(( TORCH_TIMEOUT_S + GPUJS_TIMEOUT_S + CNN_TIMEOUT_S + SUMMARY_RESERVE_S )))
   say "(b) webgpu training, $ITERS steps, up to ${limit} s"
   train_stage webgpu "$limit" "${trainer[@]}"
 else
@@ -168,25 +176,29 @@ else
 fi
 
 # --- (c) PyTorch -------------------------------------------------------------------------------
-torch_json=$OUT/pytorch-$TORCH_DEVICE.json
-torch_log=$OUT/pytorch-$TORCH_DEVICE.log
-torch=("$PYTHON" "$KIT/bench/pytorch_mnist.py" --data-dir "$DATA" --iters "$ITERS" --device "$TORCH_DEVICE")
-limit=$(allowance "$TORCH_TIMEOUT_S" "$SUMMARY_RESERVE_S")
-say "(c) PyTorch on $TORCH_DEVICE, $ITERS steps, up to ${limit} s"
-start_sampling "$OUT/pytorch-$TORCH_DEVICE-nvidia-smi.csv"
-echo "[$(now)] launch" > "$torch_log"
-# stdout (the JSON) to its file, stderr stamped into the log.
-{ timeout -k 10 "$limit" "${torch[@]}" 2>&1 1>&3 3>&- | stamp >> "$torch_log"; torch_rc=${PIPESTATUS[0]}; } 3> "$torch_json"
-echo "[$(now)] exit $torch_rc" >> "$torch_log"
-stop_sampling
-tail -n 5 "$torch_log"
-record "pytorch-$TORCH_DEVICE" "$torch_rc" "${torch[*]}"
+if [[ $STAGES == *' pytorch '* ]]; then
+  torch_json=$OUT/pytorch-$TORCH_DEVICE.json
+  torch_log=$OUT/pytorch-$TORCH_DEVICE.log
+  torch=("$PYTHON" "$KIT/bench/pytorch_mnist.py" --data-dir "$DATA" --iters "$ITERS" --device "$TORCH_DEVICE")
+  limit=$(allowance "$TORCH_TIMEOUT_S" "$SUMMARY_RESERVE_S")
+  say "(c) PyTorch on $TORCH_DEVICE, $ITERS steps, up to ${limit} s"
+  start_sampling "$OUT/pytorch-$TORCH_DEVICE-nvidia-smi.csv"
+  echo "[$(now)] launch" > "$torch_log"
+  # stdout (the JSON) to its file, stderr stamped into the log.
+  { timeout -k 10 "$limit" "${torch[@]}" 2>&1 1>&3 3>&- | stamp >> "$torch_log"; torch_rc=${PIPESTATUS[0]}; } 3> "$torch_json"
+  echo "[$(now)] exit $torch_rc" >> "$torch_log"
+  stop_sampling
+  tail -n 5 "$torch_log"
+  record "pytorch-$TORCH_DEVICE" "$torch_rc" "${torch[*]}"
+fi
 
 # --- (c2) the trainer on gpujs, in gpu.js's webgpu mode (after PyTorch, so it cannot cost it) ----
 # Fewer steps than webgpu by default: gpu.js pays about a millisecond per kernel call, so 4,000 steps
 # might not fit the budget; ms/step is the median either way.
 gpujs=(KINDLING_GPUJS_MODE=webgpu "$NODE" "$APP/dist/cli.js" --backend gpujs --iters "$GPUJS_ITERS" --data-dir "$DATA" --report "$OUT/gpujs.json")
-if (( probe_rc == 0 || probe_rc == 3 )); then
+if [[ $STAGES != *' gpujs '* ]]; then
+  record gpujs skipped "${gpujs[*]}"
+elif (( probe_rc == 0 || probe_rc == 3 )); then
   limit=$(allowance "$GPUJS_TIMEOUT_S" "$SUMMARY_RESERVE_S")
   say "(c2) gpujs (webgpu mode) training, $GPUJS_ITERS steps, up to ${limit} s"
   train_stage gpujs "$limit" "${gpujs[@]}"
@@ -194,8 +206,21 @@ else
   record gpujs skipped "${gpujs[*]}"
 fi
 
+# --- (c3) the CNN of examples/mnist on webgpu, then PyTorch's on $TORCH_DEVICE ---------------------
+cnn=("$NODE" "$APP/dist/cli.js" --model cnn --backend webgpu --iters "$CNN_ITERS" --epochs 1 --log-interval 50 --data-dir "$DATA" --report "$OUT/cnn-webgpu.json")
+if [[ $STAGES == *' cnn '* ]] && (( probe_rc == 0 || probe_rc == 3 )); then
+  limit=$(allowance "$CNN_TIMEOUT_S" "$SUMMARY_RESERVE_S")
+  say "(c3) CNN on webgpu, $CNN_ITERS steps, then PyTorch's, up to ${limit} s each"
+  train_stage cnn-webgpu "$limit" "${cnn[@]}"
+  torch_cnn=("$PYTHON" "$KIT/bench/pytorch_mnist.py" --model cnn --data-dir "$DATA" --iters "$CNN_ITERS" --device "$TORCH_DEVICE")
+  { timeout -k 10 "$(allowance "$CNN_TIMEOUT_S" "$SUMMARY_RESERVE_S")" "${torch_cnn[@]}" 2> "$OUT/cnn-pytorch.log"; cnn_torch_rc=$?; } > "$OUT/cnn-pytorch.json"
+  record "cnn-pytorch-$TORCH_DEVICE" "$cnn_torch_rc" "${torch_cnn[*]}"
+else
+  record cnn-webgpu skipped "${cnn[*]}"
+fi
+
 # --- (d) where a webgpu step's time goes (after the measurements above, so it cannot cost them) ----
-if (( probe_rc == 0 || probe_rc == 3 )) && [[ -f $APP/step-profile.mjs ]]; then
+if [[ $STAGES == *' profile '* ]] && (( probe_rc == 0 || probe_rc == 3 )) && [[ -f $APP/step-profile.mjs ]]; then
   limit=$(allowance 60 "$SUMMARY_RESERVE_S")
   say "(d) step profile, up to ${limit} s"
   timeout -k 5 "$limit" "$NODE" "$APP/step-profile.mjs" "$OUT/step-profile.json" "${PROFILE_STEPS:-300}" 2>&1 | stamp > "$OUT/step-profile.log"

@@ -229,6 +229,19 @@ def main():
         for row in profile.get("matmuls") or []:
             md.append(f"| {row.get('shape')} | {fmt(row.get('msPerDispatch'), 4)} | {fmt(row.get('gflops'), 0)} |")
 
+    cnn, cnn_torch = read_json(out / "cnn-webgpu.json"), read_json(out / "cnn-pytorch.json")
+    if cnn or cnn_torch:
+        md.append("\n## The CNN of examples/mnist (batch 64, Adadelta), a short run\n")
+        md.append("| implementation | steps | ms/step (median) | test accuracy % | × PyTorch ms/step |")
+        md.append("| --- | ---: | ---: | ---: | ---: |")
+        torch_cnn_ms = (cnn_torch or {}).get("msPerStep")
+        for label, report in (("kindling webgpu", cnn), (f"pytorch {torch_device}", cnn_torch)):
+            if report:
+                ratio = f"{report['msPerStep'] / torch_cnn_ms:.2f}" if torch_cnn_ms else ""
+                md.append(f"| {label} | {report['iterations']} | {fmt(report['msPerStep'])} | {fmt(report.get('testAccuracy'))} | {ratio} |")
+            else:
+                md.append(f"| {label} | no report | | | |")
+
     md.append("\n## Commands\n\n```")
     md.extend(f"# {name} (exit {rc})\n{command}" for name, (rc, command) in stages.items())
     md.append("```")
