@@ -42,22 +42,28 @@ export class DivergedError extends Error {
 }
 
 /**
- * Checks every step's loss for NaN or infinity (throwing `DivergedError` unless `allowNan`). A loss
- * that is not logged is read one step late (`defer`, then `flush` after the next step is issued),
- * so that reading it does not stall an asynchronous backend's pipeline.
+ * Checks the training loss for NaN or infinity (throwing `DivergedError` unless `allowNan`). With
+ * `everyStep` (synchronous backends, where reading a scalar is free) a loss that is not logged is
+ * read one step late (`defer`, then `flush` after the next step is issued). Without it (GPU
+ * backends) only logged losses are checked: reading a loss waits for the GPU to finish everything
+ * recorded, which would end the overlap of one step's GPU work with the next step's recording.
  */
 export class LossWatch {
   private pending: { step: number; loss: Tensor; lr: number } | undefined;
 
-  constructor(private readonly allowNan = false) {}
+  constructor(
+    private readonly allowNan = false,
+    private readonly everyStep = true,
+  ) {}
 
   check(step: number, loss: number, lr: number): void {
     if (!Number.isFinite(loss) && !this.allowNan) throw new DivergedError(step, loss, lr);
   }
 
-  /** Takes `loss` (a scalar tensor) to check and free at the next `flush`. */
+  /** Takes `loss` (a scalar tensor) to check and free at the next `flush`, or frees it unread without `everyStep`. */
   defer(step: number, loss: Tensor, lr: number): void {
-    this.pending = { step, loss, lr };
+    if (this.everyStep) this.pending = { step, loss, lr };
+    else loss.dispose();
   }
 
   /** Checks and frees the deferred loss, if any; returns its value. */

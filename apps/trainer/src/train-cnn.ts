@@ -122,7 +122,7 @@ async function runEpochs(options: CnnTrainOptions, net: ConvNet, optimizer: Adad
   const run: EpochsRun = { steps: 0, epochs: 0, log: [], tests: [], stepMs: [], finalLoss: Number.NaN };
   const batchesPerEpoch = loaders.train.length;
   const stepLimit = Math.min(options.iters ?? Number.POSITIVE_INFINITY, options.epochs * batchesPerEpoch);
-  const watch = new LossWatch(options.allowNan);
+  const watch = new LossWatch(options.allowNan, getBackend().synchronous);
   options.onStart?.(stepLimit);
   try {
     for (let epoch = 1; epoch <= options.epochs && run.steps < stepLimit; epoch++) {

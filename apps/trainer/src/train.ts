@@ -98,7 +98,7 @@ interface StepsRun {
 async function runSteps(options: TrainOptions, net: Net, optimizer: Adam | SGD, batches: BatchSource, validation: DataSet): Promise<StepsRun> {
   const criterion = new CrossEntropyLoss();
   const run: StepsRun = { log: [], stepMs: [], finalLoss: Number.NaN };
-  const watch = new LossWatch(options.allowNan);
+  const watch = new LossWatch(options.allowNan, getBackend().synchronous);
   for (let step = 0; step <= options.iters; step++) {
     const logging = step % options.logEvery === 0 || step === options.iters;
     if (step === options.iters && !logging) break;
