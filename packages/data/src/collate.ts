@@ -1,4 +1,4 @@
-import { fromValues, isTensor, stack, type Tensor } from '@kindling/tensor';
+import { describeValue, fromValues, isTensor, stack, type Tensor } from '@kindling/tensor';
 
 /**
  * What `defaultCollate` makes of a list of items of type `T`: tensors are stacked, numbers and
@@ -19,21 +19,15 @@ function isPlainRecord(value: object): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value;
-  return (value.constructor as { name?: string } | undefined)?.name ?? 'object';
-}
-
 function isInt32(value: number): boolean {
   return Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31;
 }
 
 function collateAt(items: readonly unknown[], path: string): unknown {
   const first = items[0];
-  const mismatch = items.findIndex((item) => kindOf(item) !== kindOf(first));
+  const mismatch = items.findIndex((item) => describeValue(item) !== describeValue(first));
   if (mismatch !== -1) {
-    throw new TypeError(`defaultCollate: ${path} is a ${kindOf(first)} in item 0 but a ${kindOf(items[mismatch])} in item ${mismatch}; every item must have the same structure`);
+    throw new TypeError(`defaultCollate: ${path} is ${describeValue(first)} in item 0 but ${describeValue(items[mismatch])} in item ${mismatch}; every item must have the same structure`);
   }
   if (isTensor(first)) return stack(items as Tensor[]);
   if (typeof first === 'boolean') return fromValues(Uint8Array.from(items as boolean[], Number), [items.length]);
@@ -62,7 +56,7 @@ function collateAt(items: readonly unknown[], path: string): unknown {
     for (const key of keys) out[key] = collateAt(items.map((item) => (item as Record<string, unknown>)[key]), `${path}.${key}`);
     return out;
   }
-  throw new TypeError(`defaultCollate: ${path} is a ${kindOf(first)}; it collates tensors, numbers, booleans, and arrays and plain records of them (pass a collate function for other items)`);
+  throw new TypeError(`defaultCollate: ${path} is ${describeValue(first)}; it collates tensors, numbers, booleans, and arrays and plain records of them (pass a collate function for other items)`);
 }
 
 /**

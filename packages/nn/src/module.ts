@@ -1,4 +1,4 @@
-import { DTYPES, formatShape, isFloatingDType, isTensor, type DType, type Tensor } from '@kindling/tensor';
+import { describeValue, DTYPES, formatShape, isFloatingDType, isTensor, type DType, type Tensor } from '@kindling/tensor';
 import { Parameter } from './parameter.js';
 
 /** Options of `loadStateDict`. */
@@ -35,12 +35,6 @@ interface StateEntry {
 
 function memberOf(value: unknown): Member | undefined {
   return value instanceof Parameter ? ['parameter', value] : value instanceof Module ? ['module', value] : undefined;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value;
-  return (value.constructor as { name?: string } | undefined)?.name ?? 'object';
 }
 
 /** Indents every line but the first, as PyTorch's `_addindent`. */
@@ -95,7 +89,7 @@ export abstract class Module {
           const element = memberOf(item);
           if (element === undefined) {
             throw new Error(
-              `${this.constructor.name}: property '${name}' holds Modules or Parameters and, at index ${i}, a ${describeValue(item)}; ` +
+              `${this.constructor.name}: property '${name}' holds Modules or Parameters and, at index ${i}, ${describeValue(item)}; ` +
                 'keep the layers in an array of their own (or a ModuleList) and other values elsewhere',
             );
           }
@@ -311,8 +305,7 @@ export abstract class Module {
   loadStateDict(stateDict: Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const given: unknown = stateDict;
     if (given === null || typeof given !== 'object' || Array.isArray(given) || isTensor(given) || given instanceof Map) {
-      const kind = given === null ? 'null' : Array.isArray(given) ? 'an array' : isTensor(given) ? 'a Tensor' : given instanceof Map ? 'a Map' : typeof given;
-      throw new TypeError(`loadStateDict: expected a record of tensors by parameter name (as stateDict() and load() give), got ${kind}`);
+      throw new TypeError(`loadStateDict: expected a record of tensors by parameter name (as stateDict() and load() give), got ${describeValue(given)}`);
     }
     const strict = options.strict ?? true;
     const targets = this.stateEntries('', []);

@@ -87,7 +87,7 @@ describe('loadStateDict', () => {
       [undefined, 'undefined'],
       [[ones([1, 2])], 'an array'],
       [ones([1, 2]), 'a Tensor'],
-      ['net.safetensors', 'string'],
+      ['net.safetensors', 'a string'],
     ];
     for (const [value, what] of cases) {
       expect(() => layer.loadStateDict(value as Record<string, Tensor>)).toThrow(

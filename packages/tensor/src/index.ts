@@ -96,7 +96,7 @@ export {
   type ElementwiseMethodImpls,
   type ElementwiseOpSpec,
 } from './ops/elementwise-ops.js';
-export { isTensorOperand, TENSOR_OPERAND, type TensorOperand } from './ops/operand.js';
+export { describeValue, isTensorOperand, TENSOR_OPERAND, type TensorOperand } from './ops/operand.js';
 export { cat, stack } from './ops/join.js';
 export { gather, indexAdd, indexSelect, oneHot, scatterAdd } from './ops/indexing.js';
 export { matmul } from './ops/matmul.js';

@@ -49,7 +49,7 @@ describe('operands', () => {
     class Weights {}
     expect(() => x.add(new Weights() as never)).toThrow(TypeError);
     expect(() => x.add(new Weights() as never)).toThrow(/add: expected a Tensor, a number or a boolean operand, got a Weights/);
-    expect(() => x.mul('3' as never)).toThrow(/mul: expected a Tensor, a number or a boolean operand, got string/);
+    expect(() => x.mul('3' as never)).toThrow(/mul: expected a Tensor, a number or a boolean operand, got a string/);
     expect(() => x.gt([1, 2] as never)).toThrow(/gt: .* got an array/);
     expect(() => api.where(x.gt(1), x, {} as never)).toThrow(/where: .* got an object/);
   });

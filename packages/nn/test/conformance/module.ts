@@ -276,7 +276,7 @@ export function moduleSuite(float64: boolean): void {
     it('refuses what is not a record of tensors, naming what it expects, even when not strict', () => {
       const small = new Small();
       const weight = small.first.weight.data;
-      for (const [given, kind] of [[null, 'null'], [undefined, 'undefined'], [[weight], 'an array'], [weight, 'a Tensor'], [new Map([['first.weight', weight]]), 'a Map'], ['first.weight', 'string']] as const) {
+      for (const [given, kind] of [[null, 'null'], [undefined, 'undefined'], [[weight], 'an array'], [weight, 'a Tensor'], [new Map([['first.weight', weight]]), 'a Map'], ['first.weight', 'a string']] as const) {
         const message = `loadStateDict: expected a record of tensors by parameter name (as stateDict() and load() give), got ${kind}`;
         expect(() => small.loadStateDict(given as never)).toThrow(new TypeError(message));
         expect(() => small.loadStateDict(given as never, { strict: false })).toThrow(new TypeError(message));

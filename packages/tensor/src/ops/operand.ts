@@ -20,13 +20,17 @@ export function isTensorOperand(value: unknown): value is TensorOperand<unknown>
   return typeof value === 'object' && value !== null && TENSOR_OPERAND in value;
 }
 
-/** What a value is, for error messages: a class name where it has one. */
+/**
+ * What a value is, for error messages, with its article: `a Tensor`, `a Map`, `an array`,
+ * `an object`, `a number`, `null`, `undefined`. Values of one kind get the same description, so it
+ * also tells whether two values are of one kind.
+ */
 export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') {
     const name: unknown = Reflect.get(value, 'constructor')?.name;
     return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
   }
-  return typeof value;
+  return `a ${typeof value}`;
 }
