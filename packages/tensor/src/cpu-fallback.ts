@@ -1,7 +1,7 @@
 import type { Backend, HostAccess, Storage, View } from './backend.js';
 import { CpuBackend, CpuStorage } from './backends/cpu/cpu-backend.js';
 import { dtypeOfTypedArray, type DType, type TypedArray } from './dtype.js';
-import type { InPlaceKernelName, KernelArgs, KernelName, KernelResult } from './kernel-names.js';
+import { isInPlaceKernel, type KernelArgs, type KernelName, type KernelResult } from './kernel-names.js';
 import { getKernel } from './kernel-registry.js';
 
 /*
@@ -134,7 +134,7 @@ export function runOnCpu<K extends KernelName, S extends Storage>(
   noteFallback(backend, name, reason, { quiet: access.aliasesStorage });
   const storages = storagesIn(args) as S[];
   const hosts = storages.map((storage) => access.hostArray(storage));
-  if (!IN_PLACE_KERNELS.has(name)) {
+  if (!isInPlaceKernel(name)) {
     const compute = (arrays: TypedArray[]) => resultValues(name, runCpuKernel(name, args, new Map(storages.map((storage, i) => [storage, arrays[i] as TypedArray]))));
     if (!hosts.some((host) => host instanceof Promise)) {
       const values = compute(hosts as TypedArray[]);
@@ -151,4 +151,3 @@ export function runOnCpu<K extends KernelName, S extends Storage>(
   return undefined as KernelResult<K, S>;
 }
 
-const IN_PLACE_KERNELS: ReadonlySet<KernelName> = new Set<InPlaceKernelName>(['AdamStep', 'SgdStep']);

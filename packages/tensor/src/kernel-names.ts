@@ -108,29 +108,35 @@ export type InPlaceKernelName = 'AdamStep' | 'SgdStep';
 export type KernelResult<K extends KernelName, S extends Storage> = K extends InPlaceKernelName ? void : S;
 
 /**
- * The kernel names as values, for iteration and for coverage checks. Derived from a record keyed by
- * every `KernelName`, so the list cannot leave one out or name one that does not exist.
+ * Whether each kernel writes a new storage or updates its inputs in place. A record keyed by every
+ * `KernelName`, typed by `InPlaceKernelName`, so it can neither leave a kernel out nor disagree
+ * with the type about which kernels are in place.
  */
-const KERNEL_NAME_SET: { readonly [K in KernelName]: true } = {
-  Fill: true,
-  Contiguous: true,
-  Cast: true,
-  Unary: true,
-  Binary: true,
-  Compare: true,
-  Where: true,
-  MatMul: true,
-  Reduce: true,
-  ArgReduce: true,
-  Softmax: true,
-  Gather: true,
-  ScatterAdd: true,
-  OneHot: true,
-  Concat: true,
-  CrossEntropy: true,
-  CrossEntropyGrad: true,
-  AdamStep: true,
-  SgdStep: true,
+const KERNEL_KINDS: { readonly [K in KernelName]: K extends InPlaceKernelName ? 'in-place' : 'produces' } = {
+  Fill: 'produces',
+  Contiguous: 'produces',
+  Cast: 'produces',
+  Unary: 'produces',
+  Binary: 'produces',
+  Compare: 'produces',
+  Where: 'produces',
+  MatMul: 'produces',
+  Reduce: 'produces',
+  ArgReduce: 'produces',
+  Softmax: 'produces',
+  Gather: 'produces',
+  ScatterAdd: 'produces',
+  OneHot: 'produces',
+  Concat: 'produces',
+  CrossEntropy: 'produces',
+  CrossEntropyGrad: 'produces',
+  AdamStep: 'in-place',
+  SgdStep: 'in-place',
 };
 
-export const KERNEL_NAMES: readonly KernelName[] = Object.keys(KERNEL_NAME_SET) as KernelName[];
+/** The kernel names as values, for iteration and for coverage checks. */
+export const KERNEL_NAMES: readonly KernelName[] = Object.keys(KERNEL_KINDS) as KernelName[];
+
+export function isInPlaceKernel(name: KernelName): name is InPlaceKernelName {
+  return KERNEL_KINDS[name] === 'in-place';
+}
