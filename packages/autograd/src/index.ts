@@ -9,4 +9,5 @@ export { where, type Bound } from './ops/elementwise.js';
 export { cat, stack } from './ops/indexing.js';
 export { crossEntropy } from './ops/loss.js';
 export { matmul } from './ops/matmul.js';
+export { col2im, im2col, maxPool2dWindows } from './ops/windows.js';
 export type { VariableValuesAndIndices } from './ops/reduction.js';

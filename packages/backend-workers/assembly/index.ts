@@ -8,6 +8,7 @@ export { binaryColumnsF32, binaryF32, binaryRowsF32, binaryScalarF32, compareF32
 export { matmulF32, matmulScratchBytes } from './matmul';
 export { adamF32, sgdF32 } from './optimizer';
 export { reduceScratchBytes, sumColumnsF32, sumRowsF32 } from './reduce';
+export { col2imF32, im2colF32, maxPoolF32, maxPoolGradF32 } from './windows';
 
 /** The first byte after the module's static data: the host's allocator starts at or above it. */
 export function heapBase(): usize {

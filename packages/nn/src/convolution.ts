@@ -1,7 +1,7 @@
 import type { Variable } from '@kindling/autograd';
-import { formatShape } from '@kindling/tensor';
+import { formatShape, type WindowAxis } from '@kindling/tensor';
 import { asVariable, type Input } from './parameter.js';
-import { perAxis, unfold2d, windowCount, type AxisPadding, type AxisWindow, type PaddingMode, type Size2d } from './sliding-windows.js';
+import { perAxis, unfold2d, windowCount, type AxisPadding, type PaddingMode, type Size2d } from './sliding-windows.js';
 
 /*
  * Convolutions as PyTorch's F.conv1d and F.conv2d (cross-correlation, NCHW): im2col (sliding-windows.ts)
@@ -103,13 +103,15 @@ function convolve2d(x: Variable, weight: Variable, bias: Variable | null, geomet
       );
     }
     return { kernel, stride: stride[axis] as number, dilation: dilation[axis] as number, padBefore: pad.before, outSize };
-  }) as [AxisWindow, AxisWindow];
+  }) as [WindowAxis, WindowAxis];
   const [rows, cols] = windows;
   const patch = groupChannels * kh * kw;
-  const columns = unfold2d(x, rows, cols, mode).reshape([n, groups, patch, rows.outSize * cols.outSize]);
+  const columns = unfold2d(x, { height: rows, width: cols }, mode).reshape([n, groups, patch, rows.outSize * cols.outSize]);
   const filters = weight.reshape([groups, outChannels / groups, patch]);
-  const output = filters.matmul(columns).reshape([n, outChannels, rows.outSize, cols.outSize]);
-  return bias === null ? output : output.add(bias.reshape([outChannels, 1, 1]));
+  const products = filters.matmul(columns);
+  // The bias is added while each output channel is still one row of oH·oW positions: whole rows for the kernels.
+  const output = bias === null ? products : products.add(bias.reshape([groups, outChannels / groups, 1]));
+  return output.reshape([n, outChannels, rows.outSize, cols.outSize]);
 }
 
 function optionalBias(bias: Input | null | undefined): Variable | null {

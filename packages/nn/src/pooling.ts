@@ -1,12 +1,13 @@
-import type { Variable } from '@kindling/autograd';
-import { formatShape, tensor } from '@kindling/tensor';
+import { maxPool2dWindows, type Variable } from '@kindling/autograd';
+import { formatShape, tensor, type WindowAxis, type Windows2d } from '@kindling/tensor';
 import { asVariable, type Input } from './parameter.js';
-import { perAxis, unfold2d, windowCount, type AxisWindow, type Size2d } from './sliding-windows.js';
+import { perAxis, unfold2d, windowCount, type Size2d } from './sliding-windows.js';
 
 /*
  * 2-D pooling as PyTorch's F.max_pool2d, F.avg_pool2d and F.adaptive_avg_pool2d (NCHW, or CHW for
- * one sample). Max and average pooling reduce the im2col windows (sliding-windows.ts); adaptive
- * average pooling is linear and separable, so it is two small matmuls with averaging matrices.
+ * one sample). Max pooling is a kernel of its own; average pooling sums the im2col windows
+ * (sliding-windows.ts); adaptive average pooling is linear and separable, so it is two small
+ * matmuls with averaging matrices.
  */
 
 export interface MaxPool2dOptions {
@@ -35,8 +36,7 @@ interface PoolWindows {
   /** The input as [N, C, H, W]. */
   x: Variable;
   batched: boolean;
-  rows: AxisWindow;
-  cols: AxisWindow;
+  windows: Windows2d;
   extents: [number, number];
 }
 
@@ -63,13 +63,14 @@ function poolWindows(input: Input, kernelSize: Size2d, options: MaxPool2dOptions
       throw new Error(`${opName}: the input ${formatShape(x.shape)} padded by ${pad} along spatial dim ${axis} is smaller than the kernel, which spans ${d * (k - 1) + 1} positions`);
     }
     return { kernel: k, stride: stride[axis] as number, dilation: d, padBefore: pad, outSize };
-  }) as [AxisWindow, AxisWindow];
-  return { x, batched, rows, cols, extents };
+  }) as [WindowAxis, WindowAxis];
+  return { x, batched, windows: { height: rows, width: cols }, extents };
 }
 
-function pooledShape({ x, batched, rows, cols }: PoolWindows): number[] {
+function pooledShape({ x, batched, windows }: PoolWindows): number[] {
   const [n, c] = x.shape as [number, number];
-  return batched ? [n, c, rows.outSize, cols.outSize] : [c, rows.outSize, cols.outSize];
+  const { height, width } = windows;
+  return batched ? [n, c, height.outSize, width.outSize] : [c, height.outSize, width.outSize];
 }
 
 /**
@@ -80,13 +81,12 @@ function pooledShape({ x, batched, rows, cols }: PoolWindows): number[] {
  * F.maxPool2d(x, 2).shape; // [N, C, 28, 28] gives [N, C, 14, 14]
  */
 export function maxPool2d(input: Input, kernelSize: Size2d, options: MaxPool2dOptions = {}): Variable {
-  const windows = poolWindows(input, kernelSize, options, 'maxPool2d');
-  const columns = unfold2d(windows.x, windows.rows, windows.cols, 'zeros', -Infinity);
-  return columns.max(2).values.reshape(pooledShape(windows));
+  const pool = poolWindows(input, kernelSize, options, 'maxPool2d');
+  return maxPool2dWindows(pool.x, pool.windows).reshape(pooledShape(pool));
 }
 
 /** For each window along one axis: [the number of positions it covers with padding, without]. */
-function windowExtents(window: AxisWindow, extent: number): [number, number][] {
+function windowExtents(window: WindowAxis, extent: number): [number, number][] {
   return Array.from({ length: window.outSize }, (_, o) => {
     const start = o * window.stride - window.padBefore;
     const end = Math.min(start + window.kernel, extent + window.padBefore);
@@ -104,14 +104,15 @@ export function avgPool2d(input: Input, kernelSize: Size2d, options: AvgPool2dOp
   if (divisorOverride !== undefined && (!Number.isFinite(divisorOverride) || divisorOverride === 0)) {
     throw new RangeError(`avgPool2d: divisorOverride must be a non-zero number, got ${divisorOverride}`);
   }
-  const windows = poolWindows(input, kernelSize, { stride: options.stride, padding: options.padding, ceilMode: options.ceilMode }, 'avgPool2d');
-  const { x, rows, cols, extents } = windows;
+  const pool = poolWindows(input, kernelSize, { stride: options.stride, padding: options.padding, ceilMode: options.ceilMode }, 'avgPool2d');
+  const { x, extents } = pool;
+  const { height: rows, width: cols } = pool.windows;
   const counted = (options.countIncludePad ?? true) ? 0 : 1;
   const rowCounts = windowExtents(rows, extents[0]);
   const colCounts = windowExtents(cols, extents[1]);
   const divisors = rowCounts.flatMap((r) => colCounts.map((c) => divisorOverride ?? (r[counted] as number) * (c[counted] as number)));
-  const sums = unfold2d(x, rows, cols, 'zeros').sum(2);
-  return sums.div(tensor(divisors, { dtype: x.dtype, device: x.device })).reshape(pooledShape(windows));
+  const sums = unfold2d(x, pool.windows, 'zeros').sum(2);
+  return sums.div(tensor(divisors, { dtype: x.dtype, device: x.device })).reshape(pooledShape(pool));
 }
 
 /** The [outSize, extent] matrix whose row i averages PyTorch's adaptive window i: [⌊i·extent/outSize⌋, ⌈(i+1)·extent/outSize⌉). */

@@ -1,28 +1,16 @@
-import { cat, type Variable } from '@kindling/autograd';
-import { formatShape, full, tensor } from '@kindling/tensor';
+import { cat, im2col, type Variable } from '@kindling/autograd';
+import { formatShape, full, tensor, type WindowAxis, type Windows2d } from '@kindling/tensor';
 
 /*
- * im2col for convolution and pooling, built from ops every backend already has: the windows of a
- * [N, C, H, W] input are one `indexSelect` of its flattened H·W positions (plus one extra position
- * holding the padding value), at indices computed here on the host from the shapes alone. Its
- * gradient, col2im, is that indexSelect's rule: one indexAdd. Convolution then is a MatMul, so the
- * heavy part runs on each backend's fastest kernel, and webgpu (which cannot fall back to the cpu
- * kernels) needs no kernel of its own.
+ * im2col for convolution and pooling. Zero padding, the common case, is the Im2Col kernel of each
+ * backend (its gradient the Col2Im kernel). The other padding modes read the input reflected,
+ * replicated or wrapped around: there the windows are one `indexSelect` of the flattened H·W
+ * positions (plus one extra position holding a zero), at indices computed here on the host from
+ * the shapes alone, and the gradient is that indexSelect's rule.
  */
 
 /** How a convolution fills positions outside the input, as PyTorch's `padding_mode`. */
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
-
-/** Where the windows fall along one spatial axis. */
-export interface AxisWindow {
-  readonly kernel: number;
-  readonly stride: number;
-  readonly dilation: number;
-  /** Padding before the first position (top or left). */
-  readonly padBefore: number;
-  /** The number of windows along the axis. */
-  readonly outSize: number;
-}
 
 /** The padding of each side of a spatial axis: PyTorch pads asymmetrically only for 'same'. */
 export interface AxisPadding {
@@ -65,7 +53,7 @@ function sourcePosition(position: number, extent: number, mode: PaddingMode): nu
 }
 
 /** For kernel tap k and window o (at [k · outSize + o]), the input position read along one axis. */
-function axisSources(window: AxisWindow, extent: number, mode: PaddingMode): Int32Array {
+function axisSources(window: WindowAxis, extent: number, mode: PaddingMode): Int32Array {
   const sources = new Int32Array(window.kernel * window.outSize);
   for (let k = 0; k < window.kernel; k++) {
     for (let o = 0; o < window.outSize; o++) {
@@ -78,21 +66,23 @@ function axisSources(window: AxisWindow, extent: number, mode: PaddingMode): Int
 
 /**
  * Every window of `x` ([N, C, H, W]) as columns: [N, C, kH·kW, oH·oW], the kernel taps ordered as a
- * weight's [kH, kW] flattens. Positions outside the input read `padValue` ('zeros' mode) or the
- * input itself, reflected, replicated or wrapped around.
+ * weight's [kH, kW] flattens. Positions outside the input read zeros ('zeros' mode) or the input
+ * itself, reflected, replicated or wrapped around.
  */
-export function unfold2d(x: Variable, rows: AxisWindow, cols: AxisWindow, mode: PaddingMode, padValue = 0): Variable {
+export function unfold2d(x: Variable, windows: Windows2d, mode: PaddingMode): Variable {
   if (x.ndim !== 4) throw new Error(`unfold2d: expected a 4-D input [N, C, H, W], got ${formatShape(x.shape)}`);
+  if (mode === 'zeros') return im2col(x, windows);
+  const { height: rows, width: cols } = windows;
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const rowSources = axisSources(rows, h, mode);
   const colSources = axisSources(cols, w, mode);
   const outside = h * w;
-  const windows = rows.outSize * cols.outSize;
-  const index = new Int32Array(rows.kernel * cols.kernel * windows);
+  const positions = rows.outSize * cols.outSize;
+  const index = new Int32Array(rows.kernel * cols.kernel * positions);
   let readsPadding = false;
   for (let kh = 0; kh < rows.kernel; kh++) {
     for (let kw = 0; kw < cols.kernel; kw++) {
-      const base = (kh * cols.kernel + kw) * windows;
+      const base = (kh * cols.kernel + kw) * positions;
       for (let oh = 0; oh < rows.outSize; oh++) {
         const row = rowSources[kh * rows.outSize + oh] as number;
         for (let ow = 0; ow < cols.outSize; ow++) {
@@ -104,7 +94,7 @@ export function unfold2d(x: Variable, rows: AxisWindow, cols: AxisWindow, mode: 
       }
     }
   }
-  let positions = x.reshape([n, c, outside]);
-  if (readsPadding) positions = cat([positions, full([n, c, 1], padValue, { dtype: x.dtype, device: x.device })], 2);
-  return positions.indexSelect(2, tensor(index, { dtype: 'int32', device: x.device })).reshape([n, c, rows.kernel * cols.kernel, windows]);
+  let flat = x.reshape([n, c, outside]);
+  if (readsPadding) flat = cat([flat, full([n, c, 1], 0, { dtype: x.dtype, device: x.device })], 2);
+  return flat.indexSelect(2, tensor(index, { dtype: 'int32', device: x.device })).reshape([n, c, rows.kernel * cols.kernel, positions]);
 }

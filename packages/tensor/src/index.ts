@@ -16,7 +16,7 @@ export {
 export { runProbe, type BackendProbe, type ProbeResult } from './backend-probe.js';
 export { DTYPES, isFloatingDType, promoteTypes, type DType, type TypedArray, type TypedArrayFor } from './dtype.js';
 export { memory } from './engine.js';
-export { KERNEL_NAMES, type AdamHyperparameters, type SgdHyperparameters, type InPlaceKernelName, type KernelResult, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type LossReduction, type ReduceOp, type UnaryOp } from './kernel-names.js';
+export { KERNEL_NAMES, type AdamHyperparameters, type SgdHyperparameters, type InPlaceKernelName, type KernelResult, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type LossReduction, type ReduceOp, type UnaryOp, type WindowAxis, type Windows2d } from './kernel-names.js';
 export {
   getKernel,
   registerKernel,
@@ -104,5 +104,6 @@ export { adamStep, sgdStep, type AdamState } from './ops/optimizer.js';
 export { argmax, argmin, max, mean, min, reducedShape, sum, type ValuesAndIndices } from './ops/reduction.js';
 export { assertLossReduction, crossEntropy, crossEntropyBackward, type CrossEntropyOptions } from './ops/loss.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
+export { col2im, im2col, maxPool2dBackward, maxPool2dWindows } from './ops/windows.js';
 export { contiguous, clone, expand, flatten, narrow, permute, reshape, select, slice, squeeze, transpose, unsqueeze, view } from './ops/views.js';
 export { CpuBackend, registerCpuBackend, type CpuStorage } from './backends/cpu/cpu-backend.js';

@@ -75,6 +75,37 @@ export interface KernelArgs<S extends Storage = Storage> {
   AdamStep: { param: S; grad: View<S>; expAvg: S; expAvgSq: S; maxExpAvgSq: S | null; hyper: AdamHyperparameters };
   /** One SGD update, in place on `param` and `momentumBuffer`, as torch.optim.SGD. */
   SgdStep: { param: S; grad: View<S>; momentumBuffer: S | null; hyper: SgdHyperparameters };
+  /**
+   * im2col of the floating [N, C, H, W] `x`: every window as a column, [N, C, kH·kW, oH·oW], the taps
+   * ordered as a [kH, kW] weight flattens; positions outside `x` read 0.
+   */
+  Im2Col: { x: View<S>; windows: Windows2d };
+  /** col2im, Im2Col's adjoint: sums each column entry of `columns` [N, C, kH·kW, oH·oW] back into the [N, C, H, W] position it was read from. */
+  Col2Im: { columns: View<S>; windows: Windows2d; height: number; width: number };
+  /** The largest entry of each window of the floating [N, C, H, W] `x`: [N, C, oH, oW] (positions outside `x` never win; a NaN does, as PyTorch). */
+  MaxPool2d: { x: View<S>; windows: Windows2d };
+  /** MaxPool2d's gradient: each entry of `gradOutput` [N, C, oH, oW] added at the position of its window's maximum in `x`, [N, C, H, W]. */
+  MaxPool2dGrad: { x: View<S>; gradOutput: View<S>; windows: Windows2d };
+}
+
+/** Where the windows of a 2-D sliding-window op fall along one spatial axis. */
+export interface WindowAxis {
+  /** The taps per window. */
+  readonly kernel: number;
+  /** The step between windows. */
+  readonly stride: number;
+  /** The spacing between taps. */
+  readonly dilation: number;
+  /** Padding before the first position (top or left); the padding after is implied by `outSize`. */
+  readonly padBefore: number;
+  /** The number of windows. */
+  readonly outSize: number;
+}
+
+/** The windows of a 2-D sliding-window op: along the height, then the width. */
+export interface Windows2d {
+  readonly height: WindowAxis;
+  readonly width: WindowAxis;
 }
 
 export interface AdamHyperparameters {
@@ -132,6 +163,10 @@ const KERNEL_KINDS: { readonly [K in KernelName]: K extends InPlaceKernelName ? 
   CrossEntropyGrad: 'produces',
   AdamStep: 'in-place',
   SgdStep: 'in-place',
+  Im2Col: 'produces',
+  Col2Im: 'produces',
+  MaxPool2d: 'produces',
+  MaxPool2dGrad: 'produces',
 };
 
 /** The kernel names as values, for iteration and for coverage checks. */

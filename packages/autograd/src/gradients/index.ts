@@ -6,11 +6,12 @@ import { reductionGradients, type ReductionAttrs } from './reduction.js';
 import type { GradientTableFor } from './rule.js';
 import { softmaxGradients, type SoftmaxAttrs } from './softmax.js';
 import { viewGradients, type ViewAttrs } from './views.js';
+import { windowsGradients, type WindowsAttrs } from './windows.js';
 
 export type { GradContext, GradientRule, NoAttrs, OneInput, TwoInputs } from './rule.js';
 
 /** Every differentiable op's name and the attributes its gradient needs. */
-export type OpAttrs = ElementwiseAttrs & MatmulAttrs & ReductionAttrs & SoftmaxAttrs & LossAttrs & IndexingAttrs & ViewAttrs;
+export type OpAttrs = ElementwiseAttrs & MatmulAttrs & ReductionAttrs & SoftmaxAttrs & LossAttrs & IndexingAttrs & ViewAttrs & WindowsAttrs;
 
 export type OpName = keyof OpAttrs;
 
@@ -29,4 +30,5 @@ export const GRADIENTS: GradientTableFor<OpAttrs, OpInputs> = {
   ...lossGradients,
   ...indexingGradients,
   ...viewGradients,
+  ...windowsGradients,
 };

@@ -8,6 +8,7 @@ import { opCases } from './gradcheck-ops.js';
 import { gradcheckBehaviour } from './gradcheck-behaviour.js';
 import { makerFor, type GradCase } from './helpers.js';
 import { viewCases } from './gradcheck-views.js';
+import { windowsCases } from './gradcheck-windows.js';
 
 /** The op names of every node in the graph that produced `output`. */
 function opsIn(output: Variable): Set<string> {
@@ -26,7 +27,7 @@ function opsIn(output: Variable): Set<string> {
   return names;
 }
 
-const allCases = [...elementwiseCases, ...opCases, ...viewCases];
+const allCases = [...elementwiseCases, ...opCases, ...viewCases, ...windowsCases];
 
 function describeGradchecks(backendName: string, title: string, cases: readonly GradCase[]): void {
   describe(title, () => {
@@ -50,6 +51,7 @@ export function describeAutogradConformance(backendName: string): void {
       describeGradchecks(backendName, 'gradcheck: elementwise', elementwiseCases);
       describeGradchecks(backendName, 'gradcheck: matmul, reductions, softmax, indexing, joins', opCases);
       describeGradchecks(backendName, 'gradcheck: views and non-contiguous inputs', viewCases);
+      describeGradchecks(backendName, 'gradcheck: sliding windows (im2col, col2im, max pooling)', windowsCases);
       gradcheckBehaviour(backendName);
       it('gradchecks every op in the gradient table', () => {
         const checked = new Set(allCases.flatMap((c, i) => [...opsIn(c.fn(...c.inputs(makerFor(backendName, i), backendName)))]));

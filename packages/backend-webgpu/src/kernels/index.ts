@@ -7,6 +7,7 @@ import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
 import { adamStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig, softmaxConfig } from './reduce.js';
+import { col2imConfig, im2colConfig, maxPool2dConfig, maxPool2dGradConfig } from './windows.js';
 
 /** Every kernel of the `webgpu` backend, one per kernel name (a missing one is a compile error). */
 export const webGpuKernels: KernelTable<WebGpuBackend> = {
@@ -29,4 +30,8 @@ export const webGpuKernels: KernelTable<WebGpuBackend> = {
   CrossEntropyGrad: crossEntropyGradConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
+  Im2Col: im2colConfig,
+  Col2Im: col2imConfig,
+  MaxPool2d: maxPool2dConfig,
+  MaxPool2dGrad: maxPool2dGradConfig,
 };

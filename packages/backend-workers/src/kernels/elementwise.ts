@@ -3,7 +3,7 @@ import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
 import { onCpu } from './fallback.js';
 import * as codes from './op-codes.js';
-import { isDense, isRepeatedColumn, isRepeatedRow, isUniform, lastExtent, runSplit, sizeOf } from './layout.js';
+import { batchOffsets, isDense, isRepeatedColumn, isRepeatedRow, isUniform, lastExtent, runSplit, sizeOf } from './layout.js';
 
 /**
  * Elementwise ops over at least this many elements are split across threads. Measured on the
@@ -64,12 +64,37 @@ function binaryBroadcast(backend: WorkersBackend, code: number, dense: View<Work
   const rows = cols === 0 ? 0 : out.size / cols;
   const rowBlock = Math.max(1, Math.ceil(ELEMENTWISE_PARALLEL_ELEMENTS / Math.max(cols, 1)));
   const repeatedRow = isRepeatedRow(other);
-  if (!repeatedRow && !isRepeatedColumn(other)) return false;
-  runSplit(backend, 'Binary', rows, rowBlock, 1, (start, end) => ({
-    kernel: repeatedRow ? 'binaryRowsF32' : 'binaryColumnsF32',
-    args: [code, matrix + start * cols * 4, repeatedRow ? operand : operand + start * 4, out.byteOffset + start * cols * 4, end - start, cols, side],
-  }));
+  const column = repeatedRow ? undefined : columnOf(backend, other);
+  if (!repeatedRow && !column) return false;
+  try {
+    const source = column ? column.address : operand;
+    runSplit(backend, 'Binary', rows, rowBlock, 1, (start, end) => ({
+      kernel: repeatedRow ? 'binaryRowsF32' : 'binaryColumnsF32',
+      args: [code, matrix + start * cols * 4, repeatedRow ? source : source + start * 4, out.byteOffset + start * cols * 4, end - start, cols, side],
+    }));
+  } finally {
+    if (column?.copy) backend.release(column.copy);
+  }
   return true;
+}
+
+/**
+ * The address of the one value of each row, contiguous, for a view that is constant along its last
+ * dim: the view itself when its leading dims are contiguous, else a small gathered `copy` for the
+ * caller to release (a convolution's bias [C] broadcast over [N, C, H·W] reads with strides [0, 1, 0]).
+ */
+function columnOf(backend: WorkersBackend, view: View<WorkersStorage>): { address: number; copy?: WorkersStorage } | undefined {
+  const last = view.shape.length - 1;
+  if (last < 1 || (view.strides[last] !== 0 && view.shape[last] !== 1)) return undefined;
+  if (isRepeatedColumn(view)) return { address: backend.address(view) };
+  const offsets = batchOffsets(view, last);
+  const copy = backend.heap.allocate('float32', offsets.length);
+  const target = backend.heap.view(copy);
+  const source = backend.heap.view(view.storage);
+  offsets.forEach((offset, row) => {
+    target[row] = source[offset] as number;
+  });
+  return { address: copy.byteOffset, copy };
 }
 
 function binary(backend: WorkersBackend, a: View<WorkersStorage>, b: View<WorkersStorage>, op: BinaryOp): WorkersStorage {

@@ -5,6 +5,7 @@ import { binaryConfig, compareConfig, unaryConfig, whereConfig } from './element
 import { matmulConfig } from './matmul.js';
 import { adamStepConfig, sgdStepConfig } from './optimizer.js';
 import { reduceConfig } from './reduce.js';
+import { col2imConfig, im2colConfig, maxPool2dConfig, maxPool2dGradConfig } from './windows.js';
 
 /**
  * The kernels the `workers` backend accelerates. Those off the tutorial's hot path (casts,
@@ -23,6 +24,10 @@ export const workersKernels: KernelTable<WorkersBackend> = {
   Reduce: reduceConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
+  Im2Col: im2colConfig,
+  Col2Im: col2imConfig,
+  MaxPool2d: maxPool2dConfig,
+  MaxPool2dGrad: maxPool2dGradConfig,
 };
 
 /** Registers every workers kernel that is not registered yet. */

@@ -1,4 +1,4 @@
-import { shapeSize, type KernelConfig, type ReduceOp, type View } from '@kindling/tensor';
+import { contiguousStrides, shapeSize, type KernelConfig, type ReduceOp, type View } from '@kindling/tensor';
 import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
 import { onCpu } from './fallback.js';
@@ -19,12 +19,49 @@ function reducedEnd(dims: readonly number[], rank: number): 'leading' | 'trailin
 }
 
 /**
+ * For dims that are some leading dims plus some trailing ones (a convolution's bias gradient sums
+ * [N, C, H, W] over 0, 2 and 3): where the trailing ones start, or undefined for other dims.
+ */
+function splitEnds(dims: readonly number[], rank: number): number | undefined {
+  const leading = dims.findIndex((dim, i) => dim !== i);
+  if (leading <= 0) return undefined;
+  const trailing = dims.slice(leading);
+  return reducedEnd(trailing, rank) === 'trailing' ? (trailing[0] as number) : undefined;
+}
+
+/**
+ * Sums over both ends in two passes: the trailing dims into a float32 temporary, then the leading
+ * ones. The temporary rounds each partial sum once more than the cpu kernel's single float64 pass.
+ */
+function reduceBothEnds(backend: WorkersBackend, x: View<WorkersStorage>, dims: readonly number[], trailingFrom: number, op: ReduceOp): WorkersStorage {
+  const kept = x.shape.slice(0, trailingFrom);
+  const trailing = dims.filter((dim) => dim >= trailingFrom);
+  const leading = dims.filter((dim) => dim < trailingFrom);
+  const partial = reduce(backend, x, trailing, 'sum');
+  try {
+    const partialView = { storage: partial, dtype: x.dtype, shape: kept, strides: contiguousStrides(kept), offset: 0 };
+    const out = reduce(backend, partialView, leading, 'sum');
+    if (op === 'mean') {
+      const count = shapeSize(dims.map((dim) => x.shape[dim] as number));
+      const values = backend.heap.view(out);
+      for (let i = 0; i < values.length; i++) values[i] = (values[i] as number) / count;
+    }
+    return out;
+  } finally {
+    backend.release(partial);
+  }
+}
+
+/**
  * float32 sum and mean of a contiguous tensor over its leading dims (a bias gradient: columns of a
- * matrix) or its trailing dims (rows); everything else uses the cpu kernel.
+ * matrix), its trailing dims (rows) or both; everything else uses the cpu kernel.
  */
 function reduce(backend: WorkersBackend, x: View<WorkersStorage>, dims: readonly number[], op: ReduceOp): WorkersStorage {
   const end = reducedEnd(dims, x.shape.length);
-  if (x.dtype !== 'float32' || (op !== 'sum' && op !== 'mean') || !isDense(x) || !end) return onCpu(backend, 'Reduce', { x, dims, op });
+  const simple = x.dtype === 'float32' && (op === 'sum' || op === 'mean') && isDense(x);
+  const trailingFrom = simple && !end ? splitEnds(dims, x.shape.length) : undefined;
+  if (trailingFrom !== undefined) return reduceBothEnds(backend, x, dims, trailingFrom, op);
+  if (!simple || !end) return onCpu(backend, 'Reduce', { x, dims, op });
   const reduced = shapeSize(dims.map((dim) => x.shape[dim] as number));
   const kept = shapeSize(x.shape.filter((_, d) => !dims.includes(d)));
   const out = backend.heap.allocate('float32', kept);

@@ -23,6 +23,10 @@ export const KERNEL_EXPORTS = [
   'adamF32',
   'sgdF32',
   'copy2d32',
+  'im2colF32',
+  'col2imF32',
+  'maxPoolF32',
+  'maxPoolGradF32',
 ] as const;
 
 export type KernelExport = (typeof KERNEL_EXPORTS)[number];

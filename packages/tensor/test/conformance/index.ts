@@ -10,6 +10,7 @@ import { optimizerSuite } from './optimizer.js';
 import { reductionsSuite } from './reductions.js';
 import { viewsPropertySuite } from './views-property.js';
 import { viewsSuite } from './views.js';
+import { windowsSuite } from './windows.js';
 
 /** The tensor conformance suite: every backend runs it unchanged, with `cpu` as the oracle. */
 export function describeTensorConformance(backendName: string): void {
@@ -24,6 +25,7 @@ export function describeTensorConformance(backendName: string): void {
     indexingSuite();
     memorySuite();
     optimizerSuite();
+    windowsSuite();
     errorsSuite(backendName);
   });
 }

@@ -11,6 +11,7 @@ import { adamStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig } from './reduce.js';
 import { softmaxConfig } from './softmax.js';
 import { unaryConfig } from './unary.js';
+import { col2imConfig, im2colConfig, maxPool2dConfig, maxPool2dGradConfig } from './windows.js';
 
 export { binaryImpl, compareImpl, intPow, whereImpl } from './binary.js';
 export { concatImpl } from './concat.js';
@@ -23,6 +24,7 @@ export { adamStepImpl, sgdStepImpl } from './optimizer.js';
 export { argReduceImpl, reduceImpl, reduceOutputDType } from './reduce.js';
 export { softmaxImpl } from './softmax.js';
 export { unaryImpl } from './unary.js';
+export { col2imImpl, im2colImpl, maxPool2dGradImpl, maxPool2dImpl } from './windows.js';
 
 /** Every cpu kernel, listed explicitly (the fallback runs them for other backends); `registerCpuBackend` registers them. */
 export const cpuKernels: CompleteKernelTable<CpuBackend> = {
@@ -45,4 +47,8 @@ export const cpuKernels: CompleteKernelTable<CpuBackend> = {
   CrossEntropyGrad: crossEntropyGradConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
+  Im2Col: im2colConfig,
+  Col2Im: col2imConfig,
+  MaxPool2d: maxPool2dConfig,
+  MaxPool2dGrad: maxPool2dGradConfig,
 };
