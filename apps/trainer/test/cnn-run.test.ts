@@ -87,4 +87,14 @@ describe('--model cnn, main.py on Kindling', () => {
     expect(reloaded).toMatchObject({ iterations: 0, epochs: 0, testAccuracy: trained.testAccuracy, testAccuracyPerEpoch: [] });
     expect(output).toContain(`test accuracy ${trained.testAccuracy.toFixed(2)}%`);
   }, 60_000);
+
+  it('reaches 95% on 1,000 test images after 200 steps on 12,800 real MNIST training images', async () => {
+    const dir = mkdtempSync(join(workDir, 'slice-'));
+    writeShortMnist(dir, { train: 200 * 64, test: 1000 });
+    const path = join(workDir, 'cnn-200.json');
+    await trainCnnCli(dir, ['--epochs', '1', '--log-interval', '50', '--report', path]);
+    const report = readReport(path);
+    expect(report).toMatchObject({ iterations: 200, epochs: 1 });
+    expect(report.testAccuracy).toBeGreaterThan(95);
+  }, 300_000);
 });

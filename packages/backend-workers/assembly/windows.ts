@@ -150,13 +150,115 @@ function windowMax(plane: usize, r: i32, c: i32): i32 {
   return best;
 }
 
+/** Whether the windows are 2×2 with stride 2 and nothing else (max_pool2d(2)): disjoint pairs of rows and columns. */
+function isPairPool(): bool {
+  return kernelH == 2 && kernelW == 2 && strideH == 2 && strideW == 2 && dilationH == 1 && dilationW == 1 && padH == 0 && padW == 0;
+}
+
+/** The lanes where `v`, visited after the current maximum `m`, replaces it: larger, or NaN (PyTorch's rule). */
+@inline
+function replaces(m: v128, v: v128): v128 {
+  return v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+}
+
+/** Four 2×2 windows' taps from rows `a` and `b` (8 floats each), in PyTorch's visiting order. */
+@inline
+function evens(v0: v128, v1: v128): v128 {
+  return v128.shuffle<f32>(v0, v1, 0, 2, 4, 6);
+}
+
+@inline
+function odds(v0: v128, v1: v128): v128 {
+  return v128.shuffle<f32>(v0, v1, 1, 3, 5, 7);
+}
+
+/** The windows of one plane, four at a time along each pair of rows; the last windows of a row one by one. */
+function maxPoolPairs(plane: usize, target: usize): void {
+  const rowBytes = <usize>width << 2;
+  const vectorEnd = outW & ~3;
+  for (let r = 0; r < outH; r++) {
+    const a = plane + <usize>(2 * r) * rowBytes;
+    const b = a + rowBytes;
+    const row = target + (<usize>(r * outW) << 2);
+    let c = 0;
+    for (; c < vectorEnd; c += 4) {
+      const at = <usize>c << 3;
+      const a0 = v128.load(a + at);
+      const a1 = v128.load(a + at + 16);
+      const b0 = v128.load(b + at);
+      const b1 = v128.load(b + at + 16);
+      let m = evens(a0, a1);
+      const ao = odds(a0, a1);
+      m = v128.bitselect(ao, m, replaces(m, ao));
+      const be = evens(b0, b1);
+      m = v128.bitselect(be, m, replaces(m, be));
+      const bo = odds(b0, b1);
+      m = v128.bitselect(bo, m, replaces(m, bo));
+      v128.store(row + (<usize>c << 2), m);
+    }
+    for (; c < outW; c++) store<f32>(row + (<usize>c << 2), load<f32>(plane + (<usize>windowMax(plane, r, c) << 2)));
+  }
+}
+
+/** maxPoolPairs's gradient: each window's gradient written at its maximum (the windows are disjoint, so nothing adds up). */
+function maxPoolPairsGrad(plane: usize, grad: usize, target: usize): void {
+  const rowBytes = <usize>width << 2;
+  const vectorEnd = outW & ~3;
+  for (let r = 0; r < outH; r++) {
+    const a = plane + <usize>(2 * r) * rowBytes;
+    const b = a + rowBytes;
+    const da = target + <usize>(2 * r) * rowBytes;
+    const db = da + rowBytes;
+    const g = grad + (<usize>(r * outW) << 2);
+    let c = 0;
+    for (; c < vectorEnd; c += 4) {
+      const at = <usize>c << 3;
+      const a0 = v128.load(a + at);
+      const a1 = v128.load(a + at + 16);
+      const b0 = v128.load(b + at);
+      const b1 = v128.load(b + at + 16);
+      let m = evens(a0, a1);
+      const ao = odds(a0, a1);
+      const byAo = replaces(m, ao);
+      m = v128.bitselect(ao, m, byAo);
+      const be = evens(b0, b1);
+      const byBe = replaces(m, be);
+      m = v128.bitselect(be, m, byBe);
+      const byBo = replaces(m, odds(b0, b1));
+      // The last replacement wins: bo, else be, else ao, else the first tap.
+      const toBe = v128.andnot(byBe, byBo);
+      const toAo = v128.andnot(v128.andnot(byAo, byBe), byBo);
+      const toAe = v128.not(v128.or(v128.or(byAo, byBe), byBo));
+      const values = v128.load(g + (<usize>c << 2));
+      const ge = v128.and(values, toAe);
+      const go = v128.and(values, toAo);
+      const he = v128.and(values, toBe);
+      const ho = v128.and(values, byBo);
+      v128.store(da + at, v128.shuffle<f32>(ge, go, 0, 4, 1, 5));
+      v128.store(da + at + 16, v128.shuffle<f32>(ge, go, 2, 6, 3, 7));
+      v128.store(db + at, v128.shuffle<f32>(he, ho, 0, 4, 1, 5));
+      v128.store(db + at + 16, v128.shuffle<f32>(he, ho, 2, 6, 3, 7));
+    }
+    for (; c < outW; c++) {
+      const best = windowMax(plane, r, c);
+      store<f32>(target + (<usize>best << 2), load<f32>(g + (<usize>c << 2)));
+    }
+  }
+}
+
 /** out[plane][window] = the maximum of that window of x[plane] (-∞ for a window with no position inside). */
 export function maxPoolF32(x: usize, out: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32, oh: i32, ow: i32): void {
   setGeometry(h, w, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow);
   const planeBytes = <usize>(height * width) << 2;
-  let target = out;
+  const outBytes = <usize>(outH * outW) << 2;
+  const pairs = isPairPool();
   for (let p = 0; p < planes; p++) {
     const plane = x + <usize>p * planeBytes;
+    let target = out + <usize>p * outBytes;
+    if (pairs) {
+      maxPoolPairs(plane, target);
+      continue;
+    }
     for (let r = 0; r < outH; r++) {
       for (let c = 0; c < outW; c++, target += 4) {
         const best = windowMax(plane, r, c);
@@ -170,11 +272,17 @@ export function maxPoolF32(x: usize, out: usize, planes: i32, h: i32, w: i32, kh
 export function maxPoolGradF32(x: usize, grad: usize, dx: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32, oh: i32, ow: i32): void {
   setGeometry(h, w, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow);
   const planeBytes = <usize>(height * width) << 2;
-  let source = grad;
+  const gradBytes = <usize>(outH * outW) << 2;
+  const pairs = isPairPool();
   for (let p = 0; p < planes; p++) {
     const plane = x + <usize>p * planeBytes;
     const target = dx + <usize>p * planeBytes;
+    let source = grad + <usize>p * gradBytes;
     memory.fill(target, 0, planeBytes);
+    if (pairs) {
+      maxPoolPairsGrad(plane, source, target);
+      continue;
+    }
     for (let r = 0; r < outH; r++) {
       for (let c = 0; c < outW; c++, source += 4) {
         const best = windowMax(plane, r, c);

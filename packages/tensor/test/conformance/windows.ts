@@ -41,6 +41,33 @@ export function windowsSuite(): void {
       await expectValues(maxPool2dBackward(x, grad, windows), [1, 0, 1000, 0, 110, 0], { shape: [1, 1, 2, 3] });
     });
 
+    it('2×2 pooling with stride 2 (the common case) keeps the rule on ties and NaN, with an odd width and a row of windows not a multiple of 4', async () => {
+      const [height, width] = [6, 11];
+      // Integers from a small range, so windows hold ties; a few NaN.
+      const values = Array.from({ length: 2 * height * width }, (_, i) => ((i * 7) % 5 === 0 && i % 3 === 0 ? Number.NaN : (i * 13) % 4));
+      const windows = { height: axis(2, 2, 1, 0, 3), width: axis(2, 2, 1, 0, 5) };
+      const expectedValues: number[] = [];
+      const expectedGrad = new Array<number>(values.length).fill(0);
+      for (let plane = 0; plane < 2; plane++) {
+        for (let r = 0; r < 3; r++) {
+          for (let c = 0; c < 5; c++) {
+            let best = -1;
+            for (const [dr, dc] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+              const at = plane * height * width + (2 * r + dr) * width + 2 * c + dc;
+              const v = values[at] as number;
+              if (best === -1 || v > (values[best] as number) || Number.isNaN(v)) best = at;
+            }
+            expectedValues.push(values[best] as number);
+            expectedGrad[best] = plane * 15 + r * 5 + c + 1;
+          }
+        }
+      }
+      const x = tensor(values).reshape([1, 2, height, width]);
+      await expectValues(maxPool2dWindows(x, windows), expectedValues, { shape: [1, 2, 3, 5] });
+      const grad = tensor(Array.from({ length: 30 }, (_, i) => i + 1)).reshape([1, 2, 3, 5]);
+      await expectValues(maxPool2dBackward(x, grad, windows), expectedGrad, { shape: [1, 2, height, width] });
+    });
+
     it('a window that reads only padding gives -Infinity and no gradient', async () => {
       const x = tensor([3, 4]).reshape([1, 1, 1, 2]);
       const windows = { height: axis(1, 1, 1, 0, 1), width: axis(1, 1, 1, 1, 3) };
