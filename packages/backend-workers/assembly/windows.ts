@@ -70,17 +70,26 @@ export function im2colF32(x: usize, cols: usize, planes: i32, h: i32, w: i32, kh
             continue;
           }
           const row = source + (<usize>(ih * width) << 2);
-          memory.fill(target, 0, <usize>start << 2);
+          for (let c = 0; c < start; c++) store<f32>(target + (<usize>c << 2), 0);
           if (strideW == 1) {
-            memory.copy(target + (<usize>start << 2), row + (<usize>(start + offsetW) << 2), <usize>(end - start) << 2);
+            copyRun(target + (<usize>start << 2), row + (<usize>(start + offsetW) << 2), end - start);
           } else {
             for (let c = start; c < end; c++) store<f32>(target + (<usize>c << 2), load<f32>(row + (<usize>(c * strideW + offsetW) << 2)));
           }
-          memory.fill(target + (<usize>end << 2), 0, <usize>(outW - end) << 2);
+          for (let c = end; c < outW; c++) store<f32>(target + (<usize>c << 2), 0);
         }
       }
     }
   }
+}
+
+/** dst[c] = src[c] for c < n: rows of a few dozen floats, where memory.copy's call costs more than the copy. */
+function copyRun(dst: usize, src: usize, n: i32): void {
+  const vectorEnd = <usize>(n & ~3) << 2;
+  let b: usize = 0;
+  for (; b < vectorEnd; b += 16) v128.store(dst + b, v128.load(src + b));
+  const end = <usize>n << 2;
+  for (; b < end; b += 4) store<f32>(dst + b, load<f32>(src + b));
 }
 
 /** dst[c] += src[c] for c < n. */
