@@ -1,5 +1,5 @@
-import type { Variable } from '@kindling/autograd';
-import { formatShape, type WindowAxis } from '@kindling/tensor';
+import { isGradEnabled, Variable } from '@kindling/autograd';
+import { cat, formatShape, tidy, type WindowAxis } from '@kindling/tensor';
 import { asVariable, type Input } from './parameter.js';
 import { perAxis, unfold2d, windowCount, type AxisPadding, type PaddingMode, type Size2d } from './sliding-windows.js';
 
@@ -106,12 +106,38 @@ function convolve2d(x: Variable, weight: Variable, bias: Variable | null, geomet
   }) as [WindowAxis, WindowAxis];
   const [rows, cols] = windows;
   const patch = groupChannels * kh * kw;
-  const columns = unfold2d(x, { height: rows, width: cols }, mode).reshape([n, groups, patch, rows.outSize * cols.outSize]);
-  const filters = weight.reshape([groups, outChannels / groups, patch]);
-  const products = filters.matmul(columns);
-  // The bias is added while each output channel is still one row of oH·oW positions: whole rows for the kernels.
-  const output = bias === null ? products : products.add(bias.reshape([groups, outChannels / groups, 1]));
-  return output.reshape([n, outChannels, rows.outSize, cols.outSize]);
+  const convolve = (slice: Variable): Variable => {
+    const batch = slice.shape[0] as number;
+    const filters = weight.reshape([groups, outChannels / groups, patch]);
+    const columns = unfold2d(slice, { height: rows, width: cols }, mode).reshape([batch, groups, patch, rows.outSize * cols.outSize]);
+    const products = filters.matmul(columns);
+    // The bias is added while each output channel is still one row of oH·oW positions: whole rows for the kernels.
+    const output = bias === null ? products : products.add(bias.reshape([groups, outChannels / groups, 1]));
+    return output.reshape([batch, outChannels, rows.outSize, cols.outSize]);
+  };
+  const perSample = channels * kh * kw * rows.outSize * cols.outSize;
+  const sliceSize = Math.max(1, Math.floor(COLUMN_ELEMENTS_LIMIT / perSample));
+  const recorded = isGradEnabled() && [x, weight, bias].some((v) => v?.requiresGrad);
+  return recorded || n <= sliceSize ? convolve(x) : inBatchSlices(x, sliceSize, convolve);
+}
+
+/**
+ * The most im2col elements one call materialises outside training (64 MiB of float32): a test pass
+ * at batch 1000 through examples/mnist's second convolution would otherwise build 660 MB of columns.
+ * Training keeps every slice's columns for the backward pass, so slicing would save nothing there.
+ */
+const COLUMN_ELEMENTS_LIMIT = 1 << 24;
+
+/** `convolve` over slices of `size` samples, each slice's columns freed before the next is built. */
+function inBatchSlices(x: Variable, size: number, convolve: (slice: Variable) => Variable): Variable {
+  const n = x.shape[0] as number;
+  const pieces = [];
+  for (let start = 0; start < n; start += size) pieces.push(tidy(() => convolve(x.narrow(0, start, Math.min(size, n - start))).data));
+  try {
+    return new Variable(cat(pieces, 0));
+  } finally {
+    for (const piece of pieces) piece.dispose();
+  }
 }
 
 function optionalBias(bias: Input | null | undefined): Variable | null {
