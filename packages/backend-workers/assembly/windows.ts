@@ -165,18 +165,15 @@ function isPairPool(): bool {
 }
 
 /** The lanes where `v`, visited after the current maximum `m`, replaces it: larger, or NaN (PyTorch's rule). */
-@inline
 function replaces(m: v128, v: v128): v128 {
   return v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
 }
 
 /** Four 2×2 windows' taps from rows `a` and `b` (8 floats each), in PyTorch's visiting order. */
-@inline
 function evens(v0: v128, v1: v128): v128 {
   return v128.shuffle<f32>(v0, v1, 0, 2, 4, 6);
 }
 
-@inline
 function odds(v0: v128, v1: v128): v128 {
   return v128.shuffle<f32>(v0, v1, 1, 3, 5, 7);
 }
