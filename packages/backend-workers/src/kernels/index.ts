@@ -3,7 +3,7 @@ import type { WorkersBackend } from '../workers-backend.js';
 import { contiguousConfig, fillConfig } from './copy.js';
 import { binaryConfig, compareConfig, unaryConfig, whereConfig } from './elementwise.js';
 import { matmulConfig } from './matmul.js';
-import { adamStepConfig, sgdStepConfig } from './optimizer.js';
+import { adadeltaStepConfig, adagradStepConfig, adamStepConfig, rmspropStepConfig, sgdStepConfig } from './optimizer.js';
 import { reduceConfig } from './reduce.js';
 
 /**
@@ -23,6 +23,9 @@ export const workersKernels: KernelTable<WorkersBackend> = {
   Reduce: reduceConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
+  AdadeltaStep: adadeltaStepConfig,
+  RmspropStep: rmspropStepConfig,
+  AdagradStep: adagradStepConfig,
 };
 
 /** Registers every workers kernel that is not registered yet. */

@@ -1,4 +1,5 @@
-import type { AdamHyperparameters, KernelConfig, SgdHyperparameters, View } from '@kindling/tensor';
+import { adagradStepSize, type KernelArgs, type KernelConfig, type View } from '@kindling/tensor';
+import type { KernelExport } from '../pool/kernel-module.js';
 import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
 import { onCpu } from './fallback.js';
@@ -14,12 +15,9 @@ export const OPTIMIZER_PARALLEL_ELEMENTS = 1 << 15;
 /** Thread boundaries on whole 64-byte lines. */
 const ALIGN = 16;
 
-function adamStep(
-  backend: WorkersBackend,
-  args: { param: WorkersStorage; grad: View<WorkersStorage>; expAvg: WorkersStorage; expAvgSq: WorkersStorage; maxExpAvgSq: WorkersStorage | null; hyper: AdamHyperparameters },
-): void {
+function adamStep(backend: WorkersBackend, args: KernelArgs<WorkersStorage>['AdamStep']): void {
   const { param, grad, expAvg, expAvgSq, maxExpAvgSq, hyper } = args;
-  if (param.dtype !== 'float32' || !isDense(grad)) {
+  if (!fusable(param, grad)) {
     onCpu(backend, 'AdamStep', args);
     return;
   }
@@ -29,34 +27,65 @@ function adamStep(
   const bias2Sqrt = Math.sqrt(1 - beta2 ** step);
   const decay = decoupledWeightDecay ? 1 - lr * weightDecay : 1;
   const coupledDecay = decoupledWeightDecay ? 0 : weightDecay;
-  const threads = param.size >= OPTIMIZER_PARALLEL_ELEMENTS ? backend.parallelism() : 1;
-  const counter = backend.resetCounter();
-  const call = [
-    param.byteOffset,
-    backend.address(grad),
-    expAvg.byteOffset,
-    expAvgSq.byteOffset,
-    maxExpAvgSq ? maxExpAvgSq.byteOffset : 0,
-    param.size,
-    decay,
-    coupledDecay,
-    beta1,
-    beta2,
-    1 - beta1,
-    1 - beta2,
-    stepSize,
-    bias2Sqrt,
-    eps,
-    threads,
-    counter,
-  ];
-  // Every thread runs the same call: they share the parameters through the counter.
-  backend.run('AdamStep', Array.from({ length: threads }, () => ({ kernel: 'adamF32' as const, args: call })));
+  const storages = [param.byteOffset, backend.address(grad), expAvg.byteOffset, expAvgSq.byteOffset, maxExpAvgSq ? maxExpAvgSq.byteOffset : 0];
+  runShared(backend, 'AdamStep', 'adamF32', param.size, [...storages, param.size, decay, coupledDecay, beta1, beta2, 1 - beta1, 1 - beta2, stepSize, bias2Sqrt, eps]);
 }
 
-function sgdStep(backend: WorkersBackend, args: { param: WorkersStorage; grad: View<WorkersStorage>; momentumBuffer: WorkersStorage | null; hyper: SgdHyperparameters }): void {
+/**
+ * Runs `kernel(...args, threads, counter)` on every thread at once when `size` calls for threads:
+ * the threads share the parameters through the counter (assembly/schedule.ts).
+ */
+function runShared(backend: WorkersBackend, label: string, kernel: KernelExport, size: number, args: readonly number[]): void {
+  const threads = size >= OPTIMIZER_PARALLEL_ELEMENTS ? backend.parallelism() : 1;
+  const call = [...args, threads, backend.resetCounter()];
+  backend.run(label, Array.from({ length: threads }, () => ({ kernel, args: call })));
+}
+
+/** Whether the fused float32 kernel can take these arguments; the cpu kernel runs the others on the shared memory. */
+function fusable(param: WorkersStorage, grad: View<WorkersStorage>): boolean {
+  return param.dtype === 'float32' && isDense(grad);
+}
+
+/** -1 with maximize, else 1: the kernels multiply the gradient by it (exactly). */
+function gradientSign(maximize: boolean): number {
+  return maximize ? -1 : 1;
+}
+
+function adadeltaStep(backend: WorkersBackend, args: KernelArgs<WorkersStorage>['AdadeltaStep']): void {
+  const { param, grad, squareAvg, accDelta, hyper } = args;
+  if (!fusable(param, grad)) {
+    onCpu(backend, 'AdadeltaStep', args);
+    return;
+  }
+  const { lr, rho, eps, weightDecay, maximize } = hyper;
+  const storages = [param.byteOffset, backend.address(grad), squareAvg.byteOffset, accDelta.byteOffset];
+  runShared(backend, 'AdadeltaStep', 'adadeltaF32', param.size, [...storages, param.size, gradientSign(maximize), weightDecay, rho, 1 - rho, eps, lr]);
+}
+
+function rmspropStep(backend: WorkersBackend, args: KernelArgs<WorkersStorage>['RmspropStep']): void {
+  const { param, grad, squareAvg, gradAvg, momentumBuffer, hyper } = args;
+  if (!fusable(param, grad)) {
+    onCpu(backend, 'RmspropStep', args);
+    return;
+  }
+  const { lr, alpha, eps, weightDecay, momentum, maximize } = hyper;
+  const storages = [param.byteOffset, backend.address(grad), squareAvg.byteOffset, gradAvg ? gradAvg.byteOffset : 0, momentumBuffer ? momentumBuffer.byteOffset : 0];
+  runShared(backend, 'RmspropStep', 'rmspropF32', param.size, [...storages, param.size, gradientSign(maximize), weightDecay, alpha, 1 - alpha, eps, lr, momentum]);
+}
+
+function adagradStep(backend: WorkersBackend, args: KernelArgs<WorkersStorage>['AdagradStep']): void {
+  const { param, grad, sum, hyper } = args;
+  if (!fusable(param, grad)) {
+    onCpu(backend, 'AdagradStep', args);
+    return;
+  }
+  const storages = [param.byteOffset, backend.address(grad), sum.byteOffset];
+  runShared(backend, 'AdagradStep', 'adagradF32', param.size, [...storages, param.size, gradientSign(hyper.maximize), hyper.weightDecay, hyper.eps, adagradStepSize(hyper)]);
+}
+
+function sgdStep(backend: WorkersBackend, args: KernelArgs<WorkersStorage>['SgdStep']): void {
   const { param, grad, momentumBuffer, hyper } = args;
-  if (param.dtype !== 'float32' || !isDense(grad)) {
+  if (!fusable(param, grad)) {
     onCpu(backend, 'SgdStep', args);
     return;
   }
@@ -89,4 +118,22 @@ export const sgdStepConfig: KernelConfig<'SgdStep', WorkersBackend> = {
   kernelName: 'SgdStep',
   backendName: 'workers',
   kernelFunc: (backend, args) => sgdStep(backend, args),
+};
+
+export const adadeltaStepConfig: KernelConfig<'AdadeltaStep', WorkersBackend> = {
+  kernelName: 'AdadeltaStep',
+  backendName: 'workers',
+  kernelFunc: (backend, args) => adadeltaStep(backend, args),
+};
+
+export const rmspropStepConfig: KernelConfig<'RmspropStep', WorkersBackend> = {
+  kernelName: 'RmspropStep',
+  backendName: 'workers',
+  kernelFunc: (backend, args) => rmspropStep(backend, args),
+};
+
+export const adagradStepConfig: KernelConfig<'AdagradStep', WorkersBackend> = {
+  kernelName: 'AdagradStep',
+  backendName: 'workers',
+  kernelFunc: (backend, args) => adagradStep(backend, args),
 };

@@ -22,6 +22,9 @@ export const KERNEL_EXPORTS = [
   'sumColumnsF32',
   'adamF32',
   'sgdF32',
+  'adadeltaF32',
+  'rmspropF32',
+  'adagradF32',
   'copy2d32',
 ] as const;
 
