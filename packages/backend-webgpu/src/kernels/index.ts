@@ -5,7 +5,7 @@ import { binaryConfig, castConfig, compareConfig, contiguousConfig, unaryConfig,
 import { gatherConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
 import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
-import { adamStepConfig, sgdStepConfig } from './optimizer.js';
+import { adadeltaStepConfig, adagradStepConfig, adamStepConfig, rmspropStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig, softmaxConfig } from './reduce.js';
 
 /** Every kernel of the `webgpu` backend, one per kernel name (a missing one is a compile error). */
@@ -29,4 +29,7 @@ export const webGpuKernels: KernelTable<WebGpuBackend> = {
   CrossEntropyGrad: crossEntropyGradConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
+  AdadeltaStep: adadeltaStepConfig,
+  RmspropStep: rmspropStepConfig,
+  AdagradStep: adagradStepConfig,
 };
