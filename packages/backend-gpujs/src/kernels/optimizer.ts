@@ -1,14 +1,15 @@
-import type { KernelConfig } from '@kindling/tensor';
+import { adagradStepSize, type KernelConfig, type View } from '@kindling/tensor';
 import type { GpuJsBackend, GpuJsStorage } from '../gpujs-backend.js';
 import type { DeviceValue, KernelThis } from '../gpujs.js';
 import type { Pending } from '../values.js';
 import { flatInput, launch } from './support.js';
 
 /*
- * torch.optim.Adam's and SGD's updates. A gpu.js kernel writes one output, so each updated tensor
- * (parameter, moments) gets its own small kernel, and the storages take the new values in place
- * of the old ones. Hyperparameters are arguments, not constants: the step count changes every call
- * and must not recompile the kernels.
+ * torch.optim's Adam, SGD, Adadelta, RMSprop and Adagrad updates. A gpu.js kernel writes one
+ * output, so each updated tensor (parameter, moments) gets its own small kernel, and the storages
+ * take the new values in place of the old ones. Hyperparameters are arguments, not constants: the
+ * step count changes every call and must not recompile the kernels. Adadelta, RMSprop and Adagrad
+ * are built from the shared small kernels below, in PyTorch's association as the cpu kernels are.
  */
 
 type Thread = KernelThis<Record<string, never>>;
@@ -43,6 +44,49 @@ const sgdParam = function (this: Thread, param: Float32Array, grad: Float32Array
   let d = (grad[this.thread.x] as number) + weightDecay * p;
   if (hasBuffer > 0) d = nesterov > 0 ? d + momentum * (buffer[this.thread.x] as number) : (buffer[this.thread.x] as number);
   return p - lr * d;
+};
+
+/** `gradientSign * grad + weightDecay * param`: the gradient with maximize's sign (an exact negation) and the L2 term. */
+const effectiveGradient = function (this: Thread, grad: Float32Array, param: Float32Array, gradientSign: number, weightDecay: number) {
+  return gradientSign * (grad[this.thread.x] as number) + weightDecay * (param[this.thread.x] as number);
+};
+
+/** `average * decay + (rest * x) * x`: PyTorch's `average.mul_(decay).addcmul_(x, x, value=rest)`. */
+const decayedAddSquare = function (this: Thread, average: Float32Array, x: Float32Array, decay: number, rest: number) {
+  const value = x[this.thread.x] as number;
+  return (average[this.thread.x] as number) * decay + rest * value * value;
+};
+
+/** `average * decay + rest * x`: PyTorch's `average.mul_(decay).add_(x, alpha=rest)`. */
+const decayedAdd = function (this: Thread, average: Float32Array, x: Float32Array, decay: number, rest: number) {
+  return (average[this.thread.x] as number) * decay + rest * (x[this.thread.x] as number);
+};
+
+/** RMSprop's and Adagrad's denominator: sqrt(square − mean²) + eps when `centered`, else sqrt(square) + eps. */
+const rootDenominator = function (this: Thread, square: Float32Array, mean: Float32Array, eps: number, centered: number) {
+  const s = square[this.thread.x] as number;
+  const m = mean[this.thread.x] as number;
+  return Math.sqrt(centered > 0 ? s - m * m : s) + eps;
+};
+
+/** Adadelta's step: sqrt(accDelta + eps) / sqrt(squareAvg + eps) * g. */
+const adadeltaDelta = function (this: Thread, accDelta: Float32Array, squareAvg: Float32Array, g: Float32Array, eps: number) {
+  return (Math.sqrt((accDelta[this.thread.x] as number) + eps) / Math.sqrt((squareAvg[this.thread.x] as number) + eps)) * (g[this.thread.x] as number);
+};
+
+/** RMSprop's momentum buffer: buffer * momentum + g / denominator. */
+const rmspropBuffer = function (this: Thread, buffer: Float32Array, g: Float32Array, denominator: Float32Array, momentum: number) {
+  return (buffer[this.thread.x] as number) * momentum + (g[this.thread.x] as number) / (denominator[this.thread.x] as number);
+};
+
+/** `param − lr * direction`: PyTorch's `param.add_(direction, alpha=-lr)`. */
+const descend = function (this: Thread, param: Float32Array, direction: Float32Array, lr: number) {
+  return (param[this.thread.x] as number) - lr * (direction[this.thread.x] as number);
+};
+
+/** `param − (lr * g) / denominator`: PyTorch's `param.addcdiv_(g, denominator, value=-lr)`. */
+const descendScaled = function (this: Thread, param: Float32Array, g: Float32Array, denominator: Float32Array, lr: number) {
+  return (param[this.thread.x] as number) - (lr * (g[this.thread.x] as number)) / (denominator[this.thread.x] as number);
 };
 
 /** Gives each storage its new value and frees the old ones once every update is done. */
@@ -99,5 +143,92 @@ export const sgdStepConfig: KernelConfig<'SgdStep', GpuJsBackend> = {
     const args = [p, g.value, buffer, lr, weightDecay, momentum, nesterov ? 1 : 0, momentumBuffer ? 1 : 0];
     updates.push([param, launch(backend, 'SgdStep|param', sgdParam, size, args)]);
     commit(backend, updates, g.temporary ? [g.value] : []);
+  },
+};
+
+/**
+ * The gradient an update uses, with maximize's sign and the L2 term: the gradient itself when
+ * neither applies, else a temporary that `temporaries` collects for freeing.
+ */
+function updateGradient(
+  backend: GpuJsBackend,
+  grad: View<GpuJsStorage>,
+  p: Pending<DeviceValue>,
+  { size, maximize, weightDecay }: { size: number; maximize: boolean; weightDecay: number },
+  temporaries: Pending<DeviceValue>[],
+): Pending<DeviceValue> {
+  const g = flatInput(backend, grad);
+  if (g.temporary) temporaries.push(g.value);
+  if (!maximize && weightDecay === 0) return g.value;
+  const effective = launch(backend, 'OptimizerStep|gradient', effectiveGradient, size, [g.value, p, maximize ? -1 : 1, weightDecay]);
+  temporaries.push(effective);
+  return effective;
+}
+
+export const adadeltaStepConfig: KernelConfig<'AdadeltaStep', GpuJsBackend> = {
+  kernelName: 'AdadeltaStep',
+  backendName: 'gpujs',
+  kernelFunc: (backend, { param, grad, squareAvg, accDelta, hyper }) => {
+    const { lr, rho, eps, weightDecay, maximize } = hyper;
+    const size = param.size;
+    if (size === 0) return;
+    const temporaries: Pending<DeviceValue>[] = [];
+    const p = backend.deviceArgument(param);
+    const g = updateGradient(backend, grad, p, { size, maximize, weightDecay }, temporaries);
+    const square = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [backend.deviceArgument(squareAvg), g, rho, 1 - rho]);
+    const oldAcc = backend.deviceArgument(accDelta);
+    const delta = launch(backend, 'AdadeltaStep|delta', adadeltaDelta, size, [oldAcc, square, g, eps]);
+    temporaries.push(delta);
+    const acc = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [oldAcc, delta, rho, 1 - rho]);
+    const updated = launch(backend, 'OptimizerStep|descend', descend, size, [p, delta, lr]);
+    commit(backend, [[squareAvg, square], [accDelta, acc], [param, updated]], temporaries);
+  },
+};
+
+export const rmspropStepConfig: KernelConfig<'RmspropStep', GpuJsBackend> = {
+  kernelName: 'RmspropStep',
+  backendName: 'gpujs',
+  kernelFunc: (backend, { param, grad, squareAvg, gradAvg, momentumBuffer, hyper }) => {
+    const { lr, alpha, eps, weightDecay, momentum, maximize } = hyper;
+    const size = param.size;
+    if (size === 0) return;
+    const temporaries: Pending<DeviceValue>[] = [];
+    const p = backend.deviceArgument(param);
+    const g = updateGradient(backend, grad, p, { size, maximize, weightDecay }, temporaries);
+    const square = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [backend.deviceArgument(squareAvg), g, alpha, 1 - alpha]);
+    const updates: [GpuJsStorage, Pending<DeviceValue>][] = [[squareAvg, square]];
+    // Without centering the denominator kernel is handed the square average in the mean's place and never reads it.
+    let mean = square;
+    if (gradAvg) {
+      mean = launch(backend, 'RmspropStep|mean', decayedAdd, size, [backend.deviceArgument(gradAvg), g, alpha, 1 - alpha]);
+      updates.push([gradAvg, mean]);
+    }
+    const denominator = launch(backend, 'OptimizerStep|denominator', rootDenominator, size, [square, mean, eps, gradAvg ? 1 : 0]);
+    temporaries.push(denominator);
+    if (momentumBuffer) {
+      const buffer = launch(backend, 'RmspropStep|buffer', rmspropBuffer, size, [backend.deviceArgument(momentumBuffer), g, denominator, momentum]);
+      updates.push([momentumBuffer, buffer], [param, launch(backend, 'OptimizerStep|descend', descend, size, [p, buffer, lr])]);
+    } else {
+      updates.push([param, launch(backend, 'OptimizerStep|descendScaled', descendScaled, size, [p, g, denominator, lr])]);
+    }
+    commit(backend, updates, temporaries);
+  },
+};
+
+export const adagradStepConfig: KernelConfig<'AdagradStep', GpuJsBackend> = {
+  kernelName: 'AdagradStep',
+  backendName: 'gpujs',
+  kernelFunc: (backend, { param, grad, sum, hyper }) => {
+    const size = param.size;
+    if (size === 0) return;
+    const temporaries: Pending<DeviceValue>[] = [];
+    const p = backend.deviceArgument(param);
+    const g = updateGradient(backend, grad, p, { size, maximize: hyper.maximize, weightDecay: hyper.weightDecay }, temporaries);
+    // sum * 1 + (1 * g) * g is exactly sum + g * g.
+    const total = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [backend.deviceArgument(sum), g, 1, 1]);
+    const denominator = launch(backend, 'OptimizerStep|denominator', rootDenominator, size, [total, total, hyper.eps, 0]);
+    temporaries.push(denominator);
+    const updated = launch(backend, 'OptimizerStep|descendScaled', descendScaled, size, [p, g, denominator, adagradStepSize(hyper)]);
+    commit(backend, [[sum, total], [param, updated]], temporaries);
   },
 };
