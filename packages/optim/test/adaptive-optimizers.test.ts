@@ -108,4 +108,23 @@ describe('Adadelta, RMSprop and Adagrad state', () => {
       "Adadelta.loadStateDict: the state of parameter 0 has 'momentumBuffer', which Adadelta does not keep (it keeps squareAvg, accDelta, step); is this another optimizer's state?",
     );
   });
+
+  it('loads a snapshot saved before maximize existed, keeping the current setting, and continues in place', async () => {
+    const ps = params([1, 2]);
+    const saved = new RMSprop(ps, { momentum: 0.9 });
+    await stepWith(saved, ps, [0.5, -0.5]);
+    const { state, paramGroups } = saved.stateDict();
+    const withoutMaximize = paramGroups.map(({ maximize: _maximize, ...group }) => group);
+    const restored = new RMSprop(params([1, 2]), { momentum: 0.9, maximize: true });
+    restored.loadStateDict({ state, paramGroups: withoutMaximize } as never);
+    expect(restored.paramGroups[0]?.maximize).toBe(true);
+    const [p] = restored.paramGroups[0]?.params ?? [];
+    const buffer = restored.state.get(p as Param)?.momentumBuffer;
+    await stepWith(restored, [p as Param], [0.5, -0.5]);
+    // The fused kernel writes the state it was given: the same tensor, advanced one step.
+    expect(restored.state.get(p as Param)?.momentumBuffer).toBe(buffer);
+    expect(restored.state.get(p as Param)?.step).toBe(2);
+    saved.dispose();
+    restored.dispose();
+  });
 });
