@@ -11,6 +11,26 @@ import { grabCount, grabElements, grabStart } from './schedule';
  * time, so the last elements round exactly like the vector body.
  */
 
+/** `sign * grad + weightDecay * param`, four lanes: the gradient an update uses. */
+function effectiveGradient4(grad: v128, param: v128, sign: v128, weightDecay: v128): v128 {
+  return f32x4.add(f32x4.mul(sign, grad), f32x4.mul(weightDecay, param));
+}
+
+/** `effectiveGradient4` one lane at a time. */
+function effectiveGradient(grad: f32, param: f32, sign: f32, weightDecay: f32): f32 {
+  return sign * grad + weightDecay * param;
+}
+
+/** `average * decay + (rest * g) * g`, four lanes: a running average of g². */
+function runningSquare4(average: v128, decay: v128, rest: v128, g: v128): v128 {
+  return f32x4.add(f32x4.mul(average, decay), f32x4.mul(f32x4.mul(rest, g), g));
+}
+
+/** `runningSquare4` one lane at a time. */
+function runningSquare(average: f32, decay: f32, rest: f32, g: f32): f32 {
+  return average * decay + rest * g * g;
+}
+
 /**
  * One Adadelta update of n elements in place: squareAvg and accDelta are the running averages of
  * the squared gradient and of the squared step.
@@ -47,23 +67,23 @@ function adadeltaRange(param: usize, grad: usize, squareAvg: usize, accDelta: us
   let i: usize = 0;
   for (; i < vectorEnd; i += 16) {
     const p = v128.load(param + i);
-    const g = f32x4.add(f32x4.mul(vSign, v128.load(grad + i)), f32x4.mul(vDecay, p));
-    const square = f32x4.add(f32x4.mul(v128.load(squareAvg + i), vRho), f32x4.mul(f32x4.mul(vRest, g), g));
+    const g = effectiveGradient4(v128.load(grad + i), p, vSign, vDecay);
+    const square = runningSquare4(v128.load(squareAvg + i), vRho, vRest, g);
     v128.store(squareAvg + i, square);
     const acc = v128.load(accDelta + i);
     const delta = f32x4.mul(f32x4.div(f32x4.sqrt(f32x4.add(acc, vEps)), f32x4.sqrt(f32x4.add(square, vEps))), g);
-    v128.store(accDelta + i, f32x4.add(f32x4.mul(acc, vRho), f32x4.mul(f32x4.mul(vRest, delta), delta)));
+    v128.store(accDelta + i, runningSquare4(acc, vRho, vRest, delta));
     v128.store(param + i, f32x4.sub(p, f32x4.mul(vLr, delta)));
   }
   const end = <usize>n << 2;
   for (; i < end; i += 4) {
     const p = load<f32>(param + i);
-    const g = sign * load<f32>(grad + i) + weightDecay * p;
-    const square = load<f32>(squareAvg + i) * rho + oneMinusRho * g * g;
+    const g = effectiveGradient(load<f32>(grad + i), p, sign, weightDecay);
+    const square = runningSquare(load<f32>(squareAvg + i), rho, oneMinusRho, g);
     store<f32>(squareAvg + i, square);
     const acc = load<f32>(accDelta + i);
     const delta = (sqrt<f32>(acc + eps) / sqrt<f32>(square + eps)) * g;
-    store<f32>(accDelta + i, acc * rho + oneMinusRho * delta * delta);
+    store<f32>(accDelta + i, runningSquare(acc, rho, oneMinusRho, delta));
     store<f32>(param + i, p - lr * delta);
   }
 }
@@ -135,8 +155,8 @@ function rmspropRange(
   let i: usize = 0;
   for (; i < vectorEnd; i += 16) {
     const p = v128.load(param + i);
-    const g = f32x4.add(f32x4.mul(vSign, v128.load(grad + i)), f32x4.mul(vDecay, p));
-    const square = f32x4.add(f32x4.mul(v128.load(squareAvg + i), vAlpha), f32x4.mul(f32x4.mul(vRest, g), g));
+    const g = effectiveGradient4(v128.load(grad + i), p, vSign, vDecay);
+    const square = runningSquare4(v128.load(squareAvg + i), vAlpha, vRest, g);
     v128.store(squareAvg + i, square);
     let variance = square;
     if (gradAvg != 0) {
@@ -156,8 +176,8 @@ function rmspropRange(
   const end = <usize>n << 2;
   for (; i < end; i += 4) {
     const p = load<f32>(param + i);
-    const g = sign * load<f32>(grad + i) + weightDecay * p;
-    const square = load<f32>(squareAvg + i) * alpha + oneMinusAlpha * g * g;
+    const g = effectiveGradient(load<f32>(grad + i), p, sign, weightDecay);
+    const square = runningSquare(load<f32>(squareAvg + i), alpha, oneMinusAlpha, g);
     store<f32>(squareAvg + i, square);
     let variance = square;
     if (gradAvg != 0) {
@@ -193,7 +213,7 @@ function adagradRange(param: usize, grad: usize, sum: usize, n: i32, sign: f32, 
   let i: usize = 0;
   for (; i < vectorEnd; i += 16) {
     const p = v128.load(param + i);
-    const g = f32x4.add(f32x4.mul(vSign, v128.load(grad + i)), f32x4.mul(vDecay, p));
+    const g = effectiveGradient4(v128.load(grad + i), p, vSign, vDecay);
     const total = f32x4.add(v128.load(sum + i), f32x4.mul(g, g));
     v128.store(sum + i, total);
     v128.store(param + i, f32x4.sub(p, f32x4.div(f32x4.mul(vStepSize, g), f32x4.add(f32x4.sqrt(total), vEps))));
@@ -201,7 +221,7 @@ function adagradRange(param: usize, grad: usize, sum: usize, n: i32, sign: f32, 
   const end = <usize>n << 2;
   for (; i < end; i += 4) {
     const p = load<f32>(param + i);
-    const g = sign * load<f32>(grad + i) + weightDecay * p;
+    const g = effectiveGradient(load<f32>(grad + i), p, sign, weightDecay);
     const total = load<f32>(sum + i) + g * g;
     store<f32>(sum + i, total);
     store<f32>(param + i, p - (stepSize * g) / (sqrt<f32>(total) + eps));

@@ -146,89 +146,86 @@ export const sgdStepConfig: KernelConfig<'SgdStep', GpuJsBackend> = {
   },
 };
 
+/** What an update's kernels read: the element count, the parameter, the gradient it uses, and the temporaries to free. */
+interface StepInputs {
+  size: number;
+  p: Pending<DeviceValue>;
+  g: Pending<DeviceValue>;
+  temporaries: Pending<DeviceValue>[];
+}
+
 /**
- * The gradient an update uses, with maximize's sign and the L2 term: the gradient itself when
- * neither applies, else a temporary that `temporaries` collects for freeing.
+ * One update of `param` from `grad`, with maximize's sign and the L2 term applied once (a temporary)
+ * when either is on: `update` launches the kernels and returns each storage's new value, and they
+ * are committed together.
  */
-function updateGradient(
+function gradientStep(
   backend: GpuJsBackend,
+  param: GpuJsStorage,
   grad: View<GpuJsStorage>,
-  p: Pending<DeviceValue>,
-  { size, maximize, weightDecay }: { size: number; maximize: boolean; weightDecay: number },
-  temporaries: Pending<DeviceValue>[],
-): Pending<DeviceValue> {
-  const g = flatInput(backend, grad);
-  if (g.temporary) temporaries.push(g.value);
-  if (!maximize && weightDecay === 0) return g.value;
-  const effective = launch(backend, 'OptimizerStep|gradient', effectiveGradient, size, [g.value, p, maximize ? -1 : 1, weightDecay]);
-  temporaries.push(effective);
-  return effective;
+  { maximize, weightDecay }: { maximize: boolean; weightDecay: number },
+  update: (inputs: StepInputs) => [GpuJsStorage, Pending<DeviceValue>][],
+): void {
+  const size = param.size;
+  if (size === 0) return;
+  const temporaries: Pending<DeviceValue>[] = [];
+  const p = backend.deviceArgument(param);
+  const flat = flatInput(backend, grad);
+  if (flat.temporary) temporaries.push(flat.value);
+  let g = flat.value;
+  if (maximize || weightDecay !== 0) {
+    g = launch(backend, 'OptimizerStep|gradient', effectiveGradient, size, [flat.value, p, maximize ? -1 : 1, weightDecay]);
+    temporaries.push(g);
+  }
+  commit(backend, update({ size, p, g, temporaries }), temporaries);
 }
 
 export const adadeltaStepConfig: KernelConfig<'AdadeltaStep', GpuJsBackend> = {
   kernelName: 'AdadeltaStep',
   backendName: 'gpujs',
-  kernelFunc: (backend, { param, grad, squareAvg, accDelta, hyper }) => {
-    const { lr, rho, eps, weightDecay, maximize } = hyper;
-    const size = param.size;
-    if (size === 0) return;
-    const temporaries: Pending<DeviceValue>[] = [];
-    const p = backend.deviceArgument(param);
-    const g = updateGradient(backend, grad, p, { size, maximize, weightDecay }, temporaries);
-    const square = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [backend.deviceArgument(squareAvg), g, rho, 1 - rho]);
-    const oldAcc = backend.deviceArgument(accDelta);
-    const delta = launch(backend, 'AdadeltaStep|delta', adadeltaDelta, size, [oldAcc, square, g, eps]);
-    temporaries.push(delta);
-    const acc = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [oldAcc, delta, rho, 1 - rho]);
-    const updated = launch(backend, 'OptimizerStep|descend', descend, size, [p, delta, lr]);
-    commit(backend, [[squareAvg, square], [accDelta, acc], [param, updated]], temporaries);
-  },
+  kernelFunc: (backend, { param, grad, squareAvg, accDelta, hyper }) =>
+    gradientStep(backend, param, grad, hyper, ({ size, p, g, temporaries }) => {
+      const { lr, rho, eps } = hyper;
+      const square = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [backend.deviceArgument(squareAvg), g, rho, 1 - rho]);
+      const oldAcc = backend.deviceArgument(accDelta);
+      const delta = launch(backend, 'AdadeltaStep|delta', adadeltaDelta, size, [oldAcc, square, g, eps]);
+      temporaries.push(delta);
+      const acc = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [oldAcc, delta, rho, 1 - rho]);
+      return [[squareAvg, square], [accDelta, acc], [param, launch(backend, 'OptimizerStep|descend', descend, size, [p, delta, lr])]];
+    }),
 };
 
 export const rmspropStepConfig: KernelConfig<'RmspropStep', GpuJsBackend> = {
   kernelName: 'RmspropStep',
   backendName: 'gpujs',
-  kernelFunc: (backend, { param, grad, squareAvg, gradAvg, momentumBuffer, hyper }) => {
-    const { lr, alpha, eps, weightDecay, momentum, maximize } = hyper;
-    const size = param.size;
-    if (size === 0) return;
-    const temporaries: Pending<DeviceValue>[] = [];
-    const p = backend.deviceArgument(param);
-    const g = updateGradient(backend, grad, p, { size, maximize, weightDecay }, temporaries);
-    const square = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [backend.deviceArgument(squareAvg), g, alpha, 1 - alpha]);
-    const updates: [GpuJsStorage, Pending<DeviceValue>][] = [[squareAvg, square]];
-    // Without centering the denominator kernel is handed the square average in the mean's place and never reads it.
-    let mean = square;
-    if (gradAvg) {
-      mean = launch(backend, 'RmspropStep|mean', decayedAdd, size, [backend.deviceArgument(gradAvg), g, alpha, 1 - alpha]);
-      updates.push([gradAvg, mean]);
-    }
-    const denominator = launch(backend, 'OptimizerStep|denominator', rootDenominator, size, [square, mean, eps, gradAvg ? 1 : 0]);
-    temporaries.push(denominator);
-    if (momentumBuffer) {
+  kernelFunc: (backend, { param, grad, squareAvg, gradAvg, momentumBuffer, hyper }) =>
+    gradientStep(backend, param, grad, hyper, ({ size, p, g, temporaries }) => {
+      const { lr, alpha, eps, momentum } = hyper;
+      const square = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [backend.deviceArgument(squareAvg), g, alpha, 1 - alpha]);
+      const updates: [GpuJsStorage, Pending<DeviceValue>][] = [[squareAvg, square]];
+      // Without centering the denominator kernel is handed the square average in the mean's place and never reads it.
+      let mean = square;
+      if (gradAvg) {
+        mean = launch(backend, 'RmspropStep|mean', decayedAdd, size, [backend.deviceArgument(gradAvg), g, alpha, 1 - alpha]);
+        updates.push([gradAvg, mean]);
+      }
+      const denominator = launch(backend, 'OptimizerStep|denominator', rootDenominator, size, [square, mean, eps, gradAvg ? 1 : 0]);
+      temporaries.push(denominator);
+      if (!momentumBuffer) return [...updates, [param, launch(backend, 'OptimizerStep|descendScaled', descendScaled, size, [p, g, denominator, lr])]];
       const buffer = launch(backend, 'RmspropStep|buffer', rmspropBuffer, size, [backend.deviceArgument(momentumBuffer), g, denominator, momentum]);
-      updates.push([momentumBuffer, buffer], [param, launch(backend, 'OptimizerStep|descend', descend, size, [p, buffer, lr])]);
-    } else {
-      updates.push([param, launch(backend, 'OptimizerStep|descendScaled', descendScaled, size, [p, g, denominator, lr])]);
-    }
-    commit(backend, updates, temporaries);
-  },
+      return [...updates, [momentumBuffer, buffer], [param, launch(backend, 'OptimizerStep|descend', descend, size, [p, buffer, lr])]];
+    }),
 };
 
 export const adagradStepConfig: KernelConfig<'AdagradStep', GpuJsBackend> = {
   kernelName: 'AdagradStep',
   backendName: 'gpujs',
-  kernelFunc: (backend, { param, grad, sum, hyper }) => {
-    const size = param.size;
-    if (size === 0) return;
-    const temporaries: Pending<DeviceValue>[] = [];
-    const p = backend.deviceArgument(param);
-    const g = updateGradient(backend, grad, p, { size, maximize: hyper.maximize, weightDecay: hyper.weightDecay }, temporaries);
-    // sum * 1 + (1 * g) * g is exactly sum + g * g.
-    const total = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [backend.deviceArgument(sum), g, 1, 1]);
-    const denominator = launch(backend, 'OptimizerStep|denominator', rootDenominator, size, [total, total, hyper.eps, 0]);
-    temporaries.push(denominator);
-    const updated = launch(backend, 'OptimizerStep|descendScaled', descendScaled, size, [p, g, denominator, adagradStepSize(hyper)]);
-    commit(backend, [[sum, total], [param, updated]], temporaries);
-  },
+  kernelFunc: (backend, { param, grad, sum, hyper }) =>
+    gradientStep(backend, param, grad, hyper, ({ size, p, g, temporaries }) => {
+      // sum * 1 + (1 * g) * g is exactly sum + g * g.
+      const total = launch(backend, 'OptimizerStep|decayedAddSquare', decayedAddSquare, size, [backend.deviceArgument(sum), g, 1, 1]);
+      const denominator = launch(backend, 'OptimizerStep|denominator', rootDenominator, size, [total, total, hyper.eps, 0]);
+      temporaries.push(denominator);
+      return [[sum, total], [param, launch(backend, 'OptimizerStep|descendScaled', descendScaled, size, [p, g, denominator, adagradStepSize(hyper)])]];
+    }),
 };

@@ -15,35 +15,33 @@ export const OPTIMIZER_PARALLEL_ELEMENTS = 1 << 15;
 /** Thread boundaries on whole 64-byte lines. */
 const ALIGN = 16;
 
-function adamStep(backend: WorkersBackend, args: KernelArgs<WorkersStorage>['AdamStep']): void {
-  const { param, grad, expAvg, expAvgSq, maxExpAvgSq, hyper } = args;
-  if (!fusable(param, grad)) {
-    onCpu(backend, 'AdamStep', args);
-    return;
-  }
-  const { lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = hyper;
-  // The step-dependent factors, in float64 once per call, as the cpu kernel computes them.
-  const stepSize = lr / (1 - beta1 ** step);
-  const bias2Sqrt = Math.sqrt(1 - beta2 ** step);
-  const decay = decoupledWeightDecay ? 1 - lr * weightDecay : 1;
-  const coupledDecay = decoupledWeightDecay ? 0 : weightDecay;
-  const storages = [param.byteOffset, backend.address(grad), expAvg.byteOffset, expAvgSq.byteOffset, maxExpAvgSq ? maxExpAvgSq.byteOffset : 0];
-  runShared(backend, 'AdamStep', 'adamF32', param.size, [...storages, param.size, decay, coupledDecay, beta1, beta2, 1 - beta1, 1 - beta2, stepSize, bias2Sqrt, eps]);
-}
-
-/**
- * Runs `kernel(...args, threads, counter)` on every thread at once when `size` calls for threads:
- * the threads share the parameters through the counter (assembly/schedule.ts).
- */
-function runShared(backend: WorkersBackend, label: string, kernel: KernelExport, size: number, args: readonly number[]): void {
-  const threads = size >= OPTIMIZER_PARALLEL_ELEMENTS ? backend.parallelism() : 1;
-  const call = [...args, threads, backend.resetCounter()];
-  backend.run(label, Array.from({ length: threads }, () => ({ kernel, args: call })));
-}
-
 /** Whether the fused float32 kernel can take these arguments; the cpu kernel runs the others on the shared memory. */
 function fusable(param: WorkersStorage, grad: View<WorkersStorage>): boolean {
   return param.dtype === 'float32' && isDense(grad);
+}
+
+/** The updates whose threads share the parameters through the work counter (assembly/schedule.ts). */
+type SharedStepName = 'AdamStep' | 'AdadeltaStep' | 'RmspropStep' | 'AdagradStep';
+
+/**
+ * A fused update run as `kernel(...call(args), threads, counter)`, on every thread at once when the
+ * parameter is large enough to split. Other dtypes and strided gradients run the cpu kernel on the
+ * shared memory.
+ */
+function sharedStep<K extends SharedStepName>(
+  kernelName: K,
+  kernel: KernelExport,
+  call: (backend: WorkersBackend, args: KernelArgs<WorkersStorage>[K]) => number[],
+): (backend: WorkersBackend, args: KernelArgs<WorkersStorage>[K]) => void {
+  return (backend, args) => {
+    if (!fusable(args.param, args.grad)) {
+      onCpu(backend, kernelName, args);
+      return;
+    }
+    const threads = args.param.size >= OPTIMIZER_PARALLEL_ELEMENTS ? backend.parallelism() : 1;
+    const shared = [...call(backend, args), threads, backend.resetCounter()];
+    backend.run(kernelName, Array.from({ length: threads }, () => ({ kernel, args: shared })));
+  };
 }
 
 /** -1 with maximize, else 1: the kernels multiply the gradient by it (exactly). */
@@ -51,37 +49,49 @@ function gradientSign(maximize: boolean): number {
   return maximize ? -1 : 1;
 }
 
-function adadeltaStep(backend: WorkersBackend, args: KernelArgs<WorkersStorage>['AdadeltaStep']): void {
-  const { param, grad, squareAvg, accDelta, hyper } = args;
-  if (!fusable(param, grad)) {
-    onCpu(backend, 'AdadeltaStep', args);
-    return;
-  }
-  const { lr, rho, eps, weightDecay, maximize } = hyper;
-  const storages = [param.byteOffset, backend.address(grad), squareAvg.byteOffset, accDelta.byteOffset];
-  runShared(backend, 'AdadeltaStep', 'adadeltaF32', param.size, [...storages, param.size, gradientSign(maximize), weightDecay, rho, 1 - rho, eps, lr]);
-}
+export const adamStepConfig: KernelConfig<'AdamStep', WorkersBackend> = {
+  kernelName: 'AdamStep',
+  backendName: 'workers',
+  kernelFunc: sharedStep('AdamStep', 'adamF32', (backend, { param, grad, expAvg, expAvgSq, maxExpAvgSq, hyper }) => {
+    const { lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = hyper;
+    // The step-dependent factors, in float64 once per call, as the cpu kernel computes them.
+    const stepSize = lr / (1 - beta1 ** step);
+    const bias2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const decay = decoupledWeightDecay ? 1 - lr * weightDecay : 1;
+    const coupledDecay = decoupledWeightDecay ? 0 : weightDecay;
+    const storages = [param.byteOffset, backend.address(grad), expAvg.byteOffset, expAvgSq.byteOffset, maxExpAvgSq ? maxExpAvgSq.byteOffset : 0];
+    return [...storages, param.size, decay, coupledDecay, beta1, beta2, 1 - beta1, 1 - beta2, stepSize, bias2Sqrt, eps];
+  }),
+};
 
-function rmspropStep(backend: WorkersBackend, args: KernelArgs<WorkersStorage>['RmspropStep']): void {
-  const { param, grad, squareAvg, gradAvg, momentumBuffer, hyper } = args;
-  if (!fusable(param, grad)) {
-    onCpu(backend, 'RmspropStep', args);
-    return;
-  }
-  const { lr, alpha, eps, weightDecay, momentum, maximize } = hyper;
-  const storages = [param.byteOffset, backend.address(grad), squareAvg.byteOffset, gradAvg ? gradAvg.byteOffset : 0, momentumBuffer ? momentumBuffer.byteOffset : 0];
-  runShared(backend, 'RmspropStep', 'rmspropF32', param.size, [...storages, param.size, gradientSign(maximize), weightDecay, alpha, 1 - alpha, eps, lr, momentum]);
-}
+export const adadeltaStepConfig: KernelConfig<'AdadeltaStep', WorkersBackend> = {
+  kernelName: 'AdadeltaStep',
+  backendName: 'workers',
+  kernelFunc: sharedStep('AdadeltaStep', 'adadeltaF32', (backend, { param, grad, squareAvg, accDelta, hyper }) => {
+    const { lr, rho, eps, weightDecay, maximize } = hyper;
+    const storages = [param.byteOffset, backend.address(grad), squareAvg.byteOffset, accDelta.byteOffset];
+    return [...storages, param.size, gradientSign(maximize), weightDecay, rho, 1 - rho, eps, lr];
+  }),
+};
 
-function adagradStep(backend: WorkersBackend, args: KernelArgs<WorkersStorage>['AdagradStep']): void {
-  const { param, grad, sum, hyper } = args;
-  if (!fusable(param, grad)) {
-    onCpu(backend, 'AdagradStep', args);
-    return;
-  }
-  const storages = [param.byteOffset, backend.address(grad), sum.byteOffset];
-  runShared(backend, 'AdagradStep', 'adagradF32', param.size, [...storages, param.size, gradientSign(hyper.maximize), hyper.weightDecay, hyper.eps, adagradStepSize(hyper)]);
-}
+export const rmspropStepConfig: KernelConfig<'RmspropStep', WorkersBackend> = {
+  kernelName: 'RmspropStep',
+  backendName: 'workers',
+  kernelFunc: sharedStep('RmspropStep', 'rmspropF32', (backend, { param, grad, squareAvg, gradAvg, momentumBuffer, hyper }) => {
+    const { lr, alpha, eps, weightDecay, momentum, maximize } = hyper;
+    const storages = [param.byteOffset, backend.address(grad), squareAvg.byteOffset, gradAvg ? gradAvg.byteOffset : 0, momentumBuffer ? momentumBuffer.byteOffset : 0];
+    return [...storages, param.size, gradientSign(maximize), weightDecay, alpha, 1 - alpha, eps, lr, momentum];
+  }),
+};
+
+export const adagradStepConfig: KernelConfig<'AdagradStep', WorkersBackend> = {
+  kernelName: 'AdagradStep',
+  backendName: 'workers',
+  kernelFunc: sharedStep('AdagradStep', 'adagradF32', (backend, { param, grad, sum, hyper }) => {
+    const storages = [param.byteOffset, backend.address(grad), sum.byteOffset];
+    return [...storages, param.size, gradientSign(hyper.maximize), hyper.weightDecay, hyper.eps, adagradStepSize(hyper)];
+  }),
+};
 
 function sgdStep(backend: WorkersBackend, args: KernelArgs<WorkersStorage>['SgdStep']): void {
   const { param, grad, momentumBuffer, hyper } = args;
@@ -108,32 +118,10 @@ function sgdStep(backend: WorkersBackend, args: KernelArgs<WorkersStorage>['SgdS
   }));
 }
 
-export const adamStepConfig: KernelConfig<'AdamStep', WorkersBackend> = {
-  kernelName: 'AdamStep',
-  backendName: 'workers',
-  kernelFunc: (backend, args) => adamStep(backend, args),
-};
-
 export const sgdStepConfig: KernelConfig<'SgdStep', WorkersBackend> = {
   kernelName: 'SgdStep',
   backendName: 'workers',
   kernelFunc: (backend, args) => sgdStep(backend, args),
 };
 
-export const adadeltaStepConfig: KernelConfig<'AdadeltaStep', WorkersBackend> = {
-  kernelName: 'AdadeltaStep',
-  backendName: 'workers',
-  kernelFunc: (backend, args) => adadeltaStep(backend, args),
-};
 
-export const rmspropStepConfig: KernelConfig<'RmspropStep', WorkersBackend> = {
-  kernelName: 'RmspropStep',
-  backendName: 'workers',
-  kernelFunc: (backend, args) => rmspropStep(backend, args),
-};
-
-export const adagradStepConfig: KernelConfig<'AdagradStep', WorkersBackend> = {
-  kernelName: 'AdagradStep',
-  backendName: 'workers',
-  kernelFunc: (backend, args) => adagradStep(backend, args),
-};
