@@ -7,6 +7,7 @@ export { copy2d32 } from './copy';
 export { binaryColumnsF32, binaryF32, binaryRowsF32, binaryScalarF32, compareF32, unaryF32, where32 } from './elementwise';
 export { matmulF32, matmulScratchBytes } from './matmul';
 export { adamF32, sgdF32 } from './optimizer';
+export { adadeltaF32, adagradF32, rmspropF32 } from './adaptive-optimizers';
 export { reduceScratchBytes, sumColumnsF32, sumRowsF32 } from './reduce';
 export { col2imF32, im2colF32, maxPoolF32, maxPoolGradF32 } from './windows';
 

@@ -1,4 +1,4 @@
-import { grab, grabCount, grabStart } from './schedule';
+import { grabCount, grabElements, grabStart } from './schedule';
 
 /*
  * Fused optimizer updates over contiguous float32 runs, one pass over memory each, in float32 as
@@ -7,9 +7,9 @@ import { grab, grabCount, grabStart } from './schedule';
  */
 
 /** Elements per work unit when threads share an update: 64 floats, four cache lines. */
-const UNIT: i32 = 64;
+export const UNIT: i32 = 64;
 /** The smallest grab: 16 units (1024 parameters, ~0.6 µs). */
-const MIN_GRAB: i32 = 16;
+export const MIN_GRAB: i32 = 16;
 
 /**
  * One Adam/AdamW update of n elements in place, shared by `threads` threads through `counter`
@@ -36,12 +36,9 @@ export function adamF32(
   threads: i32,
   counter: usize,
 ): void {
-  const units = (n + UNIT - 1) / UNIT;
-  for (let taken = grab(counter, units, threads, MIN_GRAB); taken != 0; taken = grab(counter, units, threads, MIN_GRAB)) {
-    const start = grabStart(taken) * UNIT;
-    const offset = <usize>start << 2;
-    const count = min(n, start + grabCount(taken) * UNIT) - start;
-    adamRange(param + offset, grad + offset, expAvg + offset, expAvgSq + offset, maxExpAvgSq != 0 ? maxExpAvgSq + offset : 0, count, decay, coupledDecay, beta1, beta2, oneMinusBeta1, oneMinusBeta2, stepSize, bias2Sqrt, eps);
+  for (let run = grabElements(counter, n, UNIT, threads, MIN_GRAB); run != 0; run = grabElements(counter, n, UNIT, threads, MIN_GRAB)) {
+    const offset = <usize>grabStart(run) << 2;
+    adamRange(param + offset, grad + offset, expAvg + offset, expAvgSq + offset, maxExpAvgSq != 0 ? maxExpAvgSq + offset : 0, grabCount(run), decay, coupledDecay, beta1, beta2, oneMinusBeta1, oneMinusBeta2, stepSize, bias2Sqrt, eps);
   }
 }
 

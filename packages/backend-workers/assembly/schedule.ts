@@ -30,3 +30,16 @@ export function grabStart(taken: i64): i32 {
 export function grabCount(taken: i64): i32 {
   return <i32>(taken >>> 32);
 }
+
+/**
+ * Takes the next run of a flat array of `n` elements cut into work units of `unit` elements (the
+ * last one short): `grab` over the units, returned as its first element | element count << 32, or
+ * 0 when nothing is left. Read it with grabStart and grabCount.
+ */
+export function grabElements(counter: usize, n: i32, unit: i32, threads: i32, minimum: i32): i64 {
+  const taken = grab(counter, (n + unit - 1) / unit, threads, minimum);
+  if (taken == 0) return 0;
+  const start = grabStart(taken) * unit;
+  const count = min(n, start + grabCount(taken) * unit) - start;
+  return (<i64>count << 32) | <i64>start;
+}

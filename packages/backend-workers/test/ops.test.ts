@@ -1,4 +1,4 @@
-import { adamStep, fromValues, full, sgdStep, tensor, zeros, type Tensor } from '@kindling/tensor';
+import { adadeltaStep, adagradStep, adamStep, fromValues, full, rmspropStep, sgdStep, tensor, zeros, type Tensor } from '@kindling/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ELEMENTWISE_PARALLEL_ELEMENTS, OPTIMIZER_PARALLEL_ELEMENTS, type WorkersBackend } from '../src/index.js';
 import { expectMatches, pair, workersBackend } from './helpers.js';
@@ -146,8 +146,9 @@ describe('workers reductions, copies and fills against cpu', () => {
 });
 
 describe('workers optimizer kernels against cpu', () => {
+  let backend: WorkersBackend;
   beforeAll(async () => {
-    await workersBackend();
+    backend = await workersBackend();
   });
 
   /** Ten steps of `update` on both backends from the same parameter and gradients. */
@@ -182,6 +183,37 @@ describe('workers optimizer kernels against cpu', () => {
       }
     });
   }
+
+  // Sizes whose vector tails have one, two and three lanes, and one past the threading threshold.
+  for (const size of [1, 6, 39, OPTIMIZER_PARALLEL_ELEMENTS + 19]) {
+    it(`Adadelta with weight decay and maximize on ${size} parameters`, () => {
+      for (const [weightDecay, maximize] of [[0, false], [0.1, true]] as const) {
+        trajectory(size, (param, grad, [squareAvg, accDelta]) =>
+          adadeltaStep(param, grad, { squareAvg: squareAvg as Tensor, accDelta: accDelta as Tensor }, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay, maximize }), 2);
+      }
+    });
+
+    it(`RMSprop plain, centered, with momentum and maximize on ${size} parameters`, () => {
+      for (const [centered, momentum, maximize] of [[false, 0, false], [true, 0, true], [false, 0.9, false], [true, 0.5, true]] as const) {
+        trajectory(size, (param, grad, [squareAvg, gradAvg, buffer]) =>
+          rmspropStep(param, grad, { squareAvg: squareAvg as Tensor, gradAvg: centered ? (gradAvg as Tensor) : null, momentumBuffer: momentum > 0 ? (buffer as Tensor) : null }, {
+            lr: 0.01, alpha: 0.9, eps: 1e-8, weightDecay: 0.1, momentum, maximize,
+          }), 3);
+      }
+    });
+
+    it(`Adagrad with lrDecay, weight decay and maximize on ${size} parameters`, () => {
+      for (const [lrDecay, maximize] of [[0, false], [0.1, true]] as const) {
+        trajectory(size, (param, grad, [sum], step) =>
+          adagradStep(param, grad, sum as Tensor, { lr: 0.1, lrDecay, weightDecay: 0.05, eps: 1e-10, maximize, step }), 1);
+      }
+    });
+  }
+
+  it('ran every dense float32 update above in WebAssembly, none on the cpu kernel', () => {
+    const optimizerKernels = ['AdamStep', 'SgdStep', 'AdadeltaStep', 'RmspropStep', 'AdagradStep'];
+    expect(backend.fallbacks.filter((f) => optimizerKernels.includes(f.kernel))).toEqual([]);
+  });
 
   it('takes a transposed gradient through the cpu kernel', () => {
     const param = tensor([[1, 2], [3, 4]], { device: 'workers' });

@@ -1,4 +1,4 @@
-import { tidy, type Tensor } from '@kindling/tensor';
+import { adadeltaStep, type Tensor } from '@kindling/tensor';
 import { Optimizer, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 import type { StateKeys } from './state-dict-check.js';
 
@@ -12,6 +12,8 @@ export interface AdadeltaSettings {
   eps: number;
   /** L2 penalty: `weightDecay * param` is added to the gradient (default 0). */
   weightDecay: number;
+  /** Maximise the objective: step along the gradient instead of against it (default false). */
+  maximize: boolean;
 }
 
 /** Options for {@link Adadelta}; every setting has a default. */
@@ -27,12 +29,12 @@ export type AdadeltaParamState = {
 
 const ADADELTA_STATE_KEYS: StateKeys = { tensors: ['squareAvg', 'accDelta'], counters: ['step'], optional: [] };
 
-const ADADELTA_DEFAULTS: AdadeltaSettings = { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0 };
+const ADADELTA_DEFAULTS: AdadeltaSettings = { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false };
 
 /**
  * Adadelta, following `torch.optim.Adadelta`'s single-tensor update exactly: running averages of
  * the squared gradient and of the squared step set each element's step size, and `lr` scales it.
- * The update is composed of tensor ops, so it runs on every backend.
+ * Each parameter's update is one fused `adadeltaStep` kernel.
  *
  * @example
  * const optimizer = new Adadelta(model.parameters(), { weightDecay: 1e-4 });
@@ -52,26 +54,18 @@ export class Adadelta extends Optimizer<AdadeltaSettings, AdadeltaParamState> {
   protected override readonly stateKeys = ADADELTA_STATE_KEYS;
 
   protected override resolveSettings(merged: Partial<AdadeltaSettings>): AdadeltaSettings {
-    const { lr, rho, eps, weightDecay } = { ...ADADELTA_DEFAULTS, ...merged };
+    const { lr, rho, eps, weightDecay, maximize } = { ...ADADELTA_DEFAULTS, ...merged };
     this.requireNonNegative('learning rate', 'lr', lr);
     if (!(rho >= 0 && rho <= 1)) throw new RangeError(`Adadelta: invalid rho value: ${rho} (rho must be in [0, 1])`);
     this.requireNonNegative('epsilon value', 'eps', eps);
     this.requireNonNegative('weightDecay value', 'weightDecay', weightDecay);
-    return { lr, rho, eps, weightDecay };
+    return { lr, rho, eps, weightDecay, maximize };
   }
 
   protected override updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<AdadeltaSettings>): void {
-    const { lr, rho, eps, weightDecay } = group;
+    const { lr, rho, eps, weightDecay, maximize } = group;
     const state = this.stateFor(param, () => ({ step: 0, squareAvg: this.zeroState(param), accDelta: this.zeroState(param) }));
     state.step += 1;
-    tidy(() => {
-      const g = this.withWeightDecay(param, grad, weightDecay);
-      const squareAvg = state.squareAvg.mul(rho).add(g.mul(g).mul(1 - rho));
-      const std = squareAvg.add(eps).sqrt();
-      const delta = state.accDelta.add(eps).sqrt().div(std).mul(g);
-      const accDelta = state.accDelta.mul(rho).add(delta.mul(delta).mul(1 - rho));
-      this.descend(param, delta, lr);
-      this.renewState(state, { squareAvg, accDelta });
-    });
+    adadeltaStep(param.data, grad, state, { lr, rho, eps, weightDecay, maximize });
   }
 }

@@ -1,4 +1,4 @@
-import { fullLike, tidy, type Tensor } from '@kindling/tensor';
+import { adagradStep, fullLike, type Tensor } from '@kindling/tensor';
 import { Optimizer, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 import type { StateKeys } from './state-dict-check.js';
 
@@ -14,6 +14,8 @@ export interface AdagradSettings {
   initialAccumulatorValue: number;
   /** Added to the denominator for numerical stability (default 1e-10). */
   eps: number;
+  /** Maximise the objective: step along the gradient instead of against it (default false). */
+  maximize: boolean;
 }
 
 /** Options for {@link Adagrad}; every setting has a default. */
@@ -29,13 +31,13 @@ export type AdagradParamState = {
 
 const ADAGRAD_STATE_KEYS: StateKeys = { tensors: ['sum'], counters: ['step'], optional: [] };
 
-const ADAGRAD_DEFAULTS: AdagradSettings = { lr: 0.01, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 };
+const ADAGRAD_DEFAULTS: AdagradSettings = { lr: 0.01, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false };
 
 /**
  * Adagrad, following `torch.optim.Adagrad`'s single-tensor update (dense gradients) exactly: each
  * element's step is divided by the square root of its sum of squared gradients. The state is
  * created on a parameter's first step (PyTorch creates it in the constructor; the values are the
- * same). The update is composed of tensor ops, so it runs on every backend.
+ * same). Each parameter's update is one fused `adagradStep` kernel.
  *
  * @example
  * const optimizer = new Adagrad(model.parameters(), { lr: 0.1, lrDecay: 1e-4 });
@@ -52,25 +54,19 @@ export class Adagrad extends Optimizer<AdagradSettings, AdagradParamState> {
   protected override readonly stateKeys = ADAGRAD_STATE_KEYS;
 
   protected override resolveSettings(merged: Partial<AdagradSettings>): AdagradSettings {
-    const { lr, lrDecay, weightDecay, initialAccumulatorValue, eps } = { ...ADAGRAD_DEFAULTS, ...merged };
+    const { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize } = { ...ADAGRAD_DEFAULTS, ...merged };
     this.requireNonNegative('learning rate', 'lr', lr);
     this.requireNonNegative('lrDecay value', 'lrDecay', lrDecay);
     this.requireNonNegative('weightDecay value', 'weightDecay', weightDecay);
     this.requireNonNegative('initialAccumulatorValue value', 'initialAccumulatorValue', initialAccumulatorValue);
     this.requireNonNegative('epsilon value', 'eps', eps);
-    return { lr, lrDecay, weightDecay, initialAccumulatorValue, eps };
+    return { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize };
   }
 
   protected override updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<AdagradSettings>): void {
-    const { lr, lrDecay, weightDecay, initialAccumulatorValue, eps } = group;
+    const { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize } = group;
     const state = this.stateFor(param, () => ({ step: 0, sum: fullLike(param.data, initialAccumulatorValue).keep() }));
     state.step += 1;
-    const decayedLr = lr / (1 + (state.step - 1) * lrDecay);
-    tidy(() => {
-      const g = this.withWeightDecay(param, grad, weightDecay);
-      const sum = state.sum.add(g.mul(g));
-      this.descend(param, g.div(sum.sqrt().add(eps)), decayedLr);
-      this.renewState(state, { sum });
-    });
+    adagradStep(param.data, grad, state.sum, { lr, lrDecay, weightDecay, eps, maximize, step: state.step });
   }
 }

@@ -1,4 +1,4 @@
-import { isTensor, sgdStep, zerosLike, type Backend, type Tensor } from '@kindling/tensor';
+import { isTensor, zerosLike, type Backend, type Tensor } from '@kindling/tensor';
 import { checkOptimizerStateDict, type StateKeys } from './state-dict-check.js';
 
 /**
@@ -40,8 +40,7 @@ export interface ZeroGradOptions {
  * a `step()` that updates each parameter in place.
  *
  * Subclasses supply `resolveSettings` (fill in and validate one group's hyperparameters) and
- * `updateParameter` (one fused kernel launch for one parameter, or, for the optimizers without a
- * kernel of their own, tensor ops that end in `descend`).
+ * `updateParameter` (one fused kernel launch for one parameter).
  */
 export abstract class Optimizer<H extends { lr: number }, S extends ParamState = ParamState> {
   /** The parameter groups, in order. Change a group's `lr` (or other settings) between steps to schedule it. */
@@ -204,7 +203,7 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
   /** The keys of one parameter's state, which `loadStateDict` checks a snapshot against. */
   protected abstract readonly stateKeys: StateKeys;
 
-  /** Updates `param` in place from `grad`: a fused kernel, or tensor ops ending in `descend`. */
+  /** Updates `param` and its state in place from `grad`. */
   protected abstract updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<H>): void;
 
   /** The state of `param`, created by `init` on first use (PyTorch's lazy state). */
@@ -220,33 +219,6 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
   /** A zero tensor shaped like `param` that survives any surrounding `tidy()`. */
   protected zeroState(param: OptimizableParameter): Tensor {
     return zerosLike(param.data).keep();
-  }
-
-  /**
-   * Moves `param` in place by `-lr * direction`, PyTorch's `param.add_(direction, alpha=-lr)`: the
-   * one write an update composed of tensor ops makes to the user's tensor. The fused SGD kernel
-   * without momentum or weight decay computes exactly that, and every backend has it.
-   */
-  protected descend(param: OptimizableParameter, direction: Tensor, lr: number): void {
-    sgdStep(param.data, direction, null, { lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, firstStep: false });
-  }
-
-  /** The gradient plus the L2 term `weightDecay * param`, as PyTorch's `grad.add(param, alpha=weightDecay)`. */
-  protected withWeightDecay(param: OptimizableParameter, grad: Tensor, weightDecay: number): Tensor {
-    return weightDecay === 0 ? grad : grad.add(param.data.mul(weightDecay));
-  }
-
-  /**
-   * Stores new state tensors, freeing the ones they replace. Updates composed of tensor ops make
-   * fresh tensors each step rather than writing in place; these are kept past any `tidy()`.
-   */
-  protected renewState(state: S, next: Partial<Record<keyof S & string, Tensor>>): void {
-    const values: ParamState = state;
-    for (const [key, tensor] of Object.entries(next) as [string, Tensor][]) {
-      const old = values[key];
-      if (isTensor(old)) old.dispose();
-      values[key] = tensor.keep();
-    }
   }
 
   /** Throws a RangeError naming the value unless `value >= 0` (so NaN fails too). */

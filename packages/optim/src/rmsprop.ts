@@ -1,4 +1,4 @@
-import { sgdStep, tidy, type Tensor } from '@kindling/tensor';
+import { rmspropStep, type Tensor } from '@kindling/tensor';
 import { Optimizer, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 import type { StateKeys } from './state-dict-check.js';
 
@@ -16,6 +16,8 @@ export interface RMSpropSettings {
   momentum: number;
   /** Normalise by an estimate of the gradient's variance rather than its second moment (default false). */
   centered: boolean;
+  /** Maximise the objective: step along the gradient instead of against it (default false). */
+  maximize: boolean;
 }
 
 /** Options for {@link RMSprop}; every setting has a default. */
@@ -34,13 +36,11 @@ export type RMSpropParamState = {
 // momentum or centering lacks them.
 const RMSPROP_STATE_KEYS: StateKeys = { tensors: ['squareAvg', 'momentumBuffer', 'gradAvg'], counters: ['step'], optional: ['momentumBuffer', 'gradAvg'] };
 
-const RMSPROP_DEFAULTS: RMSpropSettings = { lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false };
+const RMSPROP_DEFAULTS: RMSpropSettings = { lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false };
 
 /**
  * RMSprop, following `torch.optim.RMSprop`'s single-tensor update exactly, with weight decay,
- * momentum and the centered variant. The update is composed of tensor ops (the momentum step is
- * the fused SGD kernel, which computes PyTorch's `buf.mul_(momentum).add_(grad / avg)` and
- * `param.add_(buf, alpha=-lr)` in one pass), so it runs on every backend.
+ * momentum and the centered variant. Each parameter's update is one fused `rmspropStep` kernel.
  *
  * @example
  * const optimizer = new RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9, centered: true });
@@ -57,40 +57,29 @@ export class RMSprop extends Optimizer<RMSpropSettings, RMSpropParamState> {
   protected override readonly stateKeys = RMSPROP_STATE_KEYS;
 
   protected override resolveSettings(merged: Partial<RMSpropSettings>): RMSpropSettings {
-    const { lr, alpha, eps, weightDecay, momentum, centered } = { ...RMSPROP_DEFAULTS, ...merged };
+    const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = { ...RMSPROP_DEFAULTS, ...merged };
     this.requireNonNegative('learning rate', 'lr', lr);
     this.requireNonNegative('epsilon value', 'eps', eps);
     this.requireNonNegative('momentum value', 'momentum', momentum);
     this.requireNonNegative('weightDecay value', 'weightDecay', weightDecay);
     this.requireNonNegative('alpha value', 'alpha', alpha);
-    return { lr, alpha, eps, weightDecay, momentum, centered };
+    return { lr, alpha, eps, weightDecay, momentum, centered, maximize };
   }
 
   protected override updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<RMSpropSettings>): void {
-    const { lr, alpha, eps, weightDecay, momentum, centered } = group;
+    const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
     const state = this.stateFor(param, () => ({ step: 0, squareAvg: this.zeroState(param) }));
     // Created on first use rather than with the rest, so turning momentum or centering on for a
     // group mid-training (OneCycleLR sets momentum) starts the buffer from zero instead of failing.
     if (momentum > 0 && !state.momentumBuffer) state.momentumBuffer = this.zeroState(param);
     if (centered && !state.gradAvg) state.gradAvg = this.zeroState(param);
     state.step += 1;
-    tidy(() => {
-      const g = this.withWeightDecay(param, grad, weightDecay);
-      const squareAvg = state.squareAvg.mul(alpha).add(g.mul(g).mul(1 - alpha));
-      let variance = squareAvg;
-      let gradAvg: Tensor | undefined;
-      if (centered && state.gradAvg) {
-        gradAvg = state.gradAvg.mul(alpha).add(g.mul(1 - alpha));
-        variance = squareAvg.sub(gradAvg.mul(gradAvg));
-      }
-      const direction = g.div(variance.sqrt().add(eps));
-      if (momentum > 0 && state.momentumBuffer) {
-        // The buffer starts at zero, so even the first step decays it rather than overwriting it.
-        sgdStep(param.data, direction, state.momentumBuffer, { lr, momentum, dampening: 0, weightDecay: 0, nesterov: false, firstStep: false });
-      } else {
-        this.descend(param, direction, lr);
-      }
-      this.renewState(state, gradAvg ? { squareAvg, gradAvg } : { squareAvg });
-    });
+    // A buffer or average kept from an earlier setting is left as it is while the group has it off, as in PyTorch.
+    rmspropStep(
+      param.data,
+      grad,
+      { squareAvg: state.squareAvg, gradAvg: centered ? (state.gradAvg ?? null) : null, momentumBuffer: momentum > 0 ? (state.momentumBuffer ?? null) : null },
+      { lr, alpha, eps, weightDecay, momentum, maximize },
+    );
   }
 }

@@ -16,7 +16,7 @@ export {
 export { runProbe, type BackendProbe, type ProbeResult } from './backend-probe.js';
 export { DTYPES, isFloatingDType, promoteTypes, type DType, type TypedArray, type TypedArrayFor } from './dtype.js';
 export { memory } from './engine.js';
-export { KERNEL_NAMES, type AdamHyperparameters, type SgdHyperparameters, type InPlaceKernelName, type KernelResult, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type LossReduction, type ReduceOp, type UnaryOp, type WindowAxis, type Windows2d } from './kernel-names.js';
+export { adagradStepSize, KERNEL_NAMES, type AdadeltaHyperparameters, type AdagradHyperparameters, type AdamHyperparameters, type RmspropHyperparameters, type SgdHyperparameters, type InPlaceKernelName, type KernelResult, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type LossReduction, type ReduceOp, type UnaryOp, type WindowAxis, type Windows2d } from './kernel-names.js';
 export {
   getKernel,
   registerKernel,
@@ -100,7 +100,7 @@ export { describeValue, isTensorOperand, TENSOR_OPERAND, type TensorOperand } fr
 export { cat, stack } from './ops/join.js';
 export { gather, indexAdd, indexSelect, oneHot, scatterAdd } from './ops/indexing.js';
 export { matmul } from './ops/matmul.js';
-export { adamStep, sgdStep, type AdamState } from './ops/optimizer.js';
+export { adadeltaStep, adagradStep, adamStep, rmspropStep, sgdStep, type AdadeltaState, type AdamState, type RmspropState } from './ops/optimizer.js';
 export { argmax, argmin, max, mean, min, reducedShape, sum, type ValuesAndIndices } from './ops/reduction.js';
 export { assertLossReduction, crossEntropy, crossEntropyBackward, type CrossEntropyOptions } from './ops/loss.js';
 export { logSoftmax, softmax } from './ops/softmax.js';

@@ -75,6 +75,15 @@ export interface KernelArgs<S extends Storage = Storage> {
   AdamStep: { param: S; grad: View<S>; expAvg: S; expAvgSq: S; maxExpAvgSq: S | null; hyper: AdamHyperparameters };
   /** One SGD update, in place on `param` and `momentumBuffer`, as torch.optim.SGD. */
   SgdStep: { param: S; grad: View<S>; momentumBuffer: S | null; hyper: SgdHyperparameters };
+  /** One Adadelta update, in place on `param`, `squareAvg` and `accDelta`, as torch.optim.Adadelta's single-tensor algorithm. */
+  AdadeltaStep: { param: S; grad: View<S>; squareAvg: S; accDelta: S; hyper: AdadeltaHyperparameters };
+  /**
+   * One RMSprop update, in place on `param` and `squareAvg`, as torch.optim.RMSprop's single-tensor
+   * algorithm: `gradAvg` is present when centered, `momentumBuffer` when momentum is on.
+   */
+  RmspropStep: { param: S; grad: View<S>; squareAvg: S; gradAvg: S | null; momentumBuffer: S | null; hyper: RmspropHyperparameters };
+  /** One Adagrad update (dense gradient), in place on `param` and `sum`, as torch.optim.Adagrad's single-tensor algorithm. */
+  AdagradStep: { param: S; grad: View<S>; sum: S; hyper: AdagradHyperparameters };
   /**
    * im2col of the floating [N, C, H, W] `x`: every window as a column, [N, C, kH·kW, oH·oW], the taps
    * ordered as a [kH, kW] weight flattens; positions outside `x` read 0.
@@ -130,10 +139,46 @@ export interface SgdHyperparameters {
   firstStep: boolean;
 }
 
+export interface AdadeltaHyperparameters {
+  lr: number;
+  rho: number;
+  eps: number;
+  weightDecay: number;
+  /** Ascend the gradient: the update uses `-grad`. */
+  maximize: boolean;
+}
+
+export interface RmspropHyperparameters {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  /** Used only with a momentum buffer. */
+  momentum: number;
+  /** Ascend the gradient: the update uses `-grad`. */
+  maximize: boolean;
+}
+
+export interface AdagradHyperparameters {
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  eps: number;
+  /** Ascend the gradient: the update uses `-grad`. */
+  maximize: boolean;
+  /** The 1-based step count: the step uses `lr / (1 + (step - 1) * lrDecay)`. */
+  step: number;
+}
+
+/** The learning rate of Adagrad's update number `step`: PyTorch's `clr`, in float64 on the host for every backend. */
+export function adagradStepSize({ lr, lrDecay, step }: AdagradHyperparameters): number {
+  return lr / (1 + (step - 1) * lrDecay);
+}
+
 export type KernelName = keyof KernelArgs;
 
 /** Kernels that update existing storages instead of producing a new one. */
-export type InPlaceKernelName = 'AdamStep' | 'SgdStep';
+export type InPlaceKernelName = 'AdamStep' | 'SgdStep' | 'AdadeltaStep' | 'RmspropStep' | 'AdagradStep';
 
 /** What a kernel returns: a fresh output storage, or nothing for in-place kernels. */
 export type KernelResult<K extends KernelName, S extends Storage> = K extends InPlaceKernelName ? void : S;
@@ -163,6 +208,9 @@ const KERNEL_KINDS: { readonly [K in KernelName]: K extends InPlaceKernelName ? 
   CrossEntropyGrad: 'produces',
   AdamStep: 'in-place',
   SgdStep: 'in-place',
+  AdadeltaStep: 'in-place',
+  RmspropStep: 'in-place',
+  AdagradStep: 'in-place',
   Im2Col: 'produces',
   Col2Im: 'produces',
   MaxPool2d: 'produces',

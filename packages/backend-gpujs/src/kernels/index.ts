@@ -6,7 +6,7 @@ import { binaryConfig, compareConfig, unaryConfig, whereConfig } from './element
 import { gatherConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
 import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
-import { adamStepConfig, sgdStepConfig } from './optimizer.js';
+import { adadeltaStepConfig, adagradStepConfig, adamStepConfig, rmspropStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig } from './reduce.js';
 import { softmaxConfig } from './softmax.js';
 
@@ -31,4 +31,7 @@ export const gpujsKernels: KernelTable<GpuJsBackend> = {
   CrossEntropyGrad: crossEntropyGradConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
+  AdadeltaStep: adadeltaStepConfig,
+  RmspropStep: rmspropStepConfig,
+  AdagradStep: adagradStepConfig,
 };

@@ -5,7 +5,7 @@ import { binaryConfig, castConfig, compareConfig, contiguousConfig, unaryConfig,
 import { gatherConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
 import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
-import { adamStepConfig, sgdStepConfig } from './optimizer.js';
+import { adadeltaStepConfig, adagradStepConfig, adamStepConfig, rmspropStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig, softmaxConfig } from './reduce.js';
 import { col2imConfig, im2colConfig, maxPool2dConfig, maxPool2dGradConfig } from './windows.js';
 
@@ -30,6 +30,9 @@ export const webGpuKernels: KernelTable<WebGpuBackend> = {
   CrossEntropyGrad: crossEntropyGradConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
+  AdadeltaStep: adadeltaStepConfig,
+  RmspropStep: rmspropStepConfig,
+  AdagradStep: adagradStepConfig,
   Im2Col: im2colConfig,
   Col2Im: col2imConfig,
   MaxPool2d: maxPool2dConfig,

@@ -1,4 +1,4 @@
-import { adamStep, cat, findBackend, Generator, oneHot, rand, setBackend, sgdStep, tensor, zeros, type Tensor } from '@kindling/tensor';
+import { adadeltaStep, adagradStep, adamStep, cat, findBackend, Generator, oneHot, rand, rmspropStep, setBackend, sgdStep, tensor, zeros, type Tensor } from '@kindling/tensor';
 import { Variable } from '@kindling/autograd';
 import { functional as F, Linear } from '@kindling/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { registerWebGpuBackend, WebGpuBackend } from '../../src/index.js';
 
 /*
  * Every kernel and every specialisation its program key encodes (dtype, rank, row-major or
- * strided operands, transposed matmul layouts, fused epilogues, amsgrad, momentum), run on
+ * strided operands, transposed matmul layouts, fused epilogues, amsgrad, momentum, centered), run on
  * `webgpu` and on the `cpu` oracle from the same values, and compared.
  */
 
@@ -143,6 +143,32 @@ const CASES: Case[] = [
         sgdStep(param, make([4, 3]).T, buffer, { lr: 0.1, momentum, dampening: 0.1, weightDecay: 0.01, nesterov: false, firstStep: step === 0 });
       }
       outputs.push(param, ...(buffer ? [buffer] : []));
+    }
+    return outputs;
+  }],
+  ['fused Adadelta, RMSprop (plain, centered, momentum) and Adagrad, with transposed and row-major gradients', (make, device) => {
+    const outputs: Tensor[] = [];
+    const state = () => make([3, 4], { low: 0.5, high: 1.5 }).contiguous();
+    const gradient = (transposed: boolean) => (transposed ? make([4, 3]).T : make([3, 4]));
+    for (const transposed of [false, true]) {
+      const param = make([3, 4]).contiguous();
+      const adadelta = { squareAvg: state(), accDelta: state() };
+      for (let step = 0; step < 3; step++) adadeltaStep(param, gradient(transposed), adadelta, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0.1, maximize: transposed });
+      outputs.push(param, adadelta.squareAvg, adadelta.accDelta);
+    }
+    for (const [centered, momentum] of [[false, 0], [true, 0], [false, 0.9], [true, 0.5]] as const) {
+      const param = make([3, 4]).contiguous();
+      const rmsprop = { squareAvg: state(), gradAvg: centered ? zeros([3, 4], { device }) : null, momentumBuffer: momentum > 0 ? zeros([3, 4], { device }) : null };
+      for (let step = 0; step < 3; step++) {
+        rmspropStep(param, gradient(centered), rmsprop, { lr: 0.01, alpha: 0.9, eps: 1e-8, weightDecay: 0.1, momentum, maximize: momentum > 0.6 });
+      }
+      outputs.push(param, rmsprop.squareAvg, ...[rmsprop.gradAvg, rmsprop.momentumBuffer].filter((t): t is Tensor => t !== null));
+    }
+    for (const transposed of [false, true]) {
+      const param = make([3, 4]).contiguous();
+      const sum = state();
+      for (let step = 1; step <= 3; step++) adagradStep(param, gradient(transposed), sum, { lr: 0.1, lrDecay: 0.1, weightDecay: 0.05, eps: 1e-10, maximize: transposed, step });
+      outputs.push(param, sum);
     }
     return outputs;
   }],

@@ -3,7 +3,7 @@ import type { WorkersBackend } from '../workers-backend.js';
 import { contiguousConfig, fillConfig } from './copy.js';
 import { binaryConfig, compareConfig, unaryConfig, whereConfig } from './elementwise.js';
 import { matmulConfig } from './matmul.js';
-import { adamStepConfig, sgdStepConfig } from './optimizer.js';
+import { adadeltaStepConfig, adagradStepConfig, adamStepConfig, rmspropStepConfig, sgdStepConfig } from './optimizer.js';
 import { reduceConfig } from './reduce.js';
 import { col2imConfig, im2colConfig, maxPool2dConfig, maxPool2dGradConfig } from './windows.js';
 
@@ -24,6 +24,9 @@ export const workersKernels: KernelTable<WorkersBackend> = {
   Reduce: reduceConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
+  AdadeltaStep: adadeltaStepConfig,
+  RmspropStep: rmspropStepConfig,
+  AdagradStep: adagradStepConfig,
   Im2Col: im2colConfig,
   Col2Im: col2imConfig,
   MaxPool2d: maxPool2dConfig,

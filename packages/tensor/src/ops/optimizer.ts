@@ -1,5 +1,5 @@
 import { runKernel } from '../engine.js';
-import type { AdamHyperparameters, SgdHyperparameters } from '../kernel-names.js';
+import type { AdadeltaHyperparameters, AdagradHyperparameters, AdamHyperparameters, RmspropHyperparameters, SgdHyperparameters } from '../kernel-names.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend } from './support.js';
@@ -10,6 +10,21 @@ export interface AdamState {
   expAvgSq: Tensor;
   /** Present with amsgrad: the running maximum of `expAvgSq`. */
   maxExpAvgSq: Tensor | null;
+}
+
+/** Per-parameter Adadelta state: running averages of the squared gradient and of the squared step. */
+export interface AdadeltaState {
+  squareAvg: Tensor;
+  accDelta: Tensor;
+}
+
+/** Per-parameter RMSprop state: the running average of the squared gradient, and the optional parts. */
+export interface RmspropState {
+  squareAvg: Tensor;
+  /** Present when centered: the running average of the gradient. */
+  gradAvg: Tensor | null;
+  /** Present with momentum. */
+  momentumBuffer: Tensor | null;
 }
 
 /** Fused kernels write through these tensors, so each must own its whole storage in row-major order. */
@@ -47,4 +62,29 @@ export function adamStep(param: Tensor, grad: Tensor, state: AdamState, hyper: A
 export function sgdStep(param: Tensor, grad: Tensor, momentumBuffer: Tensor | null, hyper: SgdHyperparameters): void {
   assertUpdatable('sgdStep', param, grad, [momentumBuffer]);
   runKernel('SgdStep', param.backend, { param: param.storage, grad, momentumBuffer: momentumBuffer?.storage ?? null, hyper });
+}
+
+/** Updates `param` and `state` in place with one Adadelta step. */
+export function adadeltaStep(param: Tensor, grad: Tensor, state: AdadeltaState, hyper: AdadeltaHyperparameters): void {
+  assertUpdatable('adadeltaStep', param, grad, [state.squareAvg, state.accDelta]);
+  runKernel('AdadeltaStep', param.backend, { param: param.storage, grad, squareAvg: state.squareAvg.storage, accDelta: state.accDelta.storage, hyper });
+}
+
+/** Updates `param` and `state` in place with one RMSprop step (centered when `state.gradAvg` is given). */
+export function rmspropStep(param: Tensor, grad: Tensor, state: RmspropState, hyper: RmspropHyperparameters): void {
+  assertUpdatable('rmspropStep', param, grad, [state.squareAvg, state.gradAvg, state.momentumBuffer]);
+  runKernel('RmspropStep', param.backend, {
+    param: param.storage,
+    grad,
+    squareAvg: state.squareAvg.storage,
+    gradAvg: state.gradAvg?.storage ?? null,
+    momentumBuffer: state.momentumBuffer?.storage ?? null,
+    hyper,
+  });
+}
+
+/** Updates `param` and the running sum of squared gradients `sum` in place with one Adagrad step. */
+export function adagradStep(param: Tensor, grad: Tensor, sum: Tensor, hyper: AdagradHyperparameters): void {
+  assertUpdatable('adagradStep', param, grad, [sum]);
+  runKernel('AdagradStep', param.backend, { param: param.storage, grad, sum: sum.storage, hyper });
 }

@@ -1,6 +1,57 @@
 import { describe, expect, it } from 'vitest';
-import { adamStep, sgdStep, tensor, zeros } from '../../src/index.js';
+import {
+  adadeltaStep,
+  adagradStep,
+  adamStep,
+  rmspropStep,
+  sgdStep,
+  tensor,
+  zeros,
+  type AdadeltaHyperparameters,
+  type AdagradHyperparameters,
+  type RmspropHyperparameters,
+  type Tensor,
+} from '../../src/index.js';
+import optimizerSteps from '../fixtures/optimizer-steps.json' with { type: 'json' };
 import { expectValues } from './harness.js';
+import { fromSpec, type TensorSpec } from './pytorch-parity.js';
+
+/** A case of fixtures/optimizer-steps.json (scripts/fixtures/generate_optimizer_step_fixtures.py): torch.optim's single-tensor functions. */
+type OptimizerStepCase = {
+  name: string;
+  param: TensorSpec;
+  state: Record<string, TensorSpec>;
+  transposedGradient: boolean;
+  gradients: TensorSpec[];
+  steps: { param: TensorSpec; state: Record<string, TensorSpec> }[];
+} & (
+  | { kernel: 'adadeltaStep'; hyper: AdadeltaHyperparameters }
+  | { kernel: 'rmspropStep'; hyper: RmspropHyperparameters }
+  | { kernel: 'adagradStep'; hyper: AdagradHyperparameters }
+);
+
+function optimizerStepCases(): OptimizerStepCase[] {
+  // The JSON import's type widens the kernel names to string and makes absent state keys optional.
+  const cases: unknown = optimizerSteps;
+  return cases as OptimizerStepCase[];
+}
+
+/** Runs the case's kernel for its `k`-th step (0-based) on `param` and `state`. */
+function stepOf(c: OptimizerStepCase, param: Tensor, grad: Tensor, state: Record<string, Tensor>, k: number): void {
+  const need = (key: string): Tensor => {
+    const value = state[key];
+    if (!value) throw new Error(`${c.name}: the fixture has no '${key}' state`);
+    return value;
+  };
+  switch (c.kernel) {
+    case 'adadeltaStep':
+      return adadeltaStep(param, grad, { squareAvg: need('squareAvg'), accDelta: need('accDelta') }, c.hyper);
+    case 'rmspropStep':
+      return rmspropStep(param, grad, { squareAvg: need('squareAvg'), gradAvg: state.gradAvg ?? null, momentumBuffer: state.momentumBuffer ?? null }, c.hyper);
+    case 'adagradStep':
+      return adagradStep(param, grad, need('sum'), { ...c.hyper, step: c.hyper.step + k + 1 });
+  }
+}
 
 export function optimizerSuite(): void {
   describe('fused optimizer steps', () => {
@@ -49,11 +100,29 @@ export function optimizerSuite(): void {
       await expectValues(param, [1 - 0.1 * 1.9 - 0.1 * (1 + 0.9 * b2), 2 - 0.1 * 1.9 - 0.1 * (1 + 0.9 * b2)]);
     });
 
+    it.each(optimizerStepCases().map((c) => [c.name, c] as const))('%s follows torch.optim step by step', async (_name, c) => {
+      const param = fromSpec(c.param);
+      const state = Object.fromEntries(Object.entries(c.state).map(([key, spec]) => [key, fromSpec(spec)]));
+      for (const [k, gradient] of c.gradients.entries()) {
+        const grad = c.transposedGradient ? fromSpec(gradient).transpose(0, 1) : fromSpec(gradient);
+        stepOf(c, param, grad, state, k);
+        const expected = c.steps[k];
+        if (!expected) throw new Error(`${c.name}: no expected values for step ${k + 1}`);
+        await expectValues(param, expected.param.values as number[]);
+        for (const [key, spec] of Object.entries(expected.state)) await expectValues(state[key] as Tensor, spec.values as number[]);
+      }
+    });
+
     it('refuses views and mismatched shapes', () => {
       const param = tensor([[1, 2], [3, 4]]);
       const hyper = { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, firstStep: true };
       expect(() => sgdStep(param.transpose(0, 1), zeros([2, 2]), null, hyper)).toThrow(/must be whole contiguous tensors/);
       expect(() => sgdStep(param, zeros([4]), null, hyper)).toThrow('sgdStep: shape [4] does not match the parameter\'s [2, 2]');
+      const adagrad = { lr: 0.1, lrDecay: 0, weightDecay: 0, eps: 1e-10, maximize: false, step: 1 };
+      expect(() => adagradStep(param, zeros([2, 2]), zeros([2, 2]).transpose(0, 1), adagrad)).toThrow(/adagradStep: .*must be whole contiguous tensors/);
+      expect(() => rmspropStep(param, zeros([2, 2]), { squareAvg: zeros([2, 2]), gradAvg: zeros([4]), momentumBuffer: null }, {
+        lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, maximize: false,
+      })).toThrow("rmspropStep: shape [4] does not match the parameter's [2, 2]");
     });
   });
 }

@@ -7,7 +7,7 @@ import { fillConfig } from './fill.js';
 import { gatherConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
 import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
-import { adamStepConfig, sgdStepConfig } from './optimizer.js';
+import { adadeltaStepConfig, adagradStepConfig, adamStepConfig, rmspropStepConfig, sgdStepConfig } from './optimizer.js';
 import { argReduceConfig, reduceConfig } from './reduce.js';
 import { softmaxConfig } from './softmax.js';
 import { unaryConfig } from './unary.js';
@@ -20,7 +20,7 @@ export { fillImpl } from './fill.js';
 export { gatherImpl, oneHotImpl, scatterAddImpl } from './indexing.js';
 export { crossEntropyGradImpl, crossEntropyImpl } from './loss.js';
 export { matmulImpl } from './matmul.js';
-export { adamStepImpl, sgdStepImpl } from './optimizer.js';
+export { adadeltaStepImpl, adagradStepImpl, adamStepImpl, rmspropStepImpl, sgdStepImpl } from './optimizer.js';
 export { argReduceImpl, reduceImpl, reduceOutputDType } from './reduce.js';
 export { softmaxImpl } from './softmax.js';
 export { unaryImpl } from './unary.js';
@@ -47,6 +47,9 @@ export const cpuKernels: CompleteKernelTable<CpuBackend> = {
   CrossEntropyGrad: crossEntropyGradConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
+  AdadeltaStep: adadeltaStepConfig,
+  RmspropStep: rmspropStepConfig,
+  AdagradStep: adagradStepConfig,
   Im2Col: im2colConfig,
   Col2Im: col2imConfig,
   MaxPool2d: maxPool2dConfig,

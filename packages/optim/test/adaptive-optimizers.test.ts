@@ -4,9 +4,10 @@ import { Adadelta, Adagrad, Adam, RMSprop, type Optimizer } from '../src/index.j
 import { Param, params } from './helpers.js';
 
 /*
- * Adadelta, RMSprop and Adagrad compose their updates from tensor ops; PyTorch parity is in the
- * conformance suite. These check what the composition adds: validation, lazily created state,
- * memory that stays flat across steps, and state dicts that refuse another optimizer's state.
+ * Adadelta, RMSprop and Adagrad each run one fused kernel per parameter; PyTorch parity is in the
+ * conformance suite. These check what the optimizers add around the kernels: validation, lazily
+ * created state, memory that stays flat across steps, and state dicts that refuse another
+ * optimizer's state.
  */
 
 async function stepWith(optimizer: Optimizer<{ lr: number }>, ps: Param[], grad: number[]): Promise<void> {
@@ -43,9 +44,9 @@ describe('Adadelta, RMSprop and Adagrad hyperparameters', () => {
   });
 
   it("applies PyTorch's defaults", () => {
-    expect(new Adadelta(ps).paramGroups[0]).toMatchObject({ lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 });
-    expect(new RMSprop(ps).paramGroups[0]).toMatchObject({ lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false });
-    expect(new Adagrad(ps).paramGroups[0]).toMatchObject({ lr: 0.01, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 });
+    expect(new Adadelta(ps).paramGroups[0]).toMatchObject({ lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false });
+    expect(new RMSprop(ps).paramGroups[0]).toMatchObject({ lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false });
+    expect(new Adagrad(ps).paramGroups[0]).toMatchObject({ lr: 0.01, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false });
   });
 });
 
@@ -76,7 +77,7 @@ describe('Adadelta, RMSprop and Adagrad state', () => {
     ['Adadelta', (ps) => new Adadelta(ps, { weightDecay: 0.1 }), 2],
     ['RMSprop centered with momentum', (ps) => new RMSprop(ps, { momentum: 0.9, centered: true, weightDecay: 0.1 }), 3],
     ['Adagrad', (ps) => new Adagrad(ps, { weightDecay: 0.1 }), 1],
-  ])('%s survives a surrounding tidy and frees what each step replaces', async (_name, make, stateTensors) => {
+  ])('%s survives a surrounding tidy and updates its state in place, so memory stays flat', async (_name, make, stateTensors) => {
     const ps = params([1, 2, 3]);
     const optimizer = make(ps);
     tidy(() => {
@@ -96,7 +97,7 @@ describe('Adadelta, RMSprop and Adagrad state', () => {
     const adam = new Adam(ps);
     await stepWith(adam, ps, [1, 1]);
     expect(() => new Adagrad(ps).loadStateDict(adam.stateDict() as never)).toThrow(
-      "Adagrad.loadStateDict: parameter group 0 has the setting 'betas', which Adagrad does not have (it has lr, lrDecay, weightDecay, initialAccumulatorValue, eps); is this another optimizer's state?",
+      "Adagrad.loadStateDict: parameter group 0 has the setting 'betas', which Adagrad does not have (it has lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize); is this another optimizer's state?",
     );
     const rmsprop = new RMSprop(ps, { momentum: 0.9 });
     await stepWith(rmsprop, ps, [1, 1]);
@@ -106,5 +107,24 @@ describe('Adadelta, RMSprop and Adagrad state', () => {
     expect(() => adadelta.loadStateDict({ ...snapshot, paramGroups: [{ params: [0], lr }] } as never)).toThrow(
       "Adadelta.loadStateDict: the state of parameter 0 has 'momentumBuffer', which Adadelta does not keep (it keeps squareAvg, accDelta, step); is this another optimizer's state?",
     );
+  });
+
+  it('loads a snapshot saved before maximize existed, keeping the current setting, and continues in place', async () => {
+    const ps = params([1, 2]);
+    const saved = new RMSprop(ps, { momentum: 0.9 });
+    await stepWith(saved, ps, [0.5, -0.5]);
+    const { state, paramGroups } = saved.stateDict();
+    const withoutMaximize = paramGroups.map(({ maximize: _maximize, ...group }) => group);
+    const restored = new RMSprop(params([1, 2]), { momentum: 0.9, maximize: true });
+    restored.loadStateDict({ state, paramGroups: withoutMaximize } as never);
+    expect(restored.paramGroups[0]?.maximize).toBe(true);
+    const [p] = restored.paramGroups[0]?.params ?? [];
+    const buffer = restored.state.get(p as Param)?.momentumBuffer;
+    await stepWith(restored, [p as Param], [0.5, -0.5]);
+    // The fused kernel writes the state it was given: the same tensor, advanced one step.
+    expect(restored.state.get(p as Param)?.momentumBuffer).toBe(buffer);
+    expect(restored.state.get(p as Param)?.step).toBe(2);
+    saved.dispose();
+    restored.dispose();
   });
 });
