@@ -17,16 +17,29 @@ export interface GeluOptions {
 // float32 and also in the tail, where GELU's value is tiny.
 const ERFC_COEFFICIENTS = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
 
-/** Φ(x), the standard normal distribution function, as ½·erfc(−x/√2) built from differentiable ops. */
-function normalCdf(x: Variable): Variable {
-  const z = x.abs().mul(Math.SQRT1_2);
+/** erfc(z) for z ≥ 0 by the fit above: t·exp(−z² + P(t)) with t = 1 / (1 + z/2). */
+function erfcOfNonNegative(z: Variable): Variable {
   const t = z.mul(0.5).add(1).pow(-1);
   // Horner's rule, c0 + t·(c1 + t·(... + t·c9)), starting from the innermost c8 + t·c9.
   const innermost = t.mul(ERFC_COEFFICIENTS[9] as number).add(ERFC_COEFFICIENTS[8] as number);
   const polynomial = ERFC_COEFFICIENTS.slice(0, 8).reduceRight((acc: Variable, c) => acc.mul(t).add(c), innermost);
-  const upperTail = t.mul(polynomial.sub(z.mul(z)).exp()).mul(0.5);
+  return t.mul(polynomial.sub(z.mul(z)).exp());
+}
+
+/** Φ(x), the standard normal distribution function, as ½·erfc(−x/√2) built from differentiable ops. */
+function normalCdf(x: Variable): Variable {
+  const upperTail = erfcOfNonNegative(x.abs().mul(Math.SQRT1_2)).mul(0.5);
   // Φ(x) = 1 − ½·erfc(x/√2) for x ≥ 0. |x| has gradient 0 at 0, which is harmless: GELU's x·Φ′(x) term vanishes there.
   return upperTail.neg().add(1).where(x.ge(0), upperTail);
+}
+
+/**
+ * The error function, as `torch.erf`, from the same fit as `gelu` (relative error of erfc below
+ * 1.2e-7), built from differentiable ops: erf(x) = sign(x)·(1 − erfc(|x|)).
+ */
+export function erf(input: Input): Variable {
+  const x = asVariable(input);
+  return erfcOfNonNegative(x.abs()).neg().add(1).mul(x.sign());
 }
 
 /**

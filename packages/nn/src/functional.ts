@@ -129,7 +129,7 @@ export function dropout(input: Input, p = 0.5, training = true): Variable {
   const keep = rand(x.shape, { device: x.device }).ge(p);
   return x.mul(1 / (1 - p)).where(keep, 0);
 }
-export { elu, gelu, leakyRelu, silu, type GeluOptions } from './activations.js';
+export { elu, erf, gelu, leakyRelu, silu, type GeluOptions } from './activations.js';
 export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from './normalization.js';
 export { embedding, type EmbeddingOptions } from './embedding.js';
 export { dropout2d } from './channel-dropout.js';
