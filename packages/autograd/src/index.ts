@@ -10,3 +10,4 @@ export { cat, stack } from './ops/indexing.js';
 export { crossEntropy } from './ops/loss.js';
 export { matmul } from './ops/matmul.js';
 export type { VariableValuesAndIndices } from './ops/reduction.js';
+export { composite, noteOp, traceOps, type OpTracer, type TracedOp } from './trace.js';

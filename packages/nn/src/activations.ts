@@ -1,4 +1,4 @@
-import type { Variable } from '@kindling/autograd';
+import { composite, type Variable } from '@kindling/autograd';
 import { asVariable, type Input } from './parameter.js';
 
 /*
@@ -39,7 +39,7 @@ function normalCdf(x: Variable): Variable {
  */
 export function erf(input: Input): Variable {
   const x = asVariable(input);
-  return erfcOfNonNegative(x.abs()).neg().add(1).mul(x.sign());
+  return composite('erf', [x], {}, () => erfcOfNonNegative(x.abs()).neg().add(1).mul(x.sign()));
 }
 
 /**
@@ -50,25 +50,25 @@ export function erf(input: Input): Variable {
 export function gelu(input: Input, options: GeluOptions = {}): Variable {
   const x = asVariable(input);
   const approximate = options.approximate ?? 'none';
-  if (approximate === 'tanh') {
+  if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+  return composite('gelu', [x], { approximate }, () => {
+    if (approximate === 'none') return x.mul(normalCdf(x));
     const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
     return x.mul(0.5).mul(inner.tanh().add(1));
-  }
-  if (approximate !== 'none') throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
-  return x.mul(normalCdf(x));
+  });
 }
 
 /** x for x > 0 and negativeSlope·x otherwise, as PyTorch's `F.leaky_relu` (default slope 0.01). */
 export function leakyRelu(input: Input, negativeSlope = 0.01): Variable {
   const x = asVariable(input);
-  return x.where(x.gt(0), x.mul(negativeSlope));
+  return composite('leakyRelu', [x], { negativeSlope }, () => x.where(x.gt(0), x.mul(negativeSlope)));
 }
 
 /** x for x > 0 and alpha·(eˣ − 1) otherwise, as PyTorch's `F.elu` (default alpha 1). */
 export function elu(input: Input, alpha = 1): Variable {
   const x = asVariable(input);
   // eˣ of the clamped input: the unselected lanes of a large x would overflow, and 0·∞ poisons the gradient.
-  return x.where(x.gt(0), x.clamp(undefined, 0).exp().sub(1).mul(alpha));
+  return composite('elu', [x], { alpha }, () => x.where(x.gt(0), x.clamp(undefined, 0).exp().sub(1).mul(alpha)));
 }
 
 /** x·sigmoid(x), the sigmoid linear unit (swish), as PyTorch's `F.silu`. */
