@@ -119,6 +119,10 @@ export function exportOnnx(module: Module, sampleInputs: Input | readonly Input[
     const [identity] = builder.node('Identity', [builder.nameOf(t, '')], {}, '', t.dtype);
     builder.rename(identity as string, outputNames[i] as string);
   });
+  // Parameters and buffers in stateDict() order, then the constants, whatever order the ops used them in.
+  const stateOrder = new Map(Object.keys(module.stateDict()).map((name, i) => [name, i]));
+  const rank = (name: string | undefined): number => stateOrder.get(name ?? '') ?? stateOrder.size;
+  builder.initializers.sort((a, b) => rank(a.name) - rank(b.name));
   const dynamic = options.dynamicAxes ?? {};
   for (const name of Object.keys(dynamic)) {
     if (!inputNames.includes(name) && !outputNames.includes(name)) throw new OnnxExportError('dynamicAxes', '', `exportOnnx: dynamicAxes names '${name}', which is neither an input (${inputNames.join(', ')}) nor an output (${outputNames.join(', ')})`);
