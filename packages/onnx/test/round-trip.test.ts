@@ -103,6 +103,20 @@ describe('export then import: same outputs and same gradients', () => {
     roundTrip(new Text(), [randint(0, 20, [2, 5])]);
   });
 
+  it('the losses: cross-entropy (with ignored targets), nll, mse', () => {
+    manualSeed(5);
+    class Losses extends Module {
+      head = new Linear(4, 3);
+      forward(x: Input, labels: Tensor): Variable {
+        const logits = this.head.forward(x);
+        const ignoring = F.crossEntropy(logits, labels, { ignoreIndex: 2 });
+        const nll = F.nllLoss(F.logSoftmax(logits, 1), labels, { reduction: 'sum' });
+        return ignoring.add(nll).add(F.mseLoss(logits, logits.mul(0.5)));
+      }
+    }
+    roundTrip(new Losses(), [randn([6, 4]), randint(0, 3, [6])]);
+  });
+
   it('a batch other than the sample one, through dynamic axes', () => {
     manualSeed(3);
     const model = new Sequential(new Conv2d(1, 4, 3), new ReLU(), new Flatten(), new Linear(4 * 6 * 6, 5)).eval();

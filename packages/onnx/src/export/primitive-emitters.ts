@@ -171,4 +171,9 @@ export const PRIMITIVE_EMITTERS: Readonly<Record<string, Emitter>> = {
   select: (c) => slice(c, true),
   contiguous: identity,
   clone: identity,
+  crossEntropy: (c) =>
+    c.node('SoftmaxCrossEntropyLoss', [c.input(0), c.builder.nameOf(c.attrs.target as Tensor, c.scope)], {
+      reduction: { string: c.attrs.reduction as string },
+      ignore_index: { int: c.attrs.ignoreIndex as number },
+    }),
 };

@@ -4,6 +4,7 @@ import { convolutionOps } from './ops/convolution.js';
 import { elementwiseOps } from './ops/elementwise.js';
 import { indexingOps } from './ops/indexing.js';
 import { linearOps } from './ops/linear.js';
+import { lossOps } from './ops/loss.js';
 import { normalizationOps } from './ops/normalization.js';
 import { reductionOps } from './ops/reduction.js';
 import { shapeOps } from './ops/shape.js';
@@ -18,6 +19,7 @@ export const ONNX_OPS: OpTable = {
   ...constantOps,
   ...convolutionOps,
   ...normalizationOps,
+  ...lossOps,
 };
 
 /** The op types importOnnx supports, sorted. */
