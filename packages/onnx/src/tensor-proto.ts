@@ -1,4 +1,4 @@
-import { fromValues, shapeSize, type DType, type Tensor, type TypedArray } from '@kindling/tensor';
+import { findBackend, fromValues, shapeSize, type DType, type Tensor, type TypedArray } from '@kindling/tensor';
 import { OnnxUnsupportedError } from './errors.js';
 import { ONNX_DTYPE, type TensorProto } from './proto/proto.js';
 
@@ -110,9 +110,18 @@ export function typedValues(values: readonly number[], dtype: DType, what: strin
   }
 }
 
+/** An unsupported error when the backend `device` cannot hold `dtype` (webgpu has no float64). */
+export function assertDeviceHolds(device: string, dtype: DType, what: string): void {
+  const supported = findBackend(device).supportedDTypes;
+  if (!supported.includes(dtype)) {
+    throw new OnnxUnsupportedError(`dtype ${dtype} on ${device}`, `${what} is ${dtype}, which the backend '${device}' does not hold (it holds ${supported.join(', ')}); import the model on 'cpu' or 'workers'`);
+  }
+}
+
 /** A host tensor as a Kindling tensor on `device`. */
 export function hostToTensor(host: HostTensor, device: string, what: string): Tensor {
   const dtype = kindlingDType(host.onnxType, what);
+  assertDeviceHolds(device, dtype, what);
   return fromValues(typedValues(host.values, dtype, what), host.shape, device);
 }
 

@@ -35,9 +35,13 @@ function numbered(dir: string, prefix: string): string[] {
   return files.sort((a, b) => Number(a.slice(prefix.length + 1, -3)) - Number(b.slice(prefix.length + 1, -3))).map((f) => join(dir, f));
 }
 
-/** Every case of `suite`, sorted by name. */
+/**
+ * Every case of `suite`, sorted by name. The conformance project starts only where the cases are
+ * installed; the Dawn project also needs them, and says so when they are not.
+ */
 export function listCases(suite: string): OnnxCase[] {
   const root = join(ONNX_TEST_DATA, suite);
+  if (!existsSync(root)) throw new Error(`ONNX's backend test cases are not in ${ONNX_TEST_DATA}: apt-get install libonnx-testdata (.ci/run installs it)`);
   return readdirSync(root)
     .filter((name) => existsSync(join(root, name, 'model.onnx')))
     .sort()

@@ -1,7 +1,7 @@
 import type { Variable } from '@kindling/autograd';
-import { fromValues } from '@kindling/tensor';
+import type { Tensor } from '@kindling/tensor';
 import { importOnnx, OnnxUnsupportedError, SUPPORTED_ONNX_OPS, type HostTensor } from '../../src/index.js';
-import { kindlingDType, typedValues } from '../../src/tensor-proto.js';
+import { hostToTensor } from '../../src/tensor-proto.js';
 import type { OnnxCase } from './onnx-cases.js';
 
 /** ONNX's runner's tolerances: |actual − expected| ≤ atol + rtol·|expected|. */
@@ -31,10 +31,10 @@ export async function runCase(onnxCase: OnnxCase, device: string): Promise<CaseO
   try {
     const model = importOnnx(onnxCase.model, { device });
     for (const [setIndex, set] of onnxCase.dataSets().entries()) {
-      const feeds: Record<string, Variable | ReturnType<typeof fromValues>> = {};
+      const feeds: Record<string, Tensor> = {};
       set.inputs.forEach((host, i) => {
         const name = model.inputNames.includes(host.name) ? host.name : (model.inputNames[i] as string);
-        feeds[name] = fromValues(typedValues(host.values, kindlingDType(host.onnxType, name), name), host.shape, device);
+        feeds[name] = hostToTensor(host, device, `input '${name}'`);
       });
       const outputs = model.run(feeds);
       for (const [i, expected] of set.outputs.entries()) {

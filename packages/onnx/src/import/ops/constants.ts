@@ -1,7 +1,7 @@
 import { Variable } from '@kindling/autograd';
 import { arange, full } from '@kindling/tensor';
 import { ONNX_DTYPE } from '../../proto/proto.js';
-import { kindlingDType, onnxTypeName, readTensorProto } from '../../tensor-proto.js';
+import { assertDeviceHolds, kindlingDType, onnxDType, onnxTypeName, readTensorProto } from '../../tensor-proto.js';
 import type { Attributes } from '../attributes.js';
 import { input, inputNumbers, unsupported, type NodeContext, type OpTable } from '../op-types.js';
 import { Value } from '../value.js';
@@ -45,6 +45,7 @@ function checkCast(attrs: Attributes, node: { where: string }): void {
 
 function castTo(ctx: NodeContext, onnxType: number): Variable {
   const dtype = kindlingDType(onnxType, `${ctx.where}'s target type ${onnxTypeName(onnxType)}`);
+  assertDeviceHolds(ctx.device, dtype, `${ctx.where}'s result`);
   return input(ctx, 0).to(dtype);
 }
 
@@ -61,7 +62,7 @@ export const constantOps: OpTable = {
     },
   },
   Cast: { attributes: ['to', 'saturate'], check: checkCast, run: (ctx) => [castTo(ctx, castTarget(ctx.attrs))] },
-  CastLike: { attributes: ['saturate'], run: (ctx) => [input(ctx, 0).to(input(ctx, 1).dtype)] },
+  CastLike: { attributes: ['saturate'], run: (ctx) => [castTo(ctx, onnxDType(input(ctx, 1).dtype))] },
   Range: {
     attributes: [],
     run: (ctx) => {
