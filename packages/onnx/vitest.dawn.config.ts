@@ -1,10 +1,9 @@
 import { tmpdir } from 'node:os';
 import { defineProject } from 'vitest/config';
+import { SWIFTSHADER_ICD } from '../backend-webgpu/vitest.dawn.config.js';
 import { repoRoot, sourceAliases } from './vitest.config.js';
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-/** A sample of ONNX's backend test cases on the webgpu backend, on Dawn in Node over SwiftShader's Vulkan (as backend-webgpu's Dawn project). */
+/** ONNX's backend test cases on the webgpu backend, on Dawn in Node over SwiftShader's Vulkan (as backend-webgpu's Dawn project). */
 export default defineProject({
   resolve: { alias: sourceAliases() },
   test: {
