@@ -1,6 +1,6 @@
 import { isFloatingDType } from '@kindling/tensor';
 import { OnnxUnsupportedError } from '../errors.js';
-import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../proto/proto.js';
+import { ONNX_DTYPE, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from '../proto/proto.js';
 import { kindlingDType, onnxDType, readTensorProto, type HostTensor } from '../tensor-proto.js';
 import { Attributes } from './attributes.js';
 import { ONNX_OPS, SUPPORTED_ONNX_OPS } from './op-table.js';
@@ -62,7 +62,7 @@ function prepareNode(proto: NodeProto, index: number, opset: number): PreparedNo
     }
   }
   const outputCount = (proto.output ?? []).filter((name) => name !== '').length;
-  op.check?.(attrs, { where: `importOnnx: ${where}`, opset, outputCount, inputCount: (proto.input ?? []).length });
+  op.check?.(attrs, { where: `importOnnx: ${where}`, opset, outputCount });
   return { proto, op, attrs, where };
 }
 
@@ -91,7 +91,7 @@ function hostOf(result: OpResult, inputTypes: readonly number[], where: string):
   const variable = result instanceof Value ? result.variable : result;
   const dtype = onnxDType(variable.dtype);
   // int32 results of int64 inputs stay int64, as the graph declares them.
-  const onnxType = variable.dtype === 'int32' && inputTypes.includes(7) ? 7 : dtype;
+  const onnxType = variable.dtype === 'int32' && inputTypes.includes(ONNX_DTYPE.INT64) ? ONNX_DTYPE.INT64 : dtype;
   if (!variable.data.backend.readSync) throw new Error(`${where}: folding needs a synchronous backend`);
   return { onnxType, shape: variable.shape, values: Array.from(variable.data.dataSync(), Number) };
 }

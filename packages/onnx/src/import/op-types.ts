@@ -27,7 +27,7 @@ export type OpResult = Variable | Value;
  */
 export interface OnnxOp {
   readonly attributes: readonly string[];
-  readonly check?: (attrs: Attributes, ctx: { where: string; opset: number; outputCount: number; inputCount: number }) => void;
+  readonly check?: (attrs: Attributes, ctx: { where: string; opset: number; outputCount: number }) => void;
   run(ctx: NodeContext): OpResult[];
 }
 

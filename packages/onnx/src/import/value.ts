@@ -1,5 +1,5 @@
 import { Variable } from '@kindling/autograd';
-import { tensor, type DType } from '@kindling/tensor';
+import type { DType } from '@kindling/tensor';
 import { hostToTensor, kindlingDType, type HostTensor } from '../tensor-proto.js';
 
 /**
@@ -49,10 +49,4 @@ export class Value {
     if (!data.backend.readSync) return undefined;
     return Array.from(data.dataSync(), Number);
   }
-}
-
-/** A 0-d or 1-D constant float tensor on `device` for composing ops. */
-export function constantLike(values: number | readonly number[], like: Variable): Variable {
-  const data = typeof values === 'number' ? values : [...values];
-  return new Variable(tensor(data, { dtype: like.dtype, device: like.device }));
 }
