@@ -8,10 +8,11 @@ const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 /** Chromium's copy of SwiftShader, a Vulkan driver on the CPU: WebGPU without a GPU, in Chromium and in Dawn. */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** What the projects of `vitest.<where>.config.ts` need on this machine, by `<where>` (Debian's `chromium` gives both). */
-const PROJECT_NEEDS: Record<string, readonly string[]> = {
-  browser: ['/usr/bin/chromium', SWIFTSHADER_ICD],
-  dawn: [SWIFTSHADER_ICD],
+/** What the projects of `vitest.<where>.config.ts` need on this machine, by `<where>`, and the Debian packages that give it. */
+const PROJECT_NEEDS: Record<string, { paths: readonly string[]; install: string }> = {
+  browser: { paths: ['/usr/bin/chromium', SWIFTSHADER_ICD], install: 'chromium libvulkan1' },
+  dawn: { paths: [SWIFTSHADER_ICD], install: 'chromium libvulkan1' },
+  conformance: { paths: ['/usr/share/libonnx-testdata/data'], install: 'libonnx-testdata' },
 };
 
 /** CI installs what every project needs (.ci/run), so there a missing piece is an error, not a skip. */
@@ -23,9 +24,10 @@ const strict = process.env.CI === 'true' || process.env.CI === '1';
  */
 function canStart(dir: string, file: string): boolean {
   const where = /^vitest\.([a-z]+)\.config\.ts$/.exec(file)?.[1] ?? '';
-  const missing = (PROJECT_NEEDS[where] ?? []).filter((path) => !existsSync(path));
+  const needs = PROJECT_NEEDS[where];
+  const missing = (needs?.paths ?? []).filter((path) => !existsSync(path));
   if (missing.length === 0) return true;
-  const reason = `${dir}/${file} needs ${missing.join(' and ')}, which this machine lacks (apt-get install chromium libvulkan1)`;
+  const reason = `${dir}/${file} needs ${missing.join(' and ')}, which this machine lacks (apt-get install ${needs?.install})`;
   if (strict) throw new Error(`vitest: ${reason}; CI must run every project`);
   // vitest evaluates this file more than once per run; the line is printed once.
   const announced = ((globalThis as { kindlingSkippedProjects?: Set<string> }).kindlingSkippedProjects ??= new Set());
@@ -39,7 +41,7 @@ function canStart(dir: string, file: string): boolean {
  * package.json), so new packages join the test run without editing this file. A package that
  * needs special settings (a browser, a setup file) adds its own vitest.config.ts, which is used
  * instead of the inline default; a vitest.<where>.config.ts beside it adds another project
- * (a browser, a GPU runtime), left out with a printed line where this machine lacks what it needs.
+ * (a browser, a GPU runtime, a data set), left out with a printed line where this machine lacks what it needs.
  */
 function workspaceProjects(): (string | TestProjectInlineConfiguration)[] {
   return ['packages', 'apps'].flatMap((group) => {

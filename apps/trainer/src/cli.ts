@@ -11,6 +11,7 @@ import { train, type TrainResult } from './train.js';
 function outputsOf(options: CliOptions): Output[] {
   const outputs: Output[] = [];
   if (options.save !== undefined) outputs.push({ flag: 'save', path: options.save });
+  if (options.exportOnnx !== undefined) outputs.push({ flag: 'export-onnx', path: options.exportOnnx });
   if (options.report !== undefined) outputs.push({ flag: 'report', path: options.report });
   return outputs;
 }
@@ -83,6 +84,7 @@ async function main(argv: readonly string[]): Promise<number> {
   console.log(`${timing} on '${result.backend}', peak RSS ${result.peakRssMB.toFixed(0)} MB`);
   let allWritten = true;
   if (options.save && result.saved) allWritten = reportOutcome('save', options.save, result.saved, 'the weights');
+  if (options.exportOnnx && result.exported) allWritten = reportOutcome('export-onnx', options.exportOnnx, result.exported, 'the ONNX model') && allWritten;
   if (options.report) {
     const text = `${JSON.stringify(result, null, 2)}\n`;
     const outcome = await writeWithFallback(options.report, (path) => writeTextAtomically(path, text));

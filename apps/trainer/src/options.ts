@@ -23,6 +23,7 @@ Options:
   --data-dir <dir>       read the MNIST IDX files from this directory (an error if it lacks any)
   --no-verify            use data files that are not the original MNIST (skip the SHA-256 check)
   --save <file>          write the trained weights (.safetensors)
+  --export-onnx <file>   write the trained model as ONNX (.onnx), for ONNX Runtime and other runtimes
   --load <file>          start from these weights (with --iters 0: evaluate only)
   --report <file>        write a JSON report of the run
   --verbose              list every backend tried, with why it could not start and what its drivers printed
@@ -93,6 +94,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         'log-interval': { type: 'string' },
         'data-dir': { type: 'string' },
         save: { type: 'string' },
+        'export-onnx': { type: 'string' },
         load: { type: 'string' },
         report: { type: 'string' },
         verbose: { type: 'boolean', default: false },
@@ -122,6 +124,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     ...(values.backend !== undefined ? { backend: values.backend } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
     ...(values.save !== undefined ? { save: values.save } : {}),
+    ...(values['export-onnx'] !== undefined ? { exportOnnx: values['export-onnx'] } : {}),
     ...(values.load !== undefined ? { load: values.load } : {}),
     ...(values.report !== undefined ? { report: values.report } : {}),
   };

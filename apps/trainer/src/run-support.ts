@@ -1,5 +1,6 @@
 import type { Module } from '@kindling/nn';
-import { getBackend, memory, type Backend, type Tensor } from '@kindling/tensor';
+import { saveOnnx } from '@kindling/onnx';
+import { fromValues, getBackend, memory, zeros, type Backend, type Tensor } from '@kindling/tensor';
 
 /** What both models' runs take besides their hyperparameters: the data, the checkpoints, the NaN policy and progress. */
 export interface RunSettings {
@@ -9,6 +10,8 @@ export interface RunSettings {
   verifyData?: boolean;
   save?: string;
   load?: string;
+  /** Where to write the trained model as ONNX (after training, with a dynamic batch dim). */
+  exportOnnx?: string;
   /** Keep training when the loss becomes NaN or infinite (default false: the run stops with a `DivergedError`). */
   allowNan?: boolean;
   /** Where the weights go when `save` cannot be written (default: the working directory, then the temp directory). */
@@ -111,6 +114,30 @@ export function medianStepMs(stepMs: readonly number[]): number {
  * Frees a run's tensors rather than leaving them to the garbage collector, which cannot see how much
  * device memory they hold: a caller that trains again starts from an empty pool.
  */
+/**
+ * Writes the trained `net` to `path` as an ONNX model taking `inputShape` with any batch size. The
+ * exporter reads the weights synchronously, so on an asynchronous backend (webgpu) they move to
+ * `cpu` first; the run is over by then.
+ */
+export async function exportTrainedOnnx(net: Module, inputShape: readonly number[], names: { input: string; output: string }, path: string): Promise<void> {
+  let device = getBackend().name;
+  if (!getBackend().synchronous) {
+    device = 'cpu';
+    for (const parameter of net.parameters()) {
+      const onDevice = parameter.data;
+      parameter.data = fromValues(await onDevice.data(), onDevice.shape, device).keep();
+      onDevice.dispose();
+    }
+  }
+  const sample = zeros([1, ...inputShape], { device });
+  const dynamicAxes = { [names.input]: { 0: 'batch' }, [names.output]: { 0: 'batch' } };
+  try {
+    await saveOnnx(path, net, sample, { inputNames: [names.input], outputNames: [names.output], dynamicAxes });
+  } finally {
+    sample.dispose();
+  }
+}
+
 export function freeRun(net: Module, optimizer: { dispose(): void }): void {
   optimizer.dispose();
   for (const parameter of net.parameters()) {

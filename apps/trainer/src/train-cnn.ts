@@ -6,7 +6,7 @@ import { Adadelta, StepLR } from '@kindling/optim';
 import { getBackend, manualSeed, tidy, type Tensor } from '@kindling/tensor';
 import { ConvNet } from './cnn.js';
 import { writeWithFallback, type WriteOutcome } from './outputs.js';
-import { freeRun, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
+import { exportTrainedOnnx, freeRun, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
 
 export interface CnnTrainOptions extends RunSettings {
   /** Passes over the 60,000 training images; the learning rate is multiplied by `gamma` after each. */
@@ -77,6 +77,8 @@ export interface CnnTrainResult {
   memory: { step10?: MemorySnapshot; end: MemorySnapshot };
   log: CnnLogEntry[];
   saved?: WriteOutcome;
+  /** Where the ONNX model was written (with `exportOnnx`), as `saved`. */
+  exported?: WriteOutcome;
 }
 
 type ImageBatches = DataLoader<[Tensor, Tensor], [Tensor, Tensor]>;
@@ -247,6 +249,9 @@ export async function trainCnn(options: CnnTrainOptions): Promise<CnnTrainResult
   if (options.save) {
     const stateDict = net.stateDict();
     result.saved = await writeWithFallback(options.save, (path) => save(stateDict, path, { format: 'pt', model: 'ConvNet' }), options.fallbackDirs);
+  }
+  if (options.exportOnnx) {
+    result.exported = await writeWithFallback(options.exportOnnx, (path) => exportTrainedOnnx(net, [1, 28, 28], { input: 'images', output: 'log_probs' }, path), options.fallbackDirs);
   }
   freeRun(net, optimizer);
   return result;

@@ -6,7 +6,7 @@ import { Adam, AdamW, SGD } from '@kindling/optim';
 import { getBackend, manualSeed, tidy } from '@kindling/tensor';
 import { Net } from './net.js';
 import { writeWithFallback, type WriteOutcome } from './outputs.js';
-import { freeRun, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
+import { exportTrainedOnnx, freeRun, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
 
 export { DivergedError, type MemorySnapshot, type RunSettings } from './run-support.js';
 
@@ -51,6 +51,8 @@ export interface TrainResult {
   log: LogEntry[];
   /** Where the weights were saved (with `save`): `path` differs from `save`, with `error` saying why, when a fallback was used. */
   saved?: WriteOutcome;
+  /** Where the ONNX model was written (with `exportOnnx`), as `saved`. */
+  exported?: WriteOutcome;
 }
 
 /** The percentage of `data`'s examples whose highest-scoring class is the label, in batches. */
@@ -194,6 +196,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (options.save) {
     const stateDict = net.stateDict();
     result.saved = await writeWithFallback(options.save, (path) => save(stateDict, path, { format: 'pt', model: 'Net' }), options.fallbackDirs);
+  }
+  if (options.exportOnnx) {
+    result.exported = await writeWithFallback(options.exportOnnx, (path) => exportTrainedOnnx(net, [784], { input: 'images', output: 'logits' }, path), options.fallbackDirs);
   }
   freeRun(net, optimizer);
   return result;

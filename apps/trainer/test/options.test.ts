@@ -40,7 +40,7 @@ describe('kindling-train flags', () => {
   });
 
   it('refuses an empty value for every flag that takes one', () => {
-    for (const flag of ['model', 'backend', 'iters', 'batch-size', 'lr', 'optimizer', 'seed', 'log-every', 'epochs', 'gamma', 'log-interval', 'data-dir', 'save', 'load', 'report']) {
+    for (const flag of ['model', 'backend', 'iters', 'batch-size', 'lr', 'optimizer', 'seed', 'log-every', 'epochs', 'gamma', 'log-interval', 'data-dir', 'save', 'export-onnx', 'load', 'report']) {
       expect(() => parseCli([`--${flag}`, ''])).toThrow(new UsageError(`--${flag} needs a value, got an empty string`));
       expect(() => parseCli([`--${flag}=  `])).toThrow(new UsageError(`--${flag} needs a value, got an empty string`));
     }

@@ -1,6 +1,7 @@
 import { full, isFloatingDType, type DType, type Shape, type Tensor } from '@kindling/tensor';
 import { isGradEnabled } from './grad-mode.js';
 import { GRADIENTS, type GradientRule, type OpAttrs, type OpName } from './gradients/index.js';
+import { noteOp } from './trace.js';
 import { Variable } from './variable.js';
 
 /** An operand of a differentiable op: a Variable, or a constant (a Tensor or a JS number). */
@@ -78,6 +79,7 @@ function operandTensor(operand: Operand, output: Tensor): Tensor {
  * grad and the output is floating-point (integer and bool results never carry gradients).
  */
 export function record<K extends OpName>(op: K, output: Tensor, operands: readonly Operand[], attrs: OpAttrs[K]): Variable {
+  noteOp(op, output, operands, attrs);
   const tracked = isGradEnabled() && isFloatingDType(output.dtype) && operands.some((o) => o instanceof Variable && o.requiresGrad);
   if (!tracked) return new Variable(output);
   const inputs = operands.map((o) => (o instanceof Variable && o.requiresGrad ? o : null));

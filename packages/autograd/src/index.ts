@@ -11,3 +11,4 @@ export { crossEntropy } from './ops/loss.js';
 export { matmul } from './ops/matmul.js';
 export { col2im, im2col, maxPool2dWindows } from './ops/windows.js';
 export type { VariableValuesAndIndices } from './ops/reduction.js';
+export { composite, noteOp, traceOps, type OpTracer, type TracedOp } from './trace.js';

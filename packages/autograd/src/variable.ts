@@ -229,10 +229,10 @@ export class Variable implements TensorOperand<Variable> {
   }
   /** int32 positions of the largest elements (no gradient). */
   argmax(dim?: number, keepdim = false): Tensor {
-    return this.data.argmax(dim, keepdim);
+    return reduction.argReduce('argmax', this, dim, keepdim);
   }
   argmin(dim?: number, keepdim = false): Tensor {
-    return this.data.argmin(dim, keepdim);
+    return reduction.argReduce('argmin', this, dim, keepdim);
   }
   softmax(dim: number): Variable {
     return softmaxOps.softmax(this, dim);

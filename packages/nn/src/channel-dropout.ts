@@ -1,4 +1,4 @@
-import type { Variable } from '@kindling/autograd';
+import { composite, type Variable } from '@kindling/autograd';
 import { formatShape, rand } from '@kindling/tensor';
 import { asVariable, type Input } from './parameter.js';
 
@@ -15,6 +15,8 @@ export function dropout2d(input: Input, p = 0.5, training = true): Variable {
   if (p === 1) return x.mul(0);
   // One draw per channel, broadcast over its H × W values.
   const channelShape = [...x.shape.slice(0, x.ndim - 2), 1, 1];
-  const keep = rand(channelShape, { device: x.device }).ge(p);
-  return x.mul(1 / (1 - p)).where(keep, 0);
+  return composite('dropout2d', [x], { p }, () => {
+    const keep = rand(channelShape, { device: x.device }).ge(p);
+    return x.mul(1 / (1 - p)).where(keep, 0);
+  });
 }

@@ -1,4 +1,4 @@
-import { isGradEnabled, Variable } from '@kindling/autograd';
+import { composite, isGradEnabled, Variable } from '@kindling/autograd';
 import { cat, formatShape, tidy, type WindowAxis } from '@kindling/tensor';
 import { asVariable, type Input } from './parameter.js';
 import { perAxis, unfold2d, windowCount, type AxisPadding, type PaddingMode, type Size2d } from './sliding-windows.js';
@@ -151,9 +151,12 @@ export function conv2dWithMode(input: Input, weight: Input, bias: Input | null |
   if (w.ndim !== 4) throw new Error(`conv2d: the weight must be 4-D [outChannels, inChannels / groups, kH, kW], got ${formatShape(w.shape)}`);
   if (x.ndim !== 3 && x.ndim !== 4) throw new Error(`conv2d: expected an input [N, C, H, W] (or [C, H, W] for one sample), got ${formatShape(x.shape)}`);
   const geometry = convGeometry(options, w.shape.slice(2), 'conv2d');
-  const batched = x.ndim === 4 ? x : x.unsqueeze(0);
-  const output = convolve2d(batched, w, optionalBias(bias), geometry, mode, 'conv2d');
-  return x.ndim === 4 ? output : output.squeeze(0);
+  const b = optionalBias(bias);
+  return composite('conv2d', [x, w, b], { ...geometry, mode }, () => {
+    const batched = x.ndim === 4 ? x : x.unsqueeze(0);
+    const output = convolve2d(batched, w, b, geometry, mode, 'conv2d');
+    return x.ndim === 4 ? output : output.squeeze(0);
+  });
 }
 
 /** conv1d with the padding filled as `mode` says; Conv1d's paddingMode comes here. */
@@ -170,9 +173,12 @@ export function conv1dWithMode(input: Input, weight: Input, bias: Input | null |
     padding: [{ before: 0, after: 0 }, ...lengthGeometry.padding],
     groups: lengthGeometry.groups,
   };
-  const batched = x.ndim === 3 ? x : x.unsqueeze(0);
-  const output = convolve2d(batched.unsqueeze(2), w.unsqueeze(2), optionalBias(bias), geometry, mode, 'conv1d').squeeze(2);
-  return x.ndim === 3 ? output : output.squeeze(0);
+  const b = optionalBias(bias);
+  return composite('conv1d', [x, w, b], { ...lengthGeometry, mode }, () => {
+    const batched = x.ndim === 3 ? x : x.unsqueeze(0);
+    const output = convolve2d(batched.unsqueeze(2), w.unsqueeze(2), b, geometry, mode, 'conv1d').squeeze(2);
+    return x.ndim === 3 ? output : output.squeeze(0);
+  });
 }
 
 /**

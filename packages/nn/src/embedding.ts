@@ -1,4 +1,4 @@
-import type { Variable } from '@kindling/autograd';
+import { composite, type Variable } from '@kindling/autograd';
 import { formatShape, type Tensor } from '@kindling/tensor';
 import { asVariable, type Input } from './parameter.js';
 
@@ -31,9 +31,11 @@ export function embedding(indices: Tensor, weight: Input, options: EmbeddingOpti
   if (indices.dtype !== 'int32') throw new TypeError(`embedding: the indices must be int32, got ${indices.dtype} (convert with indices.int())`);
   const [numEmbeddings, embeddingDim] = w.shape as [number, number];
   const paddingIdx = resolvePaddingIdx(options.paddingIdx, numEmbeddings, 'embedding');
-  const rows = w.indexSelect(0, indices.reshape([indices.size])).reshape([...indices.shape, embeddingDim]);
-  if (paddingIdx === null) return rows;
-  // The padding lookups take the same values through a constant, so the gradient skips that row.
-  const looksUpPadding = indices.ne(paddingIdx).unsqueeze(-1);
-  return rows.where(looksUpPadding, rows.data);
+  return composite('embedding', [indices, w], { paddingIdx }, () => {
+    const rows = w.indexSelect(0, indices.reshape([indices.size])).reshape([...indices.shape, embeddingDim]);
+    if (paddingIdx === null) return rows;
+    // The padding lookups take the same values through a constant, so the gradient skips that row.
+    const looksUpPadding = indices.ne(paddingIdx).unsqueeze(-1);
+    return rows.where(looksUpPadding, rows.data);
+  });
 }

@@ -1,4 +1,4 @@
-import { crossEntropy as fusedCrossEntropy, Variable } from '@kindling/autograd';
+import { composite, crossEntropy as fusedCrossEntropy, Variable } from '@kindling/autograd';
 import { formatShape, rand, type Tensor } from '@kindling/tensor';
 import { checkClassification, nllFromLogProbs, reduceLosses, type LossReduction } from './loss-support.js';
 import { asVariable, type Input } from './parameter.js';
@@ -40,8 +40,11 @@ export function linear(input: Input, weight: Input, bias?: Input | null): Variab
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
     throw new Error(`linear: the input has shape ${formatShape(x.shape)}, but the weight ${formatShape(w.shape)} expects inputs whose last dim is ${inFeatures}`);
   }
-  const product = x.matmul(w.transpose(0, 1));
-  return bias === undefined || bias === null ? product : product.add(bias);
+  const b = bias === undefined || bias === null ? null : asVariable(bias);
+  return composite('linear', [x, w, b], {}, () => {
+    const product = x.matmul(w.transpose(0, 1));
+    return b === null ? product : product.add(b);
+  });
 }
 
 /** e^x / Σ e^x along `dim`. */
@@ -126,10 +129,12 @@ export function dropout(input: Input, p = 0.5, training = true): Variable {
   if (!training || p === 0) return x;
   // p = 1 drops everything; the scale 1 / (1 - p) would be infinite, so zeros are returned directly.
   if (p === 1) return x.mul(0);
-  const keep = rand(x.shape, { device: x.device }).ge(p);
-  return x.mul(1 / (1 - p)).where(keep, 0);
+  return composite('dropout', [x], { p }, () => {
+    const keep = rand(x.shape, { device: x.device }).ge(p);
+    return x.mul(1 / (1 - p)).where(keep, 0);
+  });
 }
-export { elu, gelu, leakyRelu, silu, type GeluOptions } from './activations.js';
+export { elu, erf, gelu, leakyRelu, silu, type GeluOptions } from './activations.js';
 export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from './normalization.js';
 export { embedding, type EmbeddingOptions } from './embedding.js';
 export { dropout2d } from './channel-dropout.js';

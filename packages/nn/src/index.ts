@@ -9,7 +9,7 @@ export { Flatten } from './layers/flatten.js';
 export { Sequential, type Layer } from './layers/sequential.js';
 export { CrossEntropyLoss, MSELoss, NLLLoss } from './loss.js';
 export type { AvgPool2dOptions, Conv1dOptions, Conv2dOptions, CrossEntropyOptions, LossReduction, MaxPool2dOptions, NllLossOptions } from './functional.js';
-export { save, load, loadWithMetadata, type LoadOptions } from './safetensors/io.js';
+export { save, load, loadWithMetadata, writeFileAtomically, type LoadOptions } from './safetensors/io.js';
 export { serialize, deserialize, type SafetensorsContents } from './safetensors/format.js';
 /** Stateless layers and losses, as PyTorch's `torch.nn.functional`: `import { functional as F } from '@kindling/nn'`. */
 export * as functional from './functional.js';

@@ -1,4 +1,4 @@
-import { noGrad, type Variable } from '@kindling/autograd';
+import { composite, noGrad, type Variable } from '@kindling/autograd';
 import { formatShape, sgdStep, type Tensor } from '@kindling/tensor';
 import { asVariable, type Input } from './parameter.js';
 
@@ -59,6 +59,17 @@ export function normalizeBatch(
   options: Omit<BatchNormOptions, 'momentum'> & { momentum?: number | Tensor },
 ): Variable {
   const x = asVariable(input);
+  const { training = false, eps = 1e-5 } = options;
+  const inputs = [x, runningMean, runningVar, options.weight ?? null, options.bias ?? null];
+  return composite('batchNorm', inputs, { training, eps }, () => batchNormChecked(x, runningMean, runningVar, options));
+}
+
+function batchNormChecked(
+  x: Variable,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  options: Omit<BatchNormOptions, 'momentum'> & { momentum?: number | Tensor },
+): Variable {
   const { training = false, momentum = 0.1, eps = 1e-5 } = options;
   if (x.ndim < 2) throw new Error(`batchNorm: expected an input of shape [N, C, ...], got ${formatShape(x.shape)}`);
   const channels = x.shape[1] as number;
@@ -117,9 +128,12 @@ export function layerNorm(input: Input, normalizedShape: number | readonly numbe
     if (t && formatShape(t.shape) !== formatShape(shape)) throw new Error(`layerNorm: ${name} has shape ${formatShape(t.shape)}, expected normalizedShape ${formatShape(shape)}`);
   }
   const dims = shape.map((_, i) => x.ndim - shape.length + i);
-  const centered = x.sub(x.mean(dims, true));
-  const variance = centered.mul(centered).mean(dims, true);
-  const normalized = centered.div(variance.add(options.eps ?? 1e-5).sqrt());
-  const scaled = options.weight ? normalized.mul(options.weight) : normalized;
-  return options.bias ? scaled.add(options.bias) : scaled;
+  const eps = options.eps ?? 1e-5;
+  return composite('layerNorm', [x, options.weight ?? null, options.bias ?? null], { normalizedShape: shape, eps }, () => {
+    const centered = x.sub(x.mean(dims, true));
+    const variance = centered.mul(centered).mean(dims, true);
+    const normalized = centered.div(variance.add(eps).sqrt());
+    const scaled = options.weight ? normalized.mul(options.weight) : normalized;
+    return options.bias ? scaled.add(options.bias) : scaled;
+  });
 }

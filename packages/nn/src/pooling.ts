@@ -1,4 +1,4 @@
-import { maxPool2dWindows, type Variable } from '@kindling/autograd';
+import { composite, maxPool2dWindows, type Variable } from '@kindling/autograd';
 import { formatShape, tensor, type WindowAxis, type Windows2d } from '@kindling/tensor';
 import { asVariable, type Input } from './parameter.js';
 import { perAxis, unfold2d, windowCount, type Size2d } from './sliding-windows.js';
@@ -82,7 +82,8 @@ function pooledShape({ x, batched, windows }: PoolWindows): number[] {
  */
 export function maxPool2d(input: Input, kernelSize: Size2d, options: MaxPool2dOptions = {}): Variable {
   const pool = poolWindows(input, kernelSize, options, 'maxPool2d');
-  return maxPool2dWindows(pool.x, pool.windows).reshape(pooledShape(pool));
+  const attrs = { rows: pool.windows.height, cols: pool.windows.width, ceilMode: options.ceilMode ?? false };
+  return composite('maxPool2d', [asVariable(input)], attrs, () => maxPool2dWindows(pool.x, pool.windows).reshape(pooledShape(pool)));
 }
 
 /** For each window along one axis: [the number of positions it covers with padding, without]. */
@@ -111,8 +112,11 @@ export function avgPool2d(input: Input, kernelSize: Size2d, options: AvgPool2dOp
   const rowCounts = windowExtents(rows, extents[0]);
   const colCounts = windowExtents(cols, extents[1]);
   const divisors = rowCounts.flatMap((r) => colCounts.map((c) => divisorOverride ?? (r[counted] as number) * (c[counted] as number)));
-  const sums = unfold2d(x, pool.windows, 'zeros').sum(2);
-  return sums.div(tensor(divisors, { dtype: x.dtype, device: x.device })).reshape(pooledShape(pool));
+  const attrs = { rows, cols, ceilMode: options.ceilMode ?? false, countIncludePad: options.countIncludePad ?? true, divisorOverride: divisorOverride ?? null };
+  return composite('avgPool2d', [asVariable(input)], attrs, () => {
+    const sums = unfold2d(x, pool.windows, 'zeros').sum(2);
+    return sums.div(tensor(divisors, { dtype: x.dtype, device: x.device })).reshape(pooledShape(pool));
+  });
 }
 
 /** The [outSize, extent] matrix whose row i averages PyTorch's adaptive window i: [⌊i·extent/outSize⌋, ⌈(i+1)·extent/outSize⌉). */
@@ -138,8 +142,10 @@ export function adaptiveAvgPool2d(input: Input, outputSize: number | readonly [n
   const [outHeight, outWidth] = perAxis(requested, 2, 'outputSize', 'adaptiveAvgPool2d', 1) as [number, number];
   if (extents.some((extent) => extent === 0)) throw new Error(`adaptiveAvgPool2d: the input ${formatShape(x.shape)} has an empty spatial dim`);
   const options = { dtype: x.dtype, device: x.device };
-  const rowAverages = tensor(averagingMatrix(outHeight, extents[0]), options);
-  const colAveragesT = tensor(averagingMatrix(outWidth, extents[1]), options).transpose(0, 1);
-  const output = asVariable(rowAverages).matmul(x).matmul(colAveragesT);
-  return batched ? output : output.squeeze(0);
+  return composite('adaptiveAvgPool2d', [asVariable(input)], { outputSize: [outHeight, outWidth] }, () => {
+    const rowAverages = tensor(averagingMatrix(outHeight, extents[0]), options);
+    const colAveragesT = tensor(averagingMatrix(outWidth, extents[1]), options).transpose(0, 1);
+    const output = asVariable(rowAverages).matmul(x).matmul(colAveragesT);
+    return batched ? output : output.squeeze(0);
+  });
 }

@@ -1,6 +1,7 @@
 import * as kt from '@kindling/tensor';
 import type { BinaryOp, CompareOp, DType, Tensor, UnaryOp } from '@kindling/tensor';
 import { NO_ATTRS, raw, record, type Operand } from '../graph.js';
+import { noteOp } from '../trace.js';
 import { Variable } from '../variable.js';
 
 /*
@@ -22,7 +23,9 @@ export function unary(op: UnaryOp, x: Variable): Variable {
 
 /** A comparison: a bool Tensor, which carries no gradient. */
 export function compare(op: CompareOp, a: Operand, b: Operand): Tensor {
-  return kt.compare(op, raw(a), raw(b));
+  const output = kt.compare(op, raw(a), raw(b));
+  noteOp(op, output, [a, b], NO_ATTRS);
+  return output;
 }
 
 /** Limits `x` to [min, max] (either may be omitted); the gradient passes where x is inside, bounds included. */

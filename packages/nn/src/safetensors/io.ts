@@ -78,19 +78,17 @@ async function removeStaleTemporaries(path: string): Promise<void> {
 }
 
 /**
- * Writes `tensors` (a `stateDict()`) to `path` as a safetensors file, which PyTorch's
- * `safetensors.torch.load_file` reads. The file is written under a temporary name next to `path`,
- * flushed to disk and then renamed over `path`, so a crash or an error part-way never leaves a
- * truncated checkpoint: `path` holds either the old file or the complete new one. Temporary files
- * of saves that were killed are removed by the next save to the same path, and on SIGINT or
- * SIGTERM the writing process removes its own (unless the application handles those signals).
- * `metadata` values must be strings.
+ * Writes the chunks `write` produces to `path` atomically: under a temporary name next to `path`,
+ * flushed to disk and then renamed over it, so a crash or an error part-way never leaves a
+ * truncated file (`path` holds either the old file or the complete new one). Temporary files of
+ * writes that were killed are removed by the next write to the same path, and on SIGINT or SIGTERM
+ * the writing process removes its own (unless the application handles those signals). Errors name
+ * `opName` and the path.
  *
  * @example
- * await save(net.stateDict(), 'mnist.safetensors', { epoch: '3' });
+ * await writeFileAtomically('model.onnx', async (write) => write(bytes), 'saveOnnx');
  */
-export async function save(tensors: Readonly<Record<string, Tensor>>, path: string, metadata?: Readonly<Record<string, string>>): Promise<void> {
-  const { header, order } = encodeHeader(tensors, metadata);
+export async function writeFileAtomically(path: string, produce: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>, opName: string): Promise<void> {
   await removeStaleTemporaries(path);
   // Same directory as the target: a rename is only atomic within one file system.
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
@@ -99,9 +97,9 @@ export async function save(tensors: Readonly<Record<string, Tensor>>, path: stri
   try {
     const handle = await open(temporary, 'wx');
     try {
-      await handle.write(header);
-      // One tensor at a time, so a large checkpoint is never copied into one buffer.
-      for (const [, t] of order) await handle.write(await tensorBytes(t));
+      await produce(async (chunk) => {
+        await handle.write(chunk);
+      });
       await handle.sync();
     } finally {
       await handle.close();
@@ -110,11 +108,32 @@ export async function save(tensors: Readonly<Record<string, Tensor>>, path: stri
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`save: could not write ${path}: ${reason}; any previous file there is unchanged`, { cause: error });
+    throw new Error(`${opName}: could not write ${path}: ${reason}; any previous file there is unchanged`, { cause: error });
   } finally {
     inFlight.delete(temporary);
     if (inFlight.size === 0) uninstallSignalHandlers();
   }
+}
+
+/**
+ * Writes `tensors` (a `stateDict()`) to `path` as a safetensors file, which PyTorch's
+ * `safetensors.torch.load_file` reads, atomically (see `writeFileAtomically`): a crash or an error
+ * part-way never leaves a truncated checkpoint. `metadata` values must be strings.
+ *
+ * @example
+ * await save(net.stateDict(), 'mnist.safetensors', { epoch: '3' });
+ */
+export async function save(tensors: Readonly<Record<string, Tensor>>, path: string, metadata?: Readonly<Record<string, string>>): Promise<void> {
+  const { header, order } = encodeHeader(tensors, metadata);
+  await writeFileAtomically(
+    path,
+    async (write) => {
+      await write(header);
+      // One tensor at a time, so a large checkpoint is never copied into one buffer.
+      for (const [, t] of order) await write(await tensorBytes(t));
+    },
+    'save',
+  );
 }
 
 /** Options of `load`. */

@@ -145,9 +145,16 @@ export function layerParitySuite(float64: boolean): void {
       expect(await gradcheck((v, w, b) => F.batchNorm(v, null, null, { weight: w, bias: b, training: true }), [x, weight, bias])).toBe(true);
       const lnWeight = float64Leaf([3, 2], 14);
       expect(await gradcheck((v, w) => F.layerNorm(v, [3, 2], { weight: w }), [x, lnWeight])).toBe(true);
-      for (const fn of [(v: Variable) => F.gelu(v), (v: Variable) => F.gelu(v, { approximate: 'tanh' }), F.silu, (v: Variable) => F.leakyRelu(v, 0.3), (v: Variable) => F.elu(v, 0.7)]) {
+      for (const fn of [(v: Variable) => F.gelu(v), (v: Variable) => F.gelu(v, { approximate: 'tanh' }), F.silu, F.erf, (v: Variable) => F.leakyRelu(v, 0.3), (v: Variable) => F.elu(v, 0.7)]) {
         expect(await gradcheck(fn, [float64Leaf([2, 5], 15)])).toBe(true);
       }
+    });
+
+    it('erf: torch.erf\'s values to float32 precision, odd around 0', async () => {
+      // torch.erf of these points, in float64.
+      const expected = [-0.9953222650189527, -0.8427007929497149, -0.2227025892104785, 0, 0.5204998778130465, 0.9999779095030014];
+      const values = await F.erf(tensor([-2, -1, -0.2, 0, 0.5, 3])).data.data();
+      expected.forEach((e, i) => expect(values[i]).toBeCloseTo(e, 6));
     });
 
     it.skipIf(!float64)('embedding: the weight gradient, repeated indices summed', async () => {
