@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { availableBackends } from '@kindling/trainer';
 import { mnistPackageDir } from '@kindling/data-mnist';
+import { median } from './timing.mjs';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -33,12 +34,6 @@ const iters = Number(values.iters);
 const cnnIters = Number(values['cnn-iters']);
 const repeats = Number(values.repeats);
 const workDir = mkdtempSync(join(tmpdir(), 'kindling-bench-'));
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Runs one measurement `repeats` times and keeps the run with the median ms/step. */
 async function repeated(measure) {
