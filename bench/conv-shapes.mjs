@@ -6,7 +6,7 @@
 // gradient); it is measured for completeness.
 //
 // What each column times:
-// - Kindling: fwd is F.conv2d on Variables that need no gradient (im2col, then one matmul). dX and
+// - Kindling: fwd is F.conv2d on tensors that need no gradient (im2col, then one matmul). dX and
 //   dW are the backward alone: the forward is recorded once with only the input (dX) or only the
 //   weight (dW) requiring grad, then each timed call is `y.backward(dY, { retainGraph: true })` up to
 //   reading that one gradient back; nothing is subtracted.
@@ -54,7 +54,7 @@ async function kindling(backendName) {
   registerBackends();
   await setBackend(backendName);
   manualSeed(0);
-  /** Times the backward of a recorded conv into `leaf` alone (the other operand needs no grad). */
+  /** The backward of a recorded conv into `leaf` alone (the other operand needs no grad), as a function to time. */
   const gradientOf = async (leaf, output, dY) => {
     await output.data.data();
     return async () => {
