@@ -10,6 +10,7 @@ import { functional as F } from '@kindling/nn';
 import { Adadelta } from '@kindling/optim';
 import { manualSeed, setBackend, tidy } from '@kindling/tensor';
 import { ConvNet, registerBackends } from '@kindling/trainer';
+import { msPerStep } from './timing.mjs';
 
 const { values } = parseArgs({ options: { backend: { type: 'string' }, iters: { type: 'string', default: '30' } } });
 const iters = Number(values.iters);
@@ -43,15 +44,13 @@ for await (const [images, labels] of loader) {
 }
 const trainSeconds = (performance.now() - started) / 1000;
 
-const timed = (stepMs.length > 20 ? stepMs.slice(20) : stepMs).sort((a, b) => a - b);
-const middle = Math.floor(timed.length / 2);
 console.log(
   JSON.stringify({
     backend: backend.name,
     iterations: stepMs.length,
     batchSize: 64,
     trainSeconds,
-    msPerStep: timed.length % 2 ? timed[middle] : (timed[middle - 1] + timed[middle]) / 2,
+    msPerStep: msPerStep(stepMs),
     finalLoss: loss,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
   }),

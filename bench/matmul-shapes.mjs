@@ -5,28 +5,12 @@
 // Usage: node bench/matmul-shapes.mjs --impl kindling --backend workers | --impl tfjs | --impl pytorch
 import { execFile } from 'node:child_process';
 import { parseArgs, promisify } from 'node:util';
+import { medianMs } from './timing.mjs';
 
 const { values } = parseArgs({ options: { impl: { type: 'string' }, backend: { type: 'string', default: 'cpu' }, reps: { type: 'string', default: '30' } } });
 const reps = Number(values.reps);
 export const SHAPES = ['forward x·Wᵀ 128×784×512', 'dW gᵀ·x 512×128×784', 'dX g·W 128×512×784'];
 const FLOPS = [2 * 128 * 784 * 512, 2 * 512 * 128 * 784, 2 * 128 * 512 * 784];
-
-function median(xs) {
-  const sorted = [...xs].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Median milliseconds of `product()` after a warm-up that lets V8 (or the runtime) settle. */
-async function time(product, count) {
-  for (let i = 0; i < Math.min(count, 10); i++) await product();
-  const times = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    await product();
-    times.push(performance.now() - started);
-  }
-  return median(times);
-}
 
 async function kindling(backendName) {
   const { registerBackends } = await import('@kindling/trainer');
@@ -45,7 +29,7 @@ async function kindling(backendName) {
   const count = backendName === 'cpu' ? 3 : reps;
   const shapes = [];
   for (const [i, [a, b]] of operands.entries()) {
-    const ms = await time(async () => {
+    const ms = await medianMs(async () => {
       const product = matmul(a, b);
       await product.data();
       product.dispose();
@@ -65,7 +49,7 @@ async function tfjs() {
   const products = [() => tf.matMul(x, w, false, true), () => tf.matMul(g, x, true, false), () => tf.matMul(g, w)];
   const shapes = [];
   for (const [i, product] of products.entries()) {
-    const ms = await time(async () => {
+    const ms = await medianMs(async () => {
       const out = product();
       await out.data();
       out.dispose();

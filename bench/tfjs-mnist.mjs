@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { readDataSets } from '@kindling/data-mnist';
+import { msPerStep } from './timing.mjs';
 
 const { values } = parseArgs({ options: { iters: { type: 'string', default: '4000' }, backend: { type: 'string', default: 'wasm' } } });
 const iters = Number(values.iters);
@@ -52,7 +53,6 @@ for (const batch of test.batches(1000, { shuffle: false })) {
   correct += hits.dataSync()[0];
   tf.dispose([hits, images, labels]);
 }
-const sorted = stepMs.slice(20).sort((a, b) => a - b);
 console.log(
   JSON.stringify({
     backend: tf.getBackend(),
@@ -60,7 +60,7 @@ console.log(
     iterations: iters,
     batchSize: 128,
     trainSeconds,
-    msPerStep: sorted[Math.floor(sorted.length / 2)] ?? stepMs[0],
+    msPerStep: msPerStep(stepMs),
     finalLoss: loss,
     testAccuracy: (100 * correct) / test.numExamples,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
