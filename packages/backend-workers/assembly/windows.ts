@@ -178,30 +178,42 @@ function odds(v0: v128, v1: v128): v128 {
   return v128.shuffle<f32>(v0, v1, 1, 3, 5, 7);
 }
 
+/** Which of the taps after the first replaced the maximum in pairMaxima's last call (lane masks). */
+let byAo: v128 = i32x4(0, 0, 0, 0);
+let byBe: v128 = i32x4(0, 0, 0, 0);
+let byBo: v128 = i32x4(0, 0, 0, 0);
+
+/**
+ * The maxima of four 2×2 windows whose rows start at `a` and `b` (8 floats each from byte `at`),
+ * visiting each window's taps in PyTorch's order; which tap replaced the maximum is left in
+ * byAo, byBe and byBo.
+ */
+function pairMaxima(a: usize, b: usize, at: usize): v128 {
+  const a0 = v128.load(a + at);
+  const a1 = v128.load(a + at + 16);
+  const b0 = v128.load(b + at);
+  const b1 = v128.load(b + at + 16);
+  let m = evens(a0, a1);
+  const ao = odds(a0, a1);
+  byAo = replaces(m, ao);
+  m = v128.bitselect(ao, m, byAo);
+  const be = evens(b0, b1);
+  byBe = replaces(m, be);
+  m = v128.bitselect(be, m, byBe);
+  const bo = odds(b0, b1);
+  byBo = replaces(m, bo);
+  return v128.bitselect(bo, m, byBo);
+}
+
 /** The windows of one plane, four at a time along each pair of rows; the last windows of a row one by one. */
 function maxPoolPairs(plane: usize, target: usize): void {
   const rowBytes = <usize>width << 2;
   const vectorEnd = outW & ~3;
   for (let r = 0; r < outH; r++) {
     const a = plane + <usize>(2 * r) * rowBytes;
-    const b = a + rowBytes;
     const row = target + (<usize>(r * outW) << 2);
     let c = 0;
-    for (; c < vectorEnd; c += 4) {
-      const at = <usize>c << 3;
-      const a0 = v128.load(a + at);
-      const a1 = v128.load(a + at + 16);
-      const b0 = v128.load(b + at);
-      const b1 = v128.load(b + at + 16);
-      let m = evens(a0, a1);
-      const ao = odds(a0, a1);
-      m = v128.bitselect(ao, m, replaces(m, ao));
-      const be = evens(b0, b1);
-      m = v128.bitselect(be, m, replaces(m, be));
-      const bo = odds(b0, b1);
-      m = v128.bitselect(bo, m, replaces(m, bo));
-      v128.store(row + (<usize>c << 2), m);
-    }
+    for (; c < vectorEnd; c += 4) v128.store(row + (<usize>c << 2), pairMaxima(a, a + rowBytes, <usize>c << 3));
     for (; c < outW; c++) store<f32>(row + (<usize>c << 2), load<f32>(plane + (<usize>windowMax(plane, r, c) << 2)));
   }
 }
@@ -212,25 +224,13 @@ function maxPoolPairsGrad(plane: usize, grad: usize, target: usize): void {
   const vectorEnd = outW & ~3;
   for (let r = 0; r < outH; r++) {
     const a = plane + <usize>(2 * r) * rowBytes;
-    const b = a + rowBytes;
     const da = target + <usize>(2 * r) * rowBytes;
     const db = da + rowBytes;
     const g = grad + (<usize>(r * outW) << 2);
     let c = 0;
     for (; c < vectorEnd; c += 4) {
       const at = <usize>c << 3;
-      const a0 = v128.load(a + at);
-      const a1 = v128.load(a + at + 16);
-      const b0 = v128.load(b + at);
-      const b1 = v128.load(b + at + 16);
-      let m = evens(a0, a1);
-      const ao = odds(a0, a1);
-      const byAo = replaces(m, ao);
-      m = v128.bitselect(ao, m, byAo);
-      const be = evens(b0, b1);
-      const byBe = replaces(m, be);
-      m = v128.bitselect(be, m, byBe);
-      const byBo = replaces(m, odds(b0, b1));
+      pairMaxima(a, a + rowBytes, at);
       // The last replacement wins: bo, else be, else ao, else the first tap.
       const toBe = v128.andnot(byBe, byBo);
       const toAo = v128.andnot(v128.andnot(byAo, byBe), byBo);
