@@ -25,6 +25,7 @@ Options:
   --save <file>          write the trained weights (.safetensors)
   --load <file>          start from these weights (with --iters 0: evaluate only)
   --report <file>        write a JSON report of the run
+  --plot <file>          write the loss and accuracy curves of the run as an SVG image
   --verbose              list every backend tried, with why it could not start and what its drivers printed
   --allow-nan            keep training when the loss becomes NaN or infinite (default: stop)
   --help                 show this message`;
@@ -34,6 +35,7 @@ export type ModelName = 'mlp' | 'cnn';
 interface RunOptions {
   backend?: string;
   report?: string;
+  plot?: string;
   verbose: boolean;
   help: boolean;
 }
@@ -95,6 +97,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         save: { type: 'string' },
         load: { type: 'string' },
         report: { type: 'string' },
+        plot: { type: 'string' },
         verbose: { type: 'boolean', default: false },
         'allow-nan': { type: 'boolean', default: false },
         'no-verify': { type: 'boolean', default: false },
@@ -124,6 +127,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     ...(values.save !== undefined ? { save: values.save } : {}),
     ...(values.load !== undefined ? { load: values.load } : {}),
     ...(values.report !== undefined ? { report: values.report } : {}),
+    ...(values.plot !== undefined ? { plot: values.plot } : {}),
   };
   if (model === 'cnn') {
     return {
