@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { CHROMIUM_PATH } from './test-support/chromium.js';
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
@@ -10,7 +11,7 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /** What the projects of `vitest.<where>.config.ts` need on this machine, by `<where>` (Debian's `chromium` gives both). */
 const PROJECT_NEEDS: Record<string, readonly string[]> = {
-  browser: ['/usr/bin/chromium', SWIFTSHADER_ICD],
+  browser: [CHROMIUM_PATH, SWIFTSHADER_ICD],
   dawn: [SWIFTSHADER_ICD],
 };
 

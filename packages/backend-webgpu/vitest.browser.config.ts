@@ -1,19 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test-support/chromium.js';
 import { repoRoot, sourceAliases } from './vitest.config.js';
-
-/** Chromium flags that give WebGPU on SwiftShader's Vulkan, headless (see shared/GPU.md). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const nodeBuiltins = fileURLToPath(new URL('test/gpu/node-builtins.ts', import.meta.url));
 
@@ -38,7 +26,7 @@ export default defineProject({
       provider: 'playwright',
       headless: true,
       screenshotFailures: false,
-      instances: [{ browser: 'chromium', launch: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS } }],
+      instances: [{ browser: 'chromium', launch: { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] } }],
     },
   },
 });
