@@ -50,6 +50,8 @@ const charts = {
 };
 
 let data: Splits | undefined;
+/** The backend the session's tensors live on. */
+let backendInUse = '';
 let session: Session | undefined;
 /** The last 20 steps' times, for ms/step (their median) and steps/s (wall clock, yields included). */
 let recentSteps: { ms: number; at: number }[] = [];
@@ -89,10 +91,10 @@ async function stopSession(): Promise<void> {
 }
 
 /** Replaces the session (after stopping and freeing the old one) and clears the charts. */
-async function replaceSession(make: (splits: Splits) => Session): Promise<Session | undefined> {
+async function replaceSession(next: Session | ((splits: Splits) => Session)): Promise<Session | undefined> {
   if (data === undefined) return undefined;
   await stopSession();
-  session = make(data);
+  session = next instanceof Session ? next : next(data);
   ui.model.value = session.spec.kind;
   ui.optimizer.textContent = `Optimizer: ${session.spec.defaults.optimizer}, as kindling-train ${session.spec.kind === 'cnn' ? '--model cnn ' : ''}uses it.`;
   resetProgress();
@@ -203,12 +205,18 @@ function wireControls(): void {
     void replaceSession(fresh).then(() => say(`A fresh ${spec.label}.`));
   });
   ui.backend.addEventListener('change', () => {
-    const name = ui.backend.value;
-    void stopSession()
-      .then(() => setBackend(name))
-      .then(() => replaceSession(fresh))
+    const [name, previous] = [ui.backend.value, backendInUse];
+    const switchTo = async (backend: string) => {
+      await stopSession();
+      await setBackend(backend);
+      backendInUse = backend;
+      ui.backend.value = backend;
+      await replaceSession(fresh);
+    };
+    // A backend that fails to run the network sends the page back to the one it left, with a fresh network.
+    void switchTo(name)
       .then(() => say(`Backend ${name}: a fresh network.`))
-      .catch((error: unknown) => failed(`Backend ${name}`, error));
+      .catch((error: unknown) => switchTo(previous).finally(() => failed(`Backend ${name} failed; back on ${previous}`, error)));
   });
   ui.download.addEventListener('click', () => {
     const current = session;
@@ -225,9 +233,10 @@ function wireControls(): void {
   ui.load.addEventListener('change', () => {
     const file = ui.load.files?.[0];
     if (file === undefined) return;
+    // The file is read into a new network first: one that does not load leaves the current one training.
     void file
       .arrayBuffer()
-      .then((buffer) => replaceSession((splits) => Session.fromCheckpoint(new Uint8Array(buffer), file.name, splits)))
+      .then((buffer) => (data === undefined ? undefined : replaceSession(Session.fromCheckpoint(new Uint8Array(buffer), file.name, data))))
       .then((loaded) => (loaded ? evaluateTest(loaded) : undefined))
       .catch((error: unknown) => failed(`Could not load ${file.name}`, error))
       .finally(() => (ui.load.value = ''));
@@ -248,6 +257,7 @@ async function start(): Promise<void> {
   const best = bestBackend(backends);
   ui.backend.value = best;
   await setBackend(best);
+  backendInUse = best;
   data = splits;
   await replaceSession((loaded) => Session.create('mlp', loaded));
   const checked = verify ? 'checksums checked' : 'checksums not checked here: the page is neither https nor localhost (the build checked them)';
