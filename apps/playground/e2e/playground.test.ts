@@ -84,7 +84,7 @@ describe('the playground in Chromium', () => {
 
   it('trains 30 steps with live charts, pausing and resuming on the way', async () => {
     await byTestId('steps').fill('30');
-    await byTestId('batch-size').fill('16');
+    await byTestId('batch-size').fill('32');
     await byTestId('validate-every').fill('30');
     await byTestId('validation-size').fill('200');
     await byTestId('train').click();
@@ -100,7 +100,7 @@ describe('the playground in Chromium', () => {
     expect(await byTestId('step').textContent()).toBe('30');
     expect(await byTestId('loss-chart').getAttribute('data-points')).toBe('30');
     expect(await byTestId('accuracy-chart').getAttribute('data-points')).toBe('1');
-    // After 30 steps of 16 images the network is far above chance (10%) on the validation images.
+    // After 30 steps of 32 images the network is far above chance (10%) on the validation images.
     expect(Number.parseFloat((await byTestId('accuracy').textContent()) ?? '')).toBeGreaterThan(30);
     expect(Number.parseFloat((await byTestId('ms-per-step').textContent()) ?? '')).toBeGreaterThan(0);
     expect(Number.parseFloat((await byTestId('loss').textContent()) ?? '')).toBeLessThan(2.3);

