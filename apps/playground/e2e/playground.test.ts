@@ -113,13 +113,15 @@ describe('the playground in Chromium', () => {
     await pad.scrollIntoViewIfNeeded();
     const box = await pad.boundingBox();
     if (box === null) throw new Error('the digit pad is not visible');
-    // A 1: one stroke down the middle.
-    await page.mouse.move(box.x + 150, box.y + 40);
+    // A 0: one stroke round an ellipse.
+    const at = (turn: number) => [box.x + 140 + 70 * Math.sin(2 * Math.PI * turn), box.y + 140 - 100 * Math.cos(2 * Math.PI * turn)] as const;
+    await page.mouse.move(...at(0));
     await page.mouse.down();
-    for (let y = 40; y <= 240; y += 10) await page.mouse.move(box.x + 140 + y / 20, box.y + y);
+    for (let i = 1; i <= 40; i++) await page.mouse.move(...at(i / 40), { steps: 2 });
     await page.mouse.up();
+    // The probabilities of the whole drawing, not of a part of the stroke.
+    await page.locator('[data-testid="probabilities"][aria-busy="false"]').waitFor({ timeout: 60_000 });
     const rows = byTestId('probabilities').locator('li[data-probability]');
-    await rows.nth(9).waitFor({ timeout: 60_000 });
     const probabilities = (await rows.evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-probability'))))) as number[];
     expect(probabilities).toHaveLength(10);
     for (const probability of probabilities) expect(probability).toBeGreaterThanOrEqual(0);

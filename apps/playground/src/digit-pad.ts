@@ -1,12 +1,20 @@
 import { MNIST_SIDE, toMnistDigit } from './mnist-style.js';
 
 /** The pen's width on the 280-pixel pad: about two MNIST pixels once the digit is scaled to 20. */
-const PEN_WIDTH = 22;
+const PEN_WIDTH = 30;
+
+/** What a `DigitPad` tells its owner. */
+export interface DigitPadHandlers {
+  /** The drawing changed; `onDigit` follows within a frame. */
+  onStroke(): void;
+  /** The drawing as MNIST would have it (28×28 values in [0, 1]), or undefined once cleared. */
+  onDigit(digit: Float32Array | undefined): void;
+}
 
 /**
  * A canvas to draw a digit on with a mouse, pen or finger. After each stroke segment (at most once
- * a frame) it calls `onDigit` with the drawing as MNIST would have it (28×28 values in [0, 1]), or
- * with undefined once cleared, and shows that 28×28 image on `preview`.
+ * a frame) it hands the drawing, as MNIST would have it, to `onDigit` and shows that 28×28 image
+ * on `preview`.
  */
 export class DigitPad {
   private readonly context: CanvasRenderingContext2D;
@@ -16,7 +24,7 @@ export class DigitPad {
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly preview: HTMLCanvasElement,
-    private readonly onDigit: (digit: Float32Array | undefined) => void,
+    private readonly handlers: DigitPadHandlers,
   ) {
     const context = canvas.getContext('2d', { willReadFrequently: true });
     if (!context) throw new Error('the digit pad needs a 2D canvas, which this browser did not give');
@@ -39,7 +47,7 @@ export class DigitPad {
   clear(): void {
     this.context.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.preview.getContext('2d')?.clearRect(0, 0, this.preview.width, this.preview.height);
-    this.onDigit(undefined);
+    this.handlers.onDigit(undefined);
   }
 
   /** The drawing as MNIST would have it, or undefined when the pad is empty. */
@@ -64,11 +72,12 @@ export class DigitPad {
     this.context.lineTo(point.x, point.y);
     this.context.stroke();
     this.last = point;
+    this.handlers.onStroke();
     this.pending ||= requestAnimationFrame(() => {
       this.pending = 0;
       const digit = this.digit();
       this.showPreview(digit);
-      this.onDigit(digit);
+      this.handlers.onDigit(digit);
     });
   }
 

@@ -159,9 +159,16 @@ async function evaluateTest(current: Session): Promise<void> {
   say(`Test accuracy ${formatPercent(accuracy)} (${current.spec.kind}, step ${current.step}).`);
 }
 
+/**
+ * The pad and its probabilities. While the drawing has changed and its probabilities are not shown
+ * yet, the list is `aria-busy` (what the end-to-end test waits on).
+ */
 const pad = (() => {
   let latest: Float32Array | undefined;
   let busy = false;
+  /** The drawing changed after it was last handed over: its probabilities are still to come. */
+  let stale = false;
+  const setBusy = (value: boolean) => ui.probabilities.setAttribute('aria-busy', String(value));
   const predict = async (): Promise<void> => {
     if (busy) return;
     busy = true;
@@ -175,12 +182,21 @@ const pad = (() => {
       failed('Prediction failed', error);
     } finally {
       busy = false;
+      setBusy(stale);
     }
   };
-  const digitPad = new DigitPad(byTestId('digit-pad'), byTestId('digit-preview'), (digit) => {
-    latest = digit;
-    if (digit === undefined) renderProbabilities(ui.probabilities, undefined);
-    else void predict();
+  const digitPad = new DigitPad(byTestId('digit-pad'), byTestId('digit-preview'), {
+    onStroke: () => {
+      stale = true;
+      setBusy(true);
+    },
+    onDigit: (digit) => {
+      stale = false;
+      latest = digit;
+      if (digit !== undefined) return void predict();
+      renderProbabilities(ui.probabilities, undefined);
+      setBusy(false);
+    },
   });
   byTestId('clear-pad').addEventListener('click', () => digitPad.clear());
   return {
