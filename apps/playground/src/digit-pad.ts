@@ -1,6 +1,6 @@
 import { MNIST_SIDE, toMnistDigit } from './mnist-style.js';
 
-/** The pen's width on the 280-pixel pad: about two MNIST pixels once the digit is scaled to 20. */
+/** The pen's width on the 280-pixel pad: about three MNIST pixels, as MNIST's strokes are, once a digit 200 pixels tall is scaled to 20. */
 const PEN_WIDTH = 30;
 
 /** What a `DigitPad` tells its owner. */
