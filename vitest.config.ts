@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { CHROMIUM_PATH } from './test-support/chromium.js';
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
@@ -10,7 +11,7 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /** What the projects of `vitest.<where>.config.ts` need on this machine, by `<where>`, and the Debian packages that give it. */
 const PROJECT_NEEDS: Record<string, { paths: readonly string[]; install: string }> = {
-  browser: { paths: ['/usr/bin/chromium', SWIFTSHADER_ICD], install: 'chromium libvulkan1' },
+  browser: { paths: [CHROMIUM_PATH, SWIFTSHADER_ICD], install: 'chromium libvulkan1' },
   dawn: { paths: [SWIFTSHADER_ICD], install: 'chromium libvulkan1' },
   conformance: { paths: ['/usr/share/libonnx-testdata/data'], install: 'libonnx-testdata' },
 };

@@ -1,29 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test-support/chromium.js';
 import { repoRoot, sourceAliases } from './vitest.config.js';
-
-/** Chromium flags that give WebGPU on SwiftShader's Vulkan, headless (see shared/GPU.md). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const nodeBuiltins = fileURLToPath(new URL('test/gpu/node-builtins.ts', import.meta.url));
 
 export default defineProject({
   resolve: {
-    // nn's safetensors I/O and its conformance suite import Node built-ins at top level; the browser
+    // nn's conformance suite imports Node built-ins at top level (for its file tests); the browser
     // gets throwing stand-ins.
     alias: {
       ...sourceAliases(),
-      ...Object.fromEntries(['node:crypto', 'node:fs/promises', 'node:os', 'node:path', 'node:url'].map((name) => [name, nodeBuiltins])),
+      ...Object.fromEntries(['node:fs/promises', 'node:os', 'node:path', 'node:url'].map((name) => [name, nodeBuiltins])),
     },
   },
   test: {
@@ -38,7 +26,7 @@ export default defineProject({
       provider: 'playwright',
       headless: true,
       screenshotFailures: false,
-      instances: [{ browser: 'chromium', launch: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS } }],
+      instances: [{ browser: 'chromium', launch: { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] } }],
     },
   },
 });

@@ -3,6 +3,7 @@ import { listBackends, ready, setBackend } from '@kindling/tensor';
 import { describeBackends, registerBackends } from './backends.js';
 import { parseCli, USAGE, UsageError, type CliOptions, type CnnCliOptions, type MlpCliOptions } from './options.js';
 import { checkWritable, writeTextAtomically, writeWithFallback, type Output, type WriteOutcome } from './outputs.js';
+import { runPlot } from './plot.js';
 import { Progress } from './progress.js';
 import { trainCnn, type CnnTrainResult } from './train-cnn.js';
 import { train, type TrainResult } from './train.js';
@@ -13,6 +14,7 @@ function outputsOf(options: CliOptions): Output[] {
   if (options.save !== undefined) outputs.push({ flag: 'save', path: options.save });
   if (options.exportOnnx !== undefined) outputs.push({ flag: 'export-onnx', path: options.exportOnnx });
   if (options.report !== undefined) outputs.push({ flag: 'report', path: options.report });
+  if (options.plot !== undefined) outputs.push({ flag: 'plot', path: options.plot });
   return outputs;
 }
 
@@ -89,6 +91,11 @@ async function main(argv: readonly string[]): Promise<number> {
     const text = `${JSON.stringify(result, null, 2)}\n`;
     const outcome = await writeWithFallback(options.report, (path) => writeTextAtomically(path, text));
     allWritten = reportOutcome('report', options.report, outcome, 'the report') && allWritten;
+  }
+  if (options.plot) {
+    const svg = runPlot(result);
+    const outcome = await writeWithFallback(options.plot, (path) => writeTextAtomically(path, svg));
+    allWritten = reportOutcome('plot', options.plot, outcome, 'the curves') && allWritten;
   }
   return allWritten ? 0 : 1;
 }

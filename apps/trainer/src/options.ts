@@ -26,6 +26,7 @@ Options:
   --export-onnx <file>   write the trained model as ONNX (.onnx), for ONNX Runtime and other runtimes
   --load <file>          start from these weights (with --iters 0: evaluate only)
   --report <file>        write a JSON report of the run
+  --plot <file>          write the loss and accuracy curves of the run as an SVG image
   --verbose              list every backend tried, with why it could not start and what its drivers printed
   --allow-nan            keep training when the loss becomes NaN or infinite (default: stop)
   --help                 show this message`;
@@ -35,6 +36,7 @@ export type ModelName = 'mlp' | 'cnn';
 interface RunOptions {
   backend?: string;
   report?: string;
+  plot?: string;
   verbose: boolean;
   help: boolean;
 }
@@ -97,6 +99,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         'export-onnx': { type: 'string' },
         load: { type: 'string' },
         report: { type: 'string' },
+        plot: { type: 'string' },
         verbose: { type: 'boolean', default: false },
         'allow-nan': { type: 'boolean', default: false },
         'no-verify': { type: 'boolean', default: false },
@@ -127,6 +130,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     ...(values['export-onnx'] !== undefined ? { exportOnnx: values['export-onnx'] } : {}),
     ...(values.load !== undefined ? { load: values.load } : {}),
     ...(values.report !== undefined ? { report: values.report } : {}),
+    ...(values.plot !== undefined ? { plot: values.plot } : {}),
   };
   if (model === 'cnn') {
     return {

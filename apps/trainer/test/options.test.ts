@@ -10,8 +10,8 @@ describe('kindling-train flags', () => {
   });
 
   it('reads every flag', () => {
-    const options = parseCli(['--backend', 'cpu', '--iters', '10', '--batch-size', '32', '--lr', '0.1', '--optimizer', 'sgd', '--seed', '3', '--log-every', '5', '--data-dir', '/d', '--save', 'a.safetensors', '--load', 'b.safetensors', '--report', 'r.json']);
-    expect(options).toMatchObject({ backend: 'cpu', iters: 10, batchSize: 32, lr: 0.1, optimizer: 'sgd', seed: 3, logEvery: 5, dataDir: '/d', save: 'a.safetensors', load: 'b.safetensors', report: 'r.json' });
+    const options = parseCli(['--backend', 'cpu', '--iters', '10', '--batch-size', '32', '--lr', '0.1', '--optimizer', 'sgd', '--seed', '3', '--log-every', '5', '--data-dir', '/d', '--save', 'a.safetensors', '--load', 'b.safetensors', '--report', 'r.json', '--plot', 'p.svg']);
+    expect(options).toMatchObject({ backend: 'cpu', iters: 10, batchSize: 32, lr: 0.1, optimizer: 'sgd', seed: 3, logEvery: 5, dataDir: '/d', save: 'a.safetensors', load: 'b.safetensors', report: 'r.json', plot: 'p.svg' });
   });
 
   it('defaults to main.py for --model cnn', () => {

@@ -34,6 +34,7 @@ describe('kindling-train checks its outputs before the first step', () => {
     { flag: 'save', path: workDir, message: 'is a directory; give the path of a file to write' },
     { flag: 'report', path: '/etc/passwd/report.json', message: '/etc/passwd is not a directory' },
     { flag: 'report', path: workDir, message: 'is a directory; give the path of a file to write' },
+    { flag: 'plot', path: '/no/such/dir/curves.svg', message: 'the directory /no/such/dir does not exist; create it or choose another path' },
   ];
   it.each(cases)('--$flag $path', ({ flag, path, message }) => {
     const run = runCli(['--data-dir', dataDir, '--iters', '100000', `--${flag}`, path]);

@@ -1,10 +1,8 @@
 import { checkIndex, TensorDataset, type Dataset } from '@kindling/data';
 import { fromValues, type Tensor } from '@kindling/tensor';
+import { MNIST_NORMALIZATION } from './mnist-files.js';
 import type { MnistFiles } from './sources.js';
 import { readMnistSplits, type ReadMnistOptions } from './read-files.js';
-
-/** The mean and standard deviation of MNIST's training pixels in [0, 1], as PyTorch's MNIST example normalises with. */
-export const MNIST_NORMALIZATION = Object.freeze({ mean: 0.1307, std: 0.3081 });
 
 export interface MnistLoadOptions extends ReadMnistOptions {
   /** The 60,000 training examples (default true), or the 10,000 test examples when false. */

@@ -1,7 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
-import { MNIST_FILES, MNIST_SHA256, type MnistFileName } from './download.js';
-import { decompressIfGzip, IdxFormatError, parseIdxPair, type IdxExamples } from './idx.js';
+import { decompressIfGzip } from './idx.js';
+import { readIdxPair, type IdxExamples } from './idx-format.js';
+import { MNIST_SHA256, type MnistFileName } from './mnist-files.js';
 import { defaultCacheDir, resolveMnistFiles, type MnistFiles, type SourceOptions } from './sources.js';
+import { checkLabels, checkNumClasses, SPLIT_FILES, type MnistSplit } from './splits.js';
 import { VerifiedFiles } from './verify.js';
 
 /** Where the MNIST files come from and how they are checked: what `readDataSets` and `MNIST.load` share. */
@@ -15,14 +17,6 @@ export interface ReadMnistOptions extends SourceOptions {
   /** Labels must be below this (default 10, MNIST's digits); a label out of range is an error naming the file. */
   numClasses?: number;
 }
-
-/** MNIST's two splits: the 60,000 training examples and the 10,000 test examples. */
-export type MnistSplit = 'train' | 'test';
-
-const SPLIT_FILES: Record<MnistSplit, [MnistFileName, MnistFileName]> = {
-  train: [MNIST_FILES.trainImages, MNIST_FILES.trainLabels],
-  test: [MNIST_FILES.testImages, MNIST_FILES.testLabels],
-};
 
 interface ReadContext {
   files: MnistFiles;
@@ -41,19 +35,10 @@ async function readIdx(context: ReadContext, name: MnistFileName): Promise<Uint8
   return data;
 }
 
-function checkLabels(labels: Uint8Array, path: string, numClasses: number): void {
-  const index = labels.findIndex((label) => label >= numClasses);
-  if (index === -1) return;
-  throw new IdxFormatError(
-    path,
-    `label ${labels[index]} of example ${index} is outside the ${numClasses} classes (0 to ${numClasses - 1}); the file is corrupt or not MNIST — delete it and let Kindling fetch it again`,
-  );
-}
-
 async function readPair(context: ReadContext, imagesName: MnistFileName, labelsName: MnistFileName) {
   const [images, labels] = await Promise.all([readIdx(context, imagesName), readIdx(context, labelsName)]);
   const { paths } = context.files;
-  const pair = parseIdxPair(images, paths[imagesName], labels, paths[labelsName]);
+  const pair = readIdxPair(images, paths[imagesName], labels, paths[labelsName]);
   checkLabels(pair.labels, paths[labelsName], context.numClasses);
   return pair;
 }
@@ -68,10 +53,7 @@ export async function readMnistSplits<S extends MnistSplit>(
   splits: readonly S[],
   where: string,
 ): Promise<{ files: MnistFiles; examples: Record<S, IdxExamples> }> {
-  const numClasses = options.numClasses ?? 10;
-  if (!Number.isInteger(numClasses) || numClasses < 1 || numClasses > 256) {
-    throw new RangeError(`${where}: numClasses must be an integer from 1 to 256 (labels are bytes), got ${numClasses}`);
-  }
+  const numClasses = checkNumClasses(options.numClasses, where);
   const files = await resolveMnistFiles(options);
   const verified = options.verify === false ? undefined : await VerifiedFiles.open(options.cacheDir ?? defaultCacheDir());
   const context: ReadContext = { files, verified, checksums: options.checksums ?? {}, numClasses };

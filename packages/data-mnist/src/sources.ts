@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { downloadMnistFile, MNIST_FILE_NAMES, type MnistFileName } from './download.js';
+import { downloadMnistFile } from './download.js';
+import { MNIST_FILE_NAMES, type MnistFileName } from './mnist-files.js';
 
 /** Where the MNIST files can come from, in the default order of preference. */
 export type SourceKind = 'dir' | 'cache' | 'package' | 'download';

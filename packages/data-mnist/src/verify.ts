@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { ChecksumError } from './checksum.js';
 
 /** What was checked of one file: its SHA-256 (of the decompressed bytes) when it had this size and modification time. */
 interface VerifiedEntry {
@@ -13,20 +14,6 @@ interface VerifiedEntry {
 type VerifiedRecord = Record<string, VerifiedEntry>;
 
 const RECORD_NAME = 'verified.json';
-
-/** A file whose bytes are not the ones expected. */
-export class ChecksumError extends Error {
-  override name = 'ChecksumError';
-  constructor(
-    readonly path: string,
-    readonly actual: string,
-    readonly expected: string,
-  ) {
-    super(
-      `${path}: the SHA-256 of its data is ${actual}, expected ${expected}; the file is corrupt or not the original MNIST — delete it and let Kindling fetch it again, or pass verify: false (kindling-train --no-verify) to use other data`,
-    );
-  }
-}
 
 /**
  * Remembers, in `<cacheDir>/verified.json`, the size and modification time at which each local file

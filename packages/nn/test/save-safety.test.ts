@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ones, setBackend, tensor, type Tensor } from '@kindling/tensor';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Linear, load, save } from '../src/index.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'kindling-save-safety-'));
@@ -77,6 +77,20 @@ describe('save', () => {
     expect(temporaries(dir).sort()).toEqual([live, 'other.safetensors.tmp-1-0123456789ab']);
     expect(Array.from((await load(path))['w']?.dataSync() ?? [])).toEqual([4, 5, 6]);
   }, 60_000);
+});
+
+describe('save and load without a file system (a browser)', () => {
+  it('say that files need Node and point to serialize and deserialize', async () => {
+    const builtins = vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined);
+    try {
+      const hint = "files need Node's file system, which this environment lacks; in a browser, serialize() gives a checkpoint's bytes (for a Blob) and deserialize() reads them (from a File)";
+      await expect(save({ w: tensor([1]) }, join(workDir, 'browser.safetensors'))).rejects.toThrow(new Error(`save: ${hint}`));
+      await expect(load(join(workDir, 'browser.safetensors'))).rejects.toThrow(new Error(`load: ${hint}`));
+    } finally {
+      builtins.mockRestore();
+    }
+    expect(existsSync(join(workDir, 'browser.safetensors'))).toBe(false);
+  });
 });
 
 describe('loadStateDict', () => {

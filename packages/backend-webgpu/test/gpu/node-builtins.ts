@@ -1,8 +1,8 @@
 /*
- * Stand-ins for the Node built-ins that @kindling/nn's safetensors file I/O and its conformance
- * suite import at top level (node:crypto, node:fs/promises, node:os, node:path, node:url). In the
- * browser the suite's file tests are reported as skipped, but importing it must not fail there;
- * each stand-in throws if it is ever called.
+ * Stand-ins for the Node built-ins that @kindling/nn's conformance suite imports at top level
+ * (node:fs/promises, node:os, node:path, node:url). In the browser the suite's file tests are
+ * reported as skipped, but importing it must not fail there; each stand-in throws if it is ever
+ * called.
  */
 function unavailable(name: string): () => never {
   return () => {
@@ -10,12 +10,8 @@ function unavailable(name: string): () => never {
   };
 }
 
-export const randomBytes = unavailable('randomBytes');
-export const open = unavailable('open');
 export const readdir = unavailable('readdir');
 export const readFile = unavailable('readFile');
-export const rename = unavailable('rename');
-export const unlink = unavailable('unlink');
 export const mkdir = unavailable('mkdir');
 export const mkdtemp = unavailable('mkdtemp');
 export const rm = unavailable('rm');

@@ -1,7 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import type { Tensor } from '@kindling/tensor';
 import { deserialize, encodeHeader, tensorBytes, type SafetensorsContents } from './format.js';
+
+/**
+ * Node's file system and random bytes, taken when a file is read or written rather than imported,
+ * so that nn bundles for browsers, where `serialize` and `deserialize` work on bytes instead.
+ */
+function nodeFiles(caller: string) {
+  const fs = typeof process === 'undefined' ? undefined : process.getBuiltinModule?.('node:fs/promises');
+  const crypto = typeof process === 'undefined' ? undefined : process.getBuiltinModule?.('node:crypto');
+  if (!fs || !crypto) {
+    throw new Error(`${caller}: files need Node's file system, which this environment lacks; in a browser, serialize() gives a checkpoint's bytes (for a Blob) and deserialize() reads them (from a File)`);
+  }
+  return { ...fs, randomBytes: crypto.randomBytes };
+}
 
 /** Temporary files of this process's saves still being written, removed on SIGINT/SIGTERM. */
 const inFlight = new Set<string>();
@@ -15,6 +26,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 async function removeInFlightAndExit(signal: NodeJS.Signals): Promise<void> {
   const temporaries = [...inFlight];
   inFlight.clear();
+  const { unlink } = nodeFiles('save');
   // Already renamed into place or removed: nothing to do.
   await Promise.all(temporaries.map((temporary) => unlink(temporary).catch(() => undefined)));
   uninstallSignalHandlers();
@@ -24,10 +36,7 @@ async function removeInFlightAndExit(signal: NodeJS.Signals): Promise<void> {
 let installedSignals: NodeJS.Signals[] = [];
 const onSignal = (signal: NodeJS.Signals) => void removeInFlightAndExit(signal);
 
-/**
- * The directory and file name of `path`. Split by hand rather than with node:path, so that nn still
- * imports in a browser, where only node:crypto and node:fs/promises have stand-ins.
- */
+/** The directory and file name of `path`, split by hand: nn imports no Node module (see `nodeFiles`). */
 function splitPath(path: string): { dir: string; name: string } {
   const separator = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
   return { dir: separator === -1 ? '.' : path.slice(0, separator + 1), name: path.slice(separator + 1) };
@@ -58,7 +67,8 @@ function isRunning(pid: number): boolean {
  * Removes the temporary files that saves to `path` left when their process was killed (SIGKILL,
  * a crash): their names carry the writer's pid, and those of live processes' saves are kept.
  */
-async function removeStaleTemporaries(path: string): Promise<void> {
+async function removeStaleTemporaries(path: string, opName: string): Promise<void> {
+  const { readdir, unlink } = nodeFiles(opName);
   const { dir, name } = splitPath(path);
   let entries: string[];
   try {
@@ -89,7 +99,8 @@ async function removeStaleTemporaries(path: string): Promise<void> {
  * await writeFileAtomically('model.onnx', async (write) => write(bytes), 'saveOnnx');
  */
 export async function writeFileAtomically(path: string, produce: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>, opName: string): Promise<void> {
-  await removeStaleTemporaries(path);
+  const { open, randomBytes, rename, unlink } = nodeFiles(opName);
+  await removeStaleTemporaries(path, opName);
   // Same directory as the target: a rename is only atomic within one file system.
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   inFlight.add(temporary);
@@ -156,6 +167,7 @@ export async function load(path: string, options: LoadOptions = {}): Promise<Rec
 
 /** `load`, plus the file's `__metadata__` strings. */
 export async function loadWithMetadata(path: string, options: LoadOptions = {}): Promise<SafetensorsContents> {
+  const { readFile } = nodeFiles('load');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

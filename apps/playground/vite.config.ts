@@ -1,0 +1,14 @@
+import { defineConfig } from 'vite';
+import { mnistAssets } from './build/mnist-assets.js';
+
+export default defineConfig({
+  // Relative URLs, so dist/ works from any folder of any static server.
+  base: './',
+  plugins: [mnistAssets()],
+  build: {
+    // WebGPU, top-level await and the rest of what the page uses are in every browser that has WebGPU.
+    target: 'es2022',
+    // Kindling and gpu.js are one chunk of a few hundred kB; the MNIST files are 11 MB anyway.
+    chunkSizeWarningLimit: 2000,
+  },
+});
