@@ -84,6 +84,31 @@ describe('thread count', () => {
   });
 });
 
+describe('workers whose serve loop ended', () => {
+  /** Blocks the calling thread for `ms`, as a kernel on it would, without a turn of the event loop. */
+  const compute = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+  it("come back at the optimizer's flush in a loop that awaits only promises", async () => {
+    const backend = new WorkersBackend({ threads: 2 });
+    await backend.ready();
+    // Past the 250 ms a worker serves without a call, on a busy calling thread (data loading, say):
+    // the serve loop ends, and piscina learns it only from a message that needs a turn of the event loop.
+    compute(400);
+    expect(backend.parallelism()).toBe(1);
+    for (let step = 0; step < 20; step++) {
+      compute(5);
+      await Promise.resolve();
+    }
+    expect(backend.parallelism()).toBe(1);
+    for (let step = 0; step < 200 && backend.parallelism() === 1; step++) {
+      compute(5);
+      await backend.flush();
+    }
+    expect(backend.parallelism()).toBe(2);
+    await backend.shutdown();
+  });
+});
+
 describe('worker failures', () => {
   let backend: WorkersBackend;
   /** Shares that run on the calling thread for a few milliseconds: long enough for a worker to pick its call up. */
