@@ -1,4 +1,5 @@
 import type { Variable } from '@kindling/autograd';
+import { asVariable } from './parameter.js';
 import { assertLossReduction, formatShape, type LossReduction, type Tensor } from '@kindling/tensor';
 
 /** How per-sample losses become the result: their mean, their sum, or all of them ('none'). */
@@ -8,7 +9,7 @@ export type { LossReduction };
  * Reduces per-sample `losses`. `count`, when given, is the number of samples that take part (the
  * ones not ignored), which PyTorch divides by for 'mean' instead of the number of elements.
  */
-export function reduceLosses(losses: Variable, reduction: LossReduction, count: Tensor | undefined, opName: string): Variable {
+export function reduceLosses(losses: Variable, reduction: LossReduction, count: Variable | undefined, opName: string): Variable {
   assertLossReduction(reduction, opName);
   if (reduction === 'none') return losses;
   if (reduction === 'sum') return losses.sum();
@@ -77,7 +78,9 @@ export function nllFromLogProbs(
   const { reduction, ignoreIndex, unbatched } = checkClassification(logProbs, target, options, opName);
   // One sample is handled as a batch of one, then given back its 0-d shape.
   const batched = unbatched ? logProbs.unsqueeze(0) : logProbs;
-  const targets = unbatched ? target.reshape([1]) : target;
+  // Every step on the target is a Variable op, so a trace (ONNX export) sees it computed from the
+  // target rather than frozen as the sample's values.
+  const targets = unbatched ? asVariable(target).reshape([1]) : asVariable(target);
   const kept = targets.ne(ignoreIndex);
   // Ignored targets may be any number (-100 by default): point them at class 0 so the gather stays
   // in range, then mask their loss out.
@@ -89,5 +92,5 @@ export function nllFromLogProbs(
   }
   const masked = perSample.where(kept, 0);
   const losses = unbatched ? masked.squeeze(0) : masked;
-  return reduceLosses(losses, reduction, kept.sum(), opName);
+  return reduceLosses(losses, reduction, asVariable(kept).sum(), opName);
 }
