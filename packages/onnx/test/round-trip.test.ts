@@ -25,7 +25,7 @@ import {
   functional as F,
   type Input,
 } from '@kindling/nn';
-import { manualSeed, randint, randn, type Tensor } from '@kindling/tensor';
+import { manualSeed, randint, randn, zerosLike, type Tensor } from '@kindling/tensor';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx, importOnnx, OnnxExportError } from '../src/index.js';
 
@@ -140,5 +140,41 @@ describe('export then import: same outputs and same gradients', () => {
       }
     }
     expect(() => exportOnnx(new Noisy(), randn([2, 3]))).toThrow(/'dropout' in the top-level module: dropout with training true/);
+  });
+
+  it('a value forward computes outside the trace is an error, not a graph frozen on the sample', () => {
+    manualSeed(4);
+    class ScaledByData extends Module {
+      fc = new Linear(4, 2);
+      forward(x: Input): Variable {
+        // A plain Tensor op on the input: the trace sees a constant computed from the sample.
+        const shift = new Variable((x as Tensor).mul(2));
+        return this.fc.forward(shift);
+      }
+    }
+    class BranchOnValues extends Module {
+      forward(x: Input): Variable {
+        const v = new Variable(x as Tensor);
+        return Number(v.data.sum().dataSync()[0]) > 0 ? v.mul(2) : v.neg();
+      }
+    }
+    const sample = randn([3, 4]);
+    expect(() => exportOnnx(new ScaledByData(), sample)).toThrow(OnnxExportError);
+    expect(() => exportOnnx(new ScaledByData(), sample)).toThrow(/ScaledByData does not compute what its forward does .*output 'output'.*plain Tensor ops/);
+    expect(() => exportOnnx(new BranchOnValues(), zerosLike(sample))).toThrow(/BranchOnValues does not compute what its forward does/);
+    // An all-zero sample changes too, and { check: false } writes the sample's trace as it was.
+    const frozen = importOnnx(exportOnnx(new ScaledByData(), zerosLike(sample), { check: false }));
+    expect(frozen.forward(sample).shape).toEqual([3, 2]);
+  });
+
+  it('the check leaves integer inputs in range and the random generator where it was', () => {
+    manualSeed(5);
+    const model = new Sequential(new Embedding(6, 3), new Flatten(), new Linear(6, 2));
+    const indices = randint(0, 6, [4, 2]);
+    manualSeed(9);
+    const before = randn([3]).dataSync();
+    manualSeed(9);
+    exportOnnx(model, indices);
+    expect(Array.from(randn([3]).dataSync())).toEqual(Array.from(before));
   });
 });

@@ -4,6 +4,7 @@ import { isTensor, type Tensor } from '@kindling/tensor';
 import { OnnxExportError } from '../errors.js';
 import { encodeModel, type ValueInfoProto } from '../proto/proto.js';
 import { onnxDType } from '../tensor-proto.js';
+import { checkGraphMatchesForward } from './check-export.js';
 import { EmitContext } from './emit-context.js';
 import { GraphBuilder } from './graph-builder.js';
 import { LAYER_EMITTERS } from './layer-emitters.js';
@@ -18,6 +19,11 @@ export interface ExportOnnxOptions {
   outputNames?: readonly string[];
   /** Dims that may vary, by input or output name: `{ input: { 0: 'batch' }, output: { 0: 'batch' } }`, as PyTorch's `dynamic_axes`. */
   dynamicAxes?: Readonly<Record<string, Readonly<Record<number, string>>>>;
+  /**
+   * Run the written graph and `forward` on other inputs of the sample's shapes and fail if they
+   * disagree, which is how a value the trace could not see shows (default true).
+   */
+  check?: boolean;
 }
 
 const OPSETS = [13, 14, 15, 16, 17, 18];
@@ -80,8 +86,10 @@ function inEvalMode<T>(module: Module, fn: () => T): T {
  * `torch.onnx.export`) and writes it as an ONNX model: nn's layers as ONNX's ops (Linear as Gemm,
  * Conv2d as Conv, BatchNorm as BatchNormalization, Dropout as nothing), the parameters and buffers
  * as initializers under their `stateDict()` names. An op that ONNX cannot express is an
- * `OnnxExportError` naming the op and the module it ran in. The model's tensors must be on a
- * synchronous backend (`cpu`, `workers`).
+ * `OnnxExportError` naming the op and the module it ran in. The graph is then run once on other
+ * inputs of the sample's shapes beside `forward`, and an `OnnxExportError` says so if they
+ * disagree (a value computed outside the trace, such as a plain Tensor op on `.data`). The model's
+ * tensors must be on a synchronous backend (`cpu`, `workers`).
  *
  * @example
  * const bytes = exportOnnx(net, zeros([1, 784]), { dynamicAxes: { input: { 0: 'batch' }, output: { 0: 'batch' } } });
@@ -127,7 +135,7 @@ export function exportOnnx(module: Module, sampleInputs: Input | readonly Input[
   for (const name of Object.keys(dynamic)) {
     if (!inputNames.includes(name) && !outputNames.includes(name)) throw new OnnxExportError('dynamicAxes', '', `exportOnnx: dynamicAxes names '${name}', which is neither an input (${inputNames.join(', ')}) nor an output (${outputNames.join(', ')})`);
   }
-  return encodeModel({
+  const bytes = encodeModel({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: opset }],
     producerName: 'kindling',
@@ -139,6 +147,8 @@ export function exportOnnx(module: Module, sampleInputs: Input | readonly Input[
       output: outputs.map((t, i) => valueInfo(outputNames[i] as string, t, dynamic[outputNames[i] as string])),
     },
   });
+  if (options.check ?? true) inEvalMode(module, () => checkGraphMatchesForward(bytes, module, inputTensors, inputNames, outputNames));
+  return bytes;
 }
 
 /**

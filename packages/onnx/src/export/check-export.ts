@@ -1,0 +1,98 @@
+import { noGrad, Variable } from '@kindling/autograd';
+import type { Module, Input } from '@kindling/nn';
+import { isFloatingDType, tensor, tidy, type Tensor, type TypedArray } from '@kindling/tensor';
+import { OnnxExportError } from '../errors.js';
+import { importOnnx } from '../import/import-onnx.js';
+
+/** Agreement asked of the graph and `forward`: the same ops, maybe composed differently (Gemm against matmul + add). */
+const RELATIVE_TOLERANCE = 1e-4;
+
+/** A deterministic stream in [0, 1) (mulberry32), so the check leaves the user's random generator where it was. */
+function uniformStream(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Another input of the same shape and kind as `sample`: its entries shuffled, so indices stay in
+ * range and masks stay masks; floating entries also move up by a small positive amount, so an
+ * all-zero sample changes too and non-negative inputs stay non-negative.
+ */
+function variedLike(sample: Tensor, next: () => number): Tensor {
+  const values = (sample.dataSync() as TypedArray).slice();
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [values[i], values[j]] = [values[j] as number, values[i] as number];
+  }
+  if (isFloatingDType(sample.dtype)) {
+    const scale = 0.1 * Math.max(1, ...Array.from(values, (v) => (Number.isFinite(v) ? Math.abs(v) : 0)));
+    for (let i = 0; i < values.length; i++) values[i] = (values[i] as number) + scale * next();
+  }
+  return tensor(values, { dtype: sample.dtype, device: sample.device }).reshape(sample.shape);
+}
+
+/** Where `actual` and `expected` differ beyond the tolerance (NaN matching NaN), as a sentence; null where they agree. */
+function disagreement(actual: Tensor, expected: Tensor): string | null {
+  if (actual.shape.join() !== expected.shape.join()) return `shape [${actual.shape.join(', ')}] against forward's [${expected.shape.join(', ')}]`;
+  const got = actual.dataSync();
+  const want = expected.dataSync();
+  const scale = Math.max(1, ...Array.from(want, (v) => (Number.isFinite(Number(v)) ? Math.abs(Number(v)) : 0)));
+  const tolerance = isFloatingDType(expected.dtype) ? RELATIVE_TOLERANCE * scale : 0;
+  for (let i = 0; i < want.length; i++) {
+    const a = Number(got[i]);
+    const b = Number(want[i]);
+    const same = a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= tolerance;
+    if (!same) return `element ${i} is ${a} where forward gives ${b}`;
+  }
+  return null;
+}
+
+const asTensor = (value: unknown): Tensor => (value instanceof Variable ? value.data : (value as Tensor));
+
+/**
+ * A trace records the ops that ran on Variables for the sample inputs. A value `forward` computed
+ * some other way (plain Tensor ops on `.data`, a number read with `.item()`, a branch on input
+ * values) is frozen into the graph as the sample made it. So the written graph runs once more, on
+ * other inputs of the sample's shapes, beside `forward` on the same inputs: where they disagree,
+ * the graph is not the model, and export fails rather than write it.
+ */
+export function checkGraphMatchesForward(bytes: Uint8Array, module: Module, sampleInputs: readonly Tensor[], inputNames: readonly string[], outputNames: readonly string[]): void {
+  const next = uniformStream(0x5eed);
+  const inputs = sampleInputs.map((sample) => variedLike(sample, next));
+  const graph = importOnnx(bytes, { device: sampleInputs[0]?.device });
+  let mismatch: string | null;
+  try {
+    // forward's own tensors are left to the garbage collector, as a call by the user would: the
+    // module may keep some of them, and the check frees nothing of the module's.
+    const forward = module.forward.bind(module) as (...args: Input[]) => unknown;
+    const result = noGrad(() => forward(...inputs));
+    const expected = (Array.isArray(result) ? result : [result]).map(asTensor);
+    mismatch = tidy(() =>
+      noGrad(() => {
+        const actual = graph.run(Object.fromEntries(inputNames.map((name, i) => [name, inputs[i] as Tensor])));
+        for (const [i, name] of outputNames.entries()) {
+          const problem = disagreement(asTensor(actual[name]), expected[i] as Tensor);
+          if (problem !== null) return `output '${name}': ${problem}`;
+        }
+        return null;
+      }),
+    );
+  } finally {
+    for (const parameter of graph.parameters()) parameter.data.dispose();
+    for (const input of inputs) input.dispose();
+  }
+  if (mismatch === null) return;
+  throw new OnnxExportError(
+    'forward',
+    '',
+    `exportOnnx: the traced graph of ${module.constructor.name} does not compute what its forward does on inputs other than the sample (${mismatch}). ` +
+      'forward computes something the trace cannot see: plain Tensor ops on a Variable\'s .data, a value read with item() or dataSync(), or a branch on input values. ' +
+      'Write those steps with Variable ops (as nn.functional does), or pass { check: false } to write the sample\'s trace anyway.',
+  );
+}
