@@ -57,13 +57,20 @@ async function repeated(measure) {
   return runs.find((r) => r.msPerStep === middle) ?? runs[0];
 }
 
-/** `measure()`, or a row that says why it failed: the error line of the script's stderr, or else the error's message. */
+/**
+ * `measure()`, or a row that says why it failed: the script's thrown error line, or else how it
+ * ended (exit code or signal) with its last line of stderr, since Dawn and SwiftShader print
+ * harmless `error:` lines first.
+ */
 async function orFailure(name, measure) {
   try {
     return await measure();
   } catch (error) {
-    const lines = `${error.stderr ?? ''}\n${error.message}`.split('\n');
-    return { name, skipped: `${lines.find((line) => /^\w*Error\b/.test(line)) ?? lines.find((line) => line.trim() !== '')}` };
+    const stderr = `${error.stderr ?? ''}`.split('\n').filter((line) => line.trim() !== '');
+    const thrown = stderr.find((line) => /^\w*Error\b/.test(line));
+    const ending = error.signal ? `killed by ${error.signal}` : typeof error.code === 'number' ? `exit code ${error.code}` : '';
+    const reason = thrown ?? ([ending, stderr.at(-1)].filter(Boolean).join(': ') || `${error.message}`.split('\n')[0]);
+    return { name, skipped: reason };
   }
 }
 
