@@ -111,10 +111,6 @@ export function medianStepMs(stepMs: readonly number[]): number {
 }
 
 /**
- * Frees a run's tensors rather than leaving them to the garbage collector, which cannot see how much
- * device memory they hold: a caller that trains again starts from an empty pool.
- */
-/**
  * Writes the trained `net` to `path` as an ONNX model taking `inputShape` with any batch size. The
  * exporter reads the weights synchronously, so on an asynchronous backend (webgpu) they move to
  * `cpu` first; the run is over by then.
@@ -138,6 +134,10 @@ export async function exportTrainedOnnx(net: Module, inputShape: readonly number
   }
 }
 
+/**
+ * Frees a run's tensors rather than leaving them to the garbage collector, which cannot see how much
+ * device memory they hold: a caller that trains again starts from an empty pool.
+ */
 export function freeRun(net: Module, optimizer: { dispose(): void }): void {
   optimizer.dispose();
   for (const parameter of net.parameters()) {
