@@ -50,7 +50,7 @@ function gradients(model: Module, output: Variable): Map<string, Float32Array> {
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-5): void {
   expect(actual.length).toBe(expected.length);
-  const scale = Math.max(1, ...Array.from(expected, Math.abs));
+  const scale = Array.from(expected).reduce((largest, v) => Math.max(largest, Math.abs(v)), 1);
   for (let i = 0; i < expected.length; i++) expect(Math.abs(Number(actual[i]) - Number(expected[i]))).toBeLessThanOrEqual(tolerance * scale);
 }
 
@@ -205,6 +205,14 @@ describe('export then import: same outputs and same gradients', () => {
     // An all-zero sample changes too, and { check: false } writes the sample's trace as it was.
     const frozen = importOnnx(exportOnnx(new ScaledByData(), zerosLike(sample), { check: false }));
     expect(frozen.forward(sample).shape).toEqual([3, 2]);
+  });
+
+  it('the check takes inputs and outputs of any size', () => {
+    manualSeed(7);
+    // 200,000 entries: more than a function call takes as spread arguments.
+    const x = randn([2, 100_000]);
+    const bytes = exportOnnx(new Sequential(new ReLU()), x);
+    expect(Array.from(importOnnx(bytes).forward(x).data.dataSync())).toEqual(Array.from(x.relu().dataSync()));
   });
 
   it('the check leaves integer inputs in range and the random generator where it was', () => {

@@ -1,5 +1,4 @@
-import { noGrad, Variable } from '@kindling/autograd';
-import type { Module, Input } from '@kindling/nn';
+import { noGrad, type Variable } from '@kindling/autograd';
 import { isFloatingDType, tensor, tidy, type Tensor, type TypedArray } from '@kindling/tensor';
 import { OnnxExportError } from '../errors.js';
 import { importOnnx } from '../import/import-onnx.js';
@@ -19,6 +18,16 @@ function uniformStream(seed: number): () => number {
   };
 }
 
+/** The largest finite magnitude among `values`, at least 1: the scale a tolerance or a nudge is taken from. */
+function magnitude(values: ArrayLike<number | bigint>): number {
+  let largest = 1;
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.abs(Number(values[i]));
+    if (v > largest && Number.isFinite(v)) largest = v;
+  }
+  return largest;
+}
+
 /**
  * Another input of the same shape and kind as `sample`: its entries shuffled, so indices stay in
  * range and masks stay masks; floating entries also move up by a small positive amount, so an
@@ -31,7 +40,7 @@ function variedLike(sample: Tensor, next: () => number): Tensor {
     [values[i], values[j]] = [values[j] as number, values[i] as number];
   }
   if (isFloatingDType(sample.dtype)) {
-    const scale = 0.1 * Math.max(1, ...Array.from(values, (v) => (Number.isFinite(v) ? Math.abs(v) : 0)));
+    const scale = 0.1 * magnitude(values);
     for (let i = 0; i < values.length; i++) values[i] = (values[i] as number) + scale * next();
   }
   return tensor(values, { dtype: sample.dtype, device: sample.device }).reshape(sample.shape);
@@ -42,8 +51,7 @@ function disagreement(actual: Tensor, expected: Tensor): string | null {
   if (actual.shape.join() !== expected.shape.join()) return `shape [${actual.shape.join(', ')}] against forward's [${expected.shape.join(', ')}]`;
   const got = actual.dataSync();
   const want = expected.dataSync();
-  const scale = Math.max(1, ...Array.from(want, (v) => (Number.isFinite(Number(v)) ? Math.abs(Number(v)) : 0)));
-  const tolerance = isFloatingDType(expected.dtype) ? RELATIVE_TOLERANCE * scale : 0;
+  const tolerance = isFloatingDType(expected.dtype) ? RELATIVE_TOLERANCE * magnitude(want) : 0;
   for (let i = 0; i < want.length; i++) {
     const a = Number(got[i]);
     const b = Number(want[i]);
@@ -53,8 +61,6 @@ function disagreement(actual: Tensor, expected: Tensor): string | null {
   return null;
 }
 
-const asTensor = (value: unknown): Tensor => (value instanceof Variable ? value.data : (value as Tensor));
-
 /**
  * A trace records the ops that ran on Variables for the sample inputs. A value `forward` computed
  * some other way (plain Tensor ops on `.data`, a number read with `.item()`, a branch on input
@@ -62,7 +68,14 @@ const asTensor = (value: unknown): Tensor => (value instanceof Variable ? value.
  * other inputs of the sample's shapes, beside `forward` on the same inputs: where they disagree,
  * the graph is not the model, and export fails rather than write it.
  */
-export function checkGraphMatchesForward(bytes: Uint8Array, module: Module, sampleInputs: readonly Tensor[], inputNames: readonly string[], outputNames: readonly string[]): void {
+export function checkGraphMatchesForward(
+  bytes: Uint8Array,
+  forward: (inputs: readonly Tensor[]) => Tensor[],
+  sampleInputs: readonly Tensor[],
+  inputNames: readonly string[],
+  outputNames: readonly string[],
+  modelName: string,
+): void {
   const next = uniformStream(0x5eed);
   const inputs = sampleInputs.map((sample) => variedLike(sample, next));
   const graph = importOnnx(bytes, { device: sampleInputs[0]?.device });
@@ -70,14 +83,12 @@ export function checkGraphMatchesForward(bytes: Uint8Array, module: Module, samp
   try {
     // forward's own tensors are left to the garbage collector, as a call by the user would: the
     // module may keep some of them, and the check frees nothing of the module's.
-    const forward = module.forward.bind(module) as (...args: Input[]) => unknown;
-    const result = noGrad(() => forward(...inputs));
-    const expected = (Array.isArray(result) ? result : [result]).map(asTensor);
+    const expected = noGrad(() => forward(inputs));
     mismatch = tidy(() =>
       noGrad(() => {
         const actual = graph.run(Object.fromEntries(inputNames.map((name, i) => [name, inputs[i] as Tensor])));
         for (const [i, name] of outputNames.entries()) {
-          const problem = disagreement(asTensor(actual[name]), expected[i] as Tensor);
+          const problem = disagreement((actual[name] as Variable).data, expected[i] as Tensor);
           if (problem !== null) return `output '${name}': ${problem}`;
         }
         return null;
@@ -91,7 +102,7 @@ export function checkGraphMatchesForward(bytes: Uint8Array, module: Module, samp
   throw new OnnxExportError(
     'forward',
     '',
-    `exportOnnx: the traced graph of ${module.constructor.name} does not compute what its forward does on inputs other than the sample (${mismatch}). ` +
+    `exportOnnx: the traced graph of ${modelName} does not compute what its forward does on inputs other than the sample (${mismatch}). ` +
       'forward computes something the trace cannot see: plain Tensor ops on a Variable\'s .data, a value read with item() or dataSync(), or a branch on input values. ' +
       'Write those steps with Variable ops (as nn.functional does), or pass { check: false } to write the sample\'s trace anyway.',
   );

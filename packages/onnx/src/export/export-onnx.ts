@@ -119,9 +119,8 @@ export function exportOnnx(module: Module, sampleInputs: Input | readonly Input[
     },
   };
   const forward = module.forward.bind(module) as (...args: Input[]) => unknown;
-  const result = inEvalMode(module, () => noGrad(() => withModuleScopes(module, scopes, () => traceOps(tracer, () => forward(...inputs)))));
+  const outputs = inEvalMode(module, () => noGrad(() => withModuleScopes(module, scopes, () => traceOps(tracer, () => outputTensors(forward(...inputs))))));
 
-  const outputs = outputTensors(result);
   const outputNames = defaultNames(options.outputNames, outputs.length, 'output');
   outputs.forEach((t, i) => {
     const [identity] = builder.node('Identity', [builder.nameOf(t, '')], {}, '', t.dtype);
@@ -147,7 +146,10 @@ export function exportOnnx(module: Module, sampleInputs: Input | readonly Input[
       output: outputs.map((t, i) => valueInfo(outputNames[i] as string, t, dynamic[outputNames[i] as string])),
     },
   });
-  if (options.check ?? true) inEvalMode(module, () => checkGraphMatchesForward(bytes, module, inputTensors, inputNames, outputNames));
+  if (options.check ?? true) {
+    const forwardOutputs = (varied: readonly Tensor[]): Tensor[] => outputTensors(forward(...varied));
+    inEvalMode(module, () => checkGraphMatchesForward(bytes, forwardOutputs, inputTensors, inputNames, outputNames, module.constructor.name));
+  }
   return bytes;
 }
 

@@ -48,22 +48,19 @@ export class OnnxModel extends Module {
     const path = name.split('.');
     const leaf = path.pop() as string;
     let owner = this as Module;
-    const scopes: [Module, string][] = [];
+    const newScopes: { parent: Module; segment: string; scope: InitializerScope }[] = [];
     for (const segment of path) {
-      const existing = (owner as unknown as Record<string, unknown>)[segment];
+      const existing: unknown = Reflect.get(owner, segment);
       if (existing instanceof InitializerScope) owner = existing;
       else if (usableName(owner, segment)) {
-        scopes.push([owner, segment]);
-        owner = new InitializerScope();
-        scopes.push([owner, '']);
+        const scope = new InitializerScope();
+        newScopes.push({ parent: owner, segment, scope });
+        owner = scope;
       } else return this.attachFlat(name, parameter);
     }
     if (!usableName(owner, leaf)) return this.attachFlat(name, parameter);
     // The new scopes are linked only now that the whole path is known to fit.
-    for (let i = 0; i < scopes.length; i += 2) {
-      const [parent, segment] = scopes[i] as [Module, string];
-      Object.defineProperty(parent, segment, { value: (scopes[i + 1] as [Module, string])[0], enumerable: true });
-    }
+    for (const { parent, segment, scope } of newScopes) Object.defineProperty(parent, segment, { value: scope, enumerable: true });
     Object.defineProperty(owner, leaf, { value: parameter, enumerable: true });
   }
 
