@@ -23,9 +23,10 @@ export interface RunSettings {
 
 /** What is allocated at one point of the run. */
 export interface MemorySnapshot {
-  /** Live tensors and storages (`memory()`): flat from step to step when nothing leaks. */
+  /** Live tensors, storages and their bytes (`memory()`): flat from step to step when nothing leaks. */
   numTensors: number;
   numStorages: number;
+  numBytes: number;
   /** Bytes of the device buffers the backend holds, in use or pooled (backends with buffer stats, such as `webgpu`). */
   deviceBytes?: number;
   /** Device buffers created so far: flat from step to step when the pool is reused. */
@@ -99,7 +100,8 @@ function bufferStats(backend: Backend): { totalBytes: number; created: number } 
 
 export function memorySnapshot(): MemorySnapshot {
   const buffers = bufferStats(getBackend());
-  return { ...memory(), deviceBytes: buffers?.totalBytes, buffersCreated: buffers?.created };
+  const { numTensors, numStorages, numBytes } = memory();
+  return { numTensors, numStorages, numBytes, deviceBytes: buffers?.totalBytes, buffersCreated: buffers?.created };
 }
 
 /** The median step time, leaving out the first 20 steps (warm-up: kernels compiled, pools filled) when there are more. */

@@ -34,7 +34,7 @@ describe('the tutorial on real MNIST', () => {
     for (const key of ['trainSeconds', 'msPerStep', 'finalLoss', 'peakRssMB']) expect(report[key]).toBeGreaterThan(0);
     // Nothing leaks from step to step: the same tensors and storages after step 10 as at the end.
     expect(report.memory.end).toEqual(report.memory.step10);
-    expect(Object.keys(report.memory.end).sort()).toEqual(['numStorages', 'numTensors']); // cpu has no device buffers
+    expect(Object.keys(report.memory.end).sort()).toEqual(['numBytes', 'numStorages', 'numTensors']); // cpu has no device buffers
   }, 300_000);
 
   it('evaluates a saved checkpoint to the same test accuracy', async () => {

@@ -1,4 +1,4 @@
-import { formatShape, onesLike, tidy, type Tensor } from '@kindling/tensor';
+import { formatShape, newHandle, onesLike, tidy, type Tensor } from '@kindling/tensor';
 import { freedGraphError, type InputMeta, type Node } from './graph.js';
 import { fitToInput } from './reduce-to-shape.js';
 import type { Variable } from './variable.js';
@@ -84,12 +84,21 @@ export function runBackward(root: Variable, gradient: Tensor | undefined, option
 
   const pending = new Map<Node, Tensor>();
   const staged = new Map<Variable, Tensor>();
+  /** Gradients that must outlive their node: they are, or are part of, what goes into a `.grad`. */
+  const toStage = new Set<Tensor>();
   const deliver = (v: Variable, g: Tensor): void => {
-    if (isTarget(v)) staged.set(v, staged.get(v)?.add(g) ?? g);
-    if (v.gradFn !== null && needed.has(v.gradFn)) pending.set(v.gradFn, pending.get(v.gradFn)?.add(g) ?? g);
+    if (isTarget(v)) {
+      const sum = sumInto(staged.get(v), g, toStage);
+      staged.set(v, sum);
+      toStage.add(sum);
+    }
+    if (v.gradFn !== null && needed.has(v.gradFn)) pending.set(v.gradFn, sumInto(pending.get(v.gradFn), g, toStage));
   };
 
-  // Intermediate gradients are freed at the end; the ones stored in `.grad` are kept.
+  const consumed = startGeneration();
+  // Each node's gradients are computed in a scope of their own and its incoming gradient freed once
+  // it has run, and (without retainGraph) what the node saved as well: memory falls as the pass
+  // goes back, as in PyTorch, instead of holding every intermediate gradient until the end.
   tidy(() => {
     deliver(root, seedGradient(root, gradient));
     for (let i = order.length - 1; i >= 0; i--) {
@@ -98,15 +107,55 @@ export function runBackward(root: Variable, gradient: Tensor | undefined, option
       if (!needed.has(node) || grad === undefined) continue;
       pending.delete(node);
       const needs = node.inputs.map(leadsToTarget);
-      const inputGrads = node.apply(grad, needs);
+      const inputGrads = tidy(() =>
+        node.apply(grad, needs).map((g, k) => (g !== null && needs[k] ? fitToInput(g, node.inputMeta[k] as InputMeta) : null)),
+      );
+      // A rule may pass its gradient on unchanged, or the same tensor to two inputs (add): each
+      // delivery gets a handle of its own, so that freeing one sum never frees another's operand.
+      const delivered = new Set<Tensor>([grad]);
       node.inputs.forEach((input, k) => {
         const g = inputGrads[k];
-        if (input !== null && needs[k] && g) deliver(input, fitToInput(g, node.inputMeta[k] as InputMeta));
+        if (input === null || !g) return;
+        deliver(input, delivered.has(g) ? newHandle(g) : g);
+        delivered.add(g);
       });
+      if (!toStage.has(grad)) grad.free(FREED_WHEN_PASSED_ON);
+      if (!options.retainGraph) consumed.push(node.release());
     }
     for (const [v, g] of staged) v.grad = accumulate(v.grad, g).keep();
   });
-  if (!options.retainGraph) for (const node of needed) node.release();
+  if (!options.retainGraph) for (const node of needed) consumed.push(node.release());
+}
+
+const FREED_WHEN_PASSED_ON = 'during backward(), once the gradient had gone on to the inputs of the op';
+
+/** `previous + g`, freeing `previous` unless it is also bound for a `.grad`. */
+function sumInto(previous: Tensor | undefined, g: Tensor, toStage: ReadonlySet<Tensor>): Tensor {
+  if (previous === undefined) return g;
+  const sum = previous.add(g);
+  if (!toStage.has(previous)) previous.free(FREED_WHEN_PASSED_ON);
+  if (!toStage.has(g)) g.free(FREED_WHEN_PASSED_ON);
+  return sum;
+}
+
+/**
+ * The outputs of the ops that the last two backward() calls went through (loss, logits,
+ * activations), newest last: each backward() frees those of the one two calls before it, so a loop
+ * with no tidy and no dispose runs in flat memory while the values of the last two steps can still
+ * be read, as a loop that logs the previous step's loss while the next one runs does.
+ */
+const consumedGenerations: (Tensor | null)[][] = [];
+
+const FREED_BY_LATER_BACKWARD =
+  "by the second backward() after the one that went through the op that made it (a graph's outputs live until then)";
+
+function startGeneration(): (Tensor | null)[] {
+  if (consumedGenerations.length === 2) {
+    for (const t of consumedGenerations.shift() ?? []) if (t !== null && !t.isKept) t.free(FREED_BY_LATER_BACKWARD);
+  }
+  const generation: (Tensor | null)[] = [];
+  consumedGenerations.push(generation);
+  return generation;
 }
 
 /**

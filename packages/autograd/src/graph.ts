@@ -1,4 +1,4 @@
-import { full, isFloatingDType, type DType, type Shape, type Tensor } from '@kindling/tensor';
+import { full, isFloatingDType, isTensor, newHandle, SCOPE_REFERENCES, type DType, type ScopeReferences, type Shape, type Tensor } from '@kindling/tensor';
 import { isGradEnabled } from './grad-mode.js';
 import { GRADIENTS, type GradientRule, type OpAttrs, type OpName } from './gradients/index.js';
 import { noteOp } from './trace.js';
@@ -14,9 +14,9 @@ export interface InputMeta {
 }
 
 /*
- * What a node keeps for its backward pass. Plain object fields rather than a closure, so that
- * `tidy` (which follows object properties) sees these tensors as reachable from a returned Variable
- * and does not free them under a graph that is still to be differentiated.
+ * What a node keeps for its backward pass: handles of its own onto the tensors its rule reads
+ * (the rest are stand-ins that only carry shape and dtype), so that the node, not the Variables
+ * of the forward pass, decides how long they live.
  */
 interface Saved<K extends OpName> {
   readonly inputs: readonly Tensor[];
@@ -24,21 +24,50 @@ interface Saved<K extends OpName> {
   readonly attrs: OpAttrs[K];
 }
 
+/** What a read of a tensor a rule did not declare says: a rule that reads it is wrong, not the user. */
+const NOT_SAVED = "never: its op's gradient rule declares that it does not read it (an internal error if a rule reads it)";
+const FREED_BY_BACKWARD = 'by backward(), which frees what a graph saved once the gradient has gone through it (pass { retainGraph: true } to keep it)';
+
+/** A stand-in with `t`'s shape and dtype that holds no storage. */
+function standIn(t: Tensor): Tensor {
+  const handle = newHandle(t);
+  handle.free(NOT_SAVED);
+  return handle;
+}
+
+/** `attrs` with each tensor replaced by a handle of the node's own (a mask, the indices of a max). */
+function ownAttrs<A>(attrs: A): A {
+  if (typeof attrs !== 'object' || attrs === null || !Object.values(attrs).some(isTensor)) return attrs;
+  return Object.fromEntries(Object.entries(attrs).map(([key, value]) => [key, isTensor(value) ? newHandle(value) : value])) as A;
+}
+
 /**
  * One recorded op (PyTorch's `grad_fn`): its name, the input Variables that may need gradients
  * (null for constants and for Variables that do not require grad), and what its gradient rule needs.
  */
-export class Node<K extends OpName = OpName> {
+export class Node<K extends OpName = OpName> implements ScopeReferences {
   readonly inputMeta: readonly InputMeta[];
   private saved: Saved<K> | null;
+  /** The output's creation serial: scopes opened after it have nothing of this node's to keep. */
+  private readonly serial: number;
+  /** The output Variable's data, freed after the backward() that follows the one through this node. */
+  private outputData: Tensor | null;
 
   constructor(
     readonly name: K,
     readonly inputs: readonly (Variable | null)[],
-    saved: Saved<K>,
+    operands: readonly Tensor[],
+    output: Tensor,
+    attrs: OpAttrs[K],
   ) {
-    this.saved = saved;
-    this.inputMeta = saved.inputs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
+    const saves = GRADIENTS[name].saves;
+    const savedInputs = operands.map((t, i) => (saves === undefined || saves.inputs?.includes(i) ? newHandle(t) : standIn(t)));
+    const savedOutput = saves === undefined || saves.output === true ? newHandle(output) : standIn(output);
+    this.saved = { inputs: savedInputs, output: savedOutput, attrs: ownAttrs(attrs) };
+    this.inputMeta = operands.map((t) => ({ shape: t.shape, dtype: t.dtype }));
+    this.serial = output.serial;
+    // An op may hand back its operand itself (contiguous() of a contiguous tensor): that tensor is not the node's to free.
+    this.outputData = operands.includes(output) ? null : output;
   }
 
   /** True once a backward pass without `retainGraph` has gone through this node. */
@@ -54,9 +83,25 @@ export class Node<K extends OpName = OpName> {
     return rule.backward(grad, { ...this.saved, needsInputGrad });
   }
 
-  /** Drops the saved tensors; the node can no longer be differentiated. */
-  release(): void {
+  /**
+   * Frees the saved tensors; the node can no longer be differentiated. Returns, the first time, the
+   * output's data for the caller to free later.
+   */
+  release(): Tensor | null {
+    const output = this.outputData;
+    this.outputData = null;
+    const saved = this.saved;
+    if (saved === null) return output;
     this.saved = null;
+    for (const t of [...saved.inputs, saved.output, ...Object.values(saved.attrs as object)]) if (isTensor(t)) t.free(FREED_BY_BACKWARD);
+    return output;
+  }
+
+  /** For scopes: the saved tensors of this node and of the nodes before it, back to the scope's opening. */
+  [SCOPE_REFERENCES](firstSerial: number): readonly unknown[] {
+    if (this.serial < firstSerial || this.saved === null) return [];
+    const { inputs, output, attrs } = this.saved;
+    return [...inputs, output, attrs, ...this.inputs.map((v) => v?.gradFn)];
   }
 }
 
@@ -82,9 +127,15 @@ export function record<K extends OpName>(op: K, output: Tensor, operands: readon
   noteOp(op, output, operands, attrs);
   const tracked = isGradEnabled() && isFloatingDType(output.dtype) && operands.some((o) => o instanceof Variable && o.requiresGrad);
   if (!tracked) return new Variable(output);
+  output.origin = op;
   const inputs = operands.map((o) => (o instanceof Variable && o.requiresGrad ? o : null));
-  const saved = { inputs: operands.map((o) => operandTensor(o, output)), output, attrs };
-  return Variable.fromNode(output, new Node(op, inputs, saved));
+  const operandTensors = operands.map((o) => operandTensor(o, output));
+  const node = new Node(op, inputs, operandTensors, output, attrs);
+  // A JS number became a tensor only to be saved; the node holds its own handle of it.
+  operands.forEach((o, i) => {
+    if (typeof o === 'number') operandTensors[i]?.dispose();
+  });
+  return Variable.fromNode(output, node);
 }
 
 /** The raw value of an operand for the forward computation. */

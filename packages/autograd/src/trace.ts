@@ -42,6 +42,11 @@ export function traceOps<T>(opTracer: OpTracer, fn: () => T): T {
   }
 }
 
+/** Whether a trace is running: what the forward pass makes must then outlive it, for the tracer to read. */
+export function isTracing(): boolean {
+  return tracer !== null;
+}
+
 /** Reports an op to the running trace, if any (the ops of autograd call this; a no-op otherwise). */
 export function noteOp(op: string, output: Tensor, inputs: readonly unknown[], attrs: object): void {
   if (tracer !== null && insideComposite === 0) tracer.record({ op, inputs, attrs, output });

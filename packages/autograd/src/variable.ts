@@ -2,11 +2,13 @@ import {
   defineElementwiseMethods,
   isFloatingDType,
   isTensor,
+  SCOPE_REFERENCES,
   TENSOR_OPERAND,
   type BINARY_OPS,
   type BinaryOp,
   type COMPARE_OPS,
   type DType,
+  type ScopeReferences,
   type Shape,
   type Tensor,
   type TensorOperand,
@@ -56,7 +58,7 @@ export interface Variable extends UnaryMethods, BinaryMethods, CompareMethods {}
  * w.grad; // a Tensor of shape [3, 1]
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
-export class Variable implements TensorOperand<Variable> {
+export class Variable implements TensorOperand<Variable>, ScopeReferences {
   /**
    * The values. An optimizer may replace it with a tensor of the same shape; graphs already
    * recorded keep the tensors they were built from.
@@ -171,6 +173,15 @@ export class Variable implements TensorOperand<Variable> {
   /** A leaf sharing this Variable's data, cut off from the graph (it does not require grad). */
   detach(): Variable {
     return new Variable(this.data);
+  }
+
+  /**
+   * For scopes (tidy, a Module's forward): a Variable keeps its data, its gradient and what its
+   * graph saved for backward, but not the data of the Variables it was computed from, which the
+   * graph does not need.
+   */
+  [SCOPE_REFERENCES](): readonly unknown[] {
+    return [this.data, this.grad, this.gradNode];
   }
 
   /** `left op this` for a Tensor on the left (`tensor.add(variable)`, `x.matmul(weight)`): recorded here. */

@@ -1,4 +1,4 @@
-import { defaultGenerator, Generator, tidy } from '@kindling/tensor';
+import { defaultGenerator, Generator, StepScopes, tidy } from '@kindling/tensor';
 import { defaultCollate, type Collated } from './collate.js';
 import { Subset, type Dataset } from './dataset.js';
 import { permutation } from './permutation.js';
@@ -43,13 +43,19 @@ function gatherable(dataset: Dataset<unknown>): Gatherable | undefined {
  * dataset per `for await`. Batches of a `TensorDataset` (or subsets of one, such as `randomSplit`
  * gives) are gathered with one `indexSelect` per tensor on the tensors' device; other datasets are
  * read item by item and merged by `collate`. The shuffled order is drawn on the host from Kindling's
- * seeded generator, so it is the same on every backend, and each pass draws a new one. The batches
- * are the caller's to dispose; the tensors each item was made of are freed once collated (tensors
- * the dataset held before are not).
+ * seeded generator, so it is the same on every backend, and each pass draws a new one. A batch,
+ * and what the loop computes from it, lives until the loader yields the batch after next (see the
+ * iterator); the tensors each item was made of are freed once collated (tensors the dataset held
+ * before are not).
  *
  * @example
  * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 64, shuffle: true, seed: 0 });
- * for await (const [xb, yb] of loader) { ...; xb.dispose(); yb.dispose(); }
+ * for await (const [input, target] of loader) {
+ *   const loss = F.crossEntropy(net.forward(input), target);
+ *   optimizer.zeroGrad();
+ *   loss.backward();
+ *   await optimizer.step();
+ * }
  */
 export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
   readonly batchSize: number;
@@ -60,6 +66,8 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
   /** Set when no collate was given: a TensorDataset's batches may then be gathered in one copy. */
   private readonly collatesByDefault: boolean;
   private readonly generator: Generator;
+  /** The steps of the passes over this loader: see the iterator. */
+  private steps: StepScopes | undefined;
 
   constructor(
     readonly dataset: Dataset<T>,
@@ -94,16 +102,33 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
     return Array.from({ length: this.length }, (_, b) => order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, items)));
   }
 
+  /**
+   * One pass. Each batch starts a step: what the loop makes in a step (the batch included, and
+   * anything computed from it that was not kept) is freed when the loader yields the batch after
+   * next, so a loop with no `tidy` and no `dispose` runs in flat memory, while the step before the
+   * current one can still be read. Ending the loop (`break` included) frees nothing; the next pass
+   * frees the last steps of this one as it goes. The steps begin with the first pass's second
+   * batch, so a loader read for one batch only holds nothing open.
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<B, void, undefined> {
     const fast = this.collatesByDefault ? gatherable(this.dataset as Dataset<unknown>) : undefined;
-    for (const indices of this.nextEpochIndices()) {
-      if (fast) {
-        const { tensors, mapIndex } = fast;
-        yield tensors.gather(mapIndex ? Array.from(indices, mapIndex) : indices) as B;
-      } else {
-        // Tensors the items were made of are freed once collated; tensors the dataset already held are not.
-        yield tidy(() => this.collate(Array.from(indices, (index) => this.dataset.get(index))));
+    try {
+      for (const [position, indices] of this.nextEpochIndices().entries()) {
+        if (this.steps) this.steps.advance();
+        else if (position > 0) this.steps = new StepScopes(FREED_BY_LOADER);
+        if (fast) {
+          const { tensors, mapIndex } = fast;
+          yield tensors.gather(mapIndex ? Array.from(indices, mapIndex) : indices) as B;
+        } else {
+          // Tensors the items were made of are freed once collated; tensors the dataset already held are not.
+          yield tidy(() => this.collate(Array.from(indices, (index) => this.dataset.get(index))));
+        }
       }
+    } finally {
+      this.steps?.pause();
     }
   }
 }
+
+const FREED_BY_LOADER =
+  'when the DataLoader yielded the batch after next (what a loop over a DataLoader makes lives until then; keep() what should live longer)';

@@ -1,4 +1,5 @@
-import { describeValue, DTYPES, formatShape, isFloatingDType, isTensor, type DType, type Tensor } from '@kindling/tensor';
+import { isTracing } from '@kindling/autograd';
+import { describeValue, DTYPES, formatShape, isFloatingDType, isTensor, scoped, type DType, type Tensor } from '@kindling/tensor';
 import { Parameter } from './parameter.js';
 
 /** Options of `loadStateDict`. */
@@ -63,6 +64,10 @@ function indentFollowingLines(text: string, spaces: number): string {
 export abstract class Module {
   /** True in training mode (the default); `eval()` clears it, which changes what Dropout does. */
   training = true;
+
+  constructor() {
+    scopeForwards(new.target.prototype as object);
+  }
 
   /** The computation; each subclass declares its own inputs (`net.forward(x)`). */
   abstract forward(...inputs: never[]): unknown;
@@ -362,6 +367,31 @@ export abstract class Module {
     // A single line of settings and no children stays on one line, as most built-in layers print.
     if (lines.length === 1 && extra !== '' && !extra.includes('\n')) return `${name}(${extra})`;
     return `${name}(\n${lines.map((line) => `  ${line}`).join('\n')}\n)`;
+  }
+}
+
+const SCOPED = Symbol('kindling.scopedForward');
+
+/**
+ * Makes each `forward` from `prototype` up to Module's run in a scope, as PyTorch's `__call__`
+ * wraps `forward`: what it makes and does not return is freed when it returns (the graph keeps
+ * what backward needs), so the activations of an evaluation at a large batch do not all wait for
+ * the end of a step. Each class is wrapped once, on its prototype, so `super.forward()` and the ONNX
+ * exporter's own per-instance wrappers keep working. During an export trace nothing is freed: the
+ * tracer reads what forward made.
+ */
+function scopeForwards(prototype: object): void {
+  for (let proto: object | null = prototype; proto !== null && proto !== Module.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    if (!Object.prototype.hasOwnProperty.call(proto, 'forward')) continue;
+    const original = (proto as { forward: unknown }).forward;
+    if (typeof original !== 'function' || (original as { [SCOPED]?: true })[SCOPED]) continue;
+    const forward = function (this: Module, ...inputs: unknown[]): unknown {
+      if (isTracing()) return original.apply(this, inputs) as unknown;
+      return scoped(`when ${this.constructor.name}.forward returned (what a forward makes and does not return is freed then)`, () => original.apply(this, inputs) as unknown);
+    };
+    Object.defineProperty(forward, SCOPED, { value: true });
+    Object.defineProperty(forward, 'name', { value: original.name });
+    Object.defineProperty(proto, 'forward', { value: forward, writable: true, configurable: true, enumerable: false });
   }
 }
 

@@ -15,7 +15,7 @@ export {
 } from './backend-registry.js';
 export { runProbe, type BackendProbe, type ProbeResult } from './backend-probe.js';
 export { DTYPES, isFloatingDType, promoteTypes, type DType, type TypedArray, type TypedArrayFor } from './dtype.js';
-export { memory } from './engine.js';
+export { memory, resetPeakMemory, SCOPE_REFERENCES, StepScopes, type MemoryInfo, type ScopeReferences } from './engine.js';
 export { adagradStepSize, KERNEL_NAMES, type AdadeltaHyperparameters, type AdagradHyperparameters, type AdamHyperparameters, type RmspropHyperparameters, type SgdHyperparameters, type InPlaceKernelName, type KernelResult, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type LossReduction, type ReduceOp, type UnaryOp, type WindowAxis, type Windows2d } from './kernel-names.js';
 export {
   getKernel,
@@ -31,7 +31,7 @@ export {
 export { defaultGenerator, Generator, manualSeed } from './random.js';
 export { broadcastShapes, contiguousStrides, formatShape, isContiguous, normalizeDim, shapeSize, type Shape } from './shape.js';
 export { isTensor, Tensor, type BinaryMethod, type NestedArray, type Scalar, type TensorOrScalar } from './tensor.js';
-export { tidy, keep, dispose } from './memory.js';
+export { tidy, keep, dispose, newHandle, scoped } from './memory.js';
 export {
   arange,
   eye,

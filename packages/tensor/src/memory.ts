@@ -1,5 +1,5 @@
 import { tidyWith } from './engine.js';
-import { isTensor, type Tensor } from './tensor.js';
+import { isTensor, Tensor } from './tensor.js';
 
 /**
  * Runs `fn` and disposes every tensor created inside it except those reachable from its result, so
@@ -10,6 +10,27 @@ import { isTensor, type Tensor } from './tensor.js';
  */
 export function tidy<T>(fn: () => T): T {
   return tidyWith(fn, isTensor);
+}
+
+/**
+ * @internal `fn` in a scope that frees what it creates except what its result reaches, as `tidy`,
+ * with `where` naming the scope in the error of a later read ('when Linear.forward returned').
+ * nn runs each Module's forward this way, as PyTorch's `__call__` runs `forward`. A function that
+ * returns a promise frees nothing: it may still use what it made.
+ */
+export function scoped<T>(where: string, fn: () => T): T {
+  return tidyWith(fn, isTensor, where, 'pass');
+}
+
+/**
+ * @internal A second handle onto `t`'s storage and view: it keeps the storage alive until it is
+ * freed itself, whatever happens to `t`. Autograd saves its operands for backward this way.
+ */
+export function newHandle(t: Tensor): Tensor {
+  t.assertUsable('save');
+  const handle = new Tensor(t.backend, t.storage, t.shape, t.dtype, t.strides, t.offset);
+  handle.origin = t.origin;
+  return handle;
 }
 
 /** Keeps `t` alive past the end of the enclosing `tidy`. */

@@ -44,7 +44,13 @@ export class Tensor implements View {
   readonly strides: readonly number[];
   /** Set by `keep()`: the tensor survives the `tidy` it was created in. */
   isKept = false;
+  /** The op that made this tensor, named in the error of a read after it was freed. */
+  origin: string | undefined;
+  /** @internal Creation order: scopes compare it with their opening. */
+  readonly serial: number;
   private disposed = false;
+  /** When and by what it was freed, for the error of a later read. */
+  private freedWhere: string | undefined;
 
   constructor(
     readonly backend: Backend,
@@ -57,7 +63,7 @@ export class Tensor implements View {
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze([...strides]);
     adoptStorage(backend, storage);
-    trackTensor(this);
+    this.serial = trackTensor(this);
   }
 
   /** The name of the backend holding this tensor's storage. */
@@ -83,8 +89,17 @@ export class Tensor implements View {
 
   /** Frees this tensor's hold on its storage; the storage goes back to the backend when no view uses it. */
   dispose(): void {
+    this.free('by dispose()');
+  }
+
+  /**
+   * @internal `dispose()`, saying `where` it happened (for example 'when Linear.forward returned')
+   * so that a later read can tell the user.
+   */
+  free(where: string): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.freedWhere = where;
     untrackTensor(this);
     dropStorage(this.storage);
   }
@@ -102,7 +117,11 @@ export class Tensor implements View {
 
   assertUsable(opName: string): void {
     if (this.disposed) {
-      throw new Error(`${opName}: the tensor of shape [${this.shape.join(', ')}] was disposed; keep it (t.keep() or return it from tidy) if you still need it`);
+      const madeBy = this.origin === undefined ? '' : ` made by '${this.origin}'`;
+      throw new Error(
+        `${opName}: the tensor of shape [${this.shape.join(', ')}]${madeBy} was freed ${this.freedWhere ?? 'by dispose()'}; ` +
+          'to read it later, keep it (t.keep(), or return it from the tidy or forward that made it) or read it before then',
+      );
     }
   }
 

@@ -1,5 +1,5 @@
 import { where, zerosLike, type BinaryOp, type DType, type Tensor, type UnaryOp } from '@kindling/tensor';
-import { gradsFor, type GradientTableFor, type NoAttrs, type TwoInputs } from './rule.js';
+import { gradsFor, SAVES_INPUT, SAVES_INPUTS, SAVES_NOTHING, SAVES_OUTPUT, type GradientTableFor, type NoAttrs, type TwoInputs } from './rule.js';
 
 /** Bounds of `clamp` when they are constants (a Variable bound is differentiated through maximum/minimum). */
 export interface ClampAttrs {
@@ -32,10 +32,11 @@ function extremumGrad(g: Tensor, mine: Tensor, other: Tensor, pick: 'gt' | 'lt')
 }
 
 export const elementwiseGradients: GradientTableFor<ElementwiseAttrs, ElementwiseInputs> = {
-  add: { kernel: 'Binary', backward: (g, ctx) => gradsFor(ctx, () => g, () => g) },
-  sub: { kernel: 'Binary', backward: (g, ctx) => gradsFor(ctx, () => g, () => g.neg()) },
+  add: { kernel: 'Binary', saves: SAVES_NOTHING, backward: (g, ctx) => gradsFor(ctx, () => g, () => g) },
+  sub: { kernel: 'Binary', saves: SAVES_NOTHING, backward: (g, ctx) => gradsFor(ctx, () => g, () => g.neg()) },
   mul: {
     kernel: 'Binary',
+    saves: SAVES_INPUTS,
     backward: (g, ctx) => {
       const [a, b] = ctx.inputs;
       return gradsFor(ctx, () => g.mul(b), () => g.mul(a));
@@ -43,6 +44,7 @@ export const elementwiseGradients: GradientTableFor<ElementwiseAttrs, Elementwis
   },
   div: {
     kernel: 'Binary',
+    saves: { inputs: [1], output: true },
     backward: (g, ctx) => {
       const [, b] = ctx.inputs;
       // d(a/b)/db = -a/b² = -out/b, which reuses the output instead of squaring b.
@@ -60,6 +62,7 @@ export const elementwiseGradients: GradientTableFor<ElementwiseAttrs, Elementwis
   },
   maximum: {
     kernel: 'Binary',
+    saves: SAVES_INPUTS,
     backward: (g, ctx) => {
       const [a, b] = ctx.inputs;
       return gradsFor(ctx, () => extremumGrad(g, a, b, 'gt'), () => extremumGrad(g, b, a, 'gt'));
@@ -67,25 +70,28 @@ export const elementwiseGradients: GradientTableFor<ElementwiseAttrs, Elementwis
   },
   minimum: {
     kernel: 'Binary',
+    saves: SAVES_INPUTS,
     backward: (g, ctx) => {
       const [a, b] = ctx.inputs;
       return gradsFor(ctx, () => extremumGrad(g, a, b, 'lt'), () => extremumGrad(g, b, a, 'lt'));
     },
   },
-  neg: { kernel: 'Unary', backward: (g) => [g.neg()] },
-  exp: { kernel: 'Unary', backward: (g, ctx) => [g.mul(ctx.output)] },
-  log: { kernel: 'Unary', backward: (g, ctx) => [g.div(ctx.inputs[0])] },
-  sqrt: { kernel: 'Unary', backward: (g, ctx) => [g.div(ctx.output.mul(2))] },
+  neg: { kernel: 'Unary', saves: SAVES_NOTHING, backward: (g) => [g.neg()] },
+  exp: { kernel: 'Unary', saves: SAVES_OUTPUT, backward: (g, ctx) => [g.mul(ctx.output)] },
+  log: { kernel: 'Unary', saves: SAVES_INPUT, backward: (g, ctx) => [g.div(ctx.inputs[0])] },
+  sqrt: { kernel: 'Unary', saves: SAVES_OUTPUT, backward: (g, ctx) => [g.div(ctx.output.mul(2))] },
   // sign(0) = 0 gives abs the subgradient 0 at 0, as PyTorch.
-  abs: { kernel: 'Unary', backward: (g, ctx) => [g.mul(ctx.inputs[0].sign())] },
-  // A where rather than a multiply by (x > 0): the gradient at 0 is 0, and an infinite g stays out of the masked lanes.
-  relu: { kernel: 'Unary', backward: (g, ctx) => [g.where(ctx.inputs[0].gt(0), 0)] },
-  sigmoid: { kernel: 'Unary', backward: (g, ctx) => [g.mul(ctx.output.mul(ctx.output.neg().add(1)))] },
+  abs: { kernel: 'Unary', saves: SAVES_INPUT, backward: (g, ctx) => [g.mul(ctx.inputs[0].sign())] },
+  // A where rather than a multiply by (x > 0): the gradient at 0 is 0, and an infinite g stays out of
+  // the masked lanes. The output is positive exactly where the input is, and the next op often saves it anyway.
+  relu: { kernel: 'Unary', saves: SAVES_OUTPUT, backward: (g, ctx) => [g.where(ctx.output.gt(0), 0)] },
+  sigmoid: { kernel: 'Unary', saves: SAVES_OUTPUT, backward: (g, ctx) => [g.mul(ctx.output.mul(ctx.output.neg().add(1)))] },
   // sign is piecewise constant: its gradient is 0 everywhere, as PyTorch's.
-  sign: { kernel: 'Unary', backward: (g) => [zerosLike(g)] },
-  tanh: { kernel: 'Unary', backward: (g, ctx) => [g.mul(ctx.output.mul(ctx.output).neg().add(1))] },
+  sign: { kernel: 'Unary', saves: SAVES_NOTHING, backward: (g) => [zerosLike(g)] },
+  tanh: { kernel: 'Unary', saves: SAVES_OUTPUT, backward: (g, ctx) => [g.mul(ctx.output.mul(ctx.output).neg().add(1))] },
   clamp: {
     kernel: 'Binary',
+    saves: SAVES_INPUT,
     backward: (g, ctx) => {
       const [x] = ctx.inputs;
       const { min, max } = ctx.attrs;
@@ -96,10 +102,11 @@ export const elementwiseGradients: GradientTableFor<ElementwiseAttrs, Elementwis
   },
   where: {
     kernel: 'Where',
+    saves: SAVES_NOTHING,
     backward: (g, ctx) => {
       const { condition } = ctx.attrs;
       return gradsFor(ctx, () => g.where(condition, 0), () => where(condition, 0, g));
     },
   },
-  to: { kernel: 'Cast', backward: (g, ctx) => [g.to(ctx.attrs.dtype).to(ctx.attrs.device)] },
+  to: { kernel: 'Cast', saves: SAVES_NOTHING, backward: (g, ctx) => [g.to(ctx.attrs.dtype).to(ctx.attrs.device)] },
 };

@@ -8,7 +8,7 @@ import { softmaxGradients, type SoftmaxAttrs } from './softmax.js';
 import { viewGradients, type ViewAttrs } from './views.js';
 import { windowsGradients, type WindowsAttrs } from './windows.js';
 
-export type { GradContext, GradientRule, NoAttrs, OneInput, TwoInputs } from './rule.js';
+export type { GradContext, GradientRule, NoAttrs, OneInput, SavedForBackward, TwoInputs } from './rule.js';
 
 /** Every differentiable op's name and the attributes its gradient needs. */
 export type OpAttrs = ElementwiseAttrs & MatmulAttrs & ReductionAttrs & SoftmaxAttrs & LossAttrs & IndexingAttrs & ViewAttrs & WindowsAttrs;

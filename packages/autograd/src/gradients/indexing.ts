@@ -1,5 +1,5 @@
 import { zeros, type Tensor } from '@kindling/tensor';
-import { gradsFor, type GradientTableFor, type TwoInputs } from './rule.js';
+import { gradsFor, SAVES_NOTHING, type GradientTableFor, type TwoInputs } from './rule.js';
 
 export interface IndexAttrs {
   readonly dim: number;
@@ -32,23 +32,28 @@ export const indexingGradients: GradientTableFor<IndexingAttrs, IndexingInputs> 
   // A position picked twice receives both gradients: scatterAdd and indexAdd sum, they do not overwrite.
   gather: {
     kernel: 'Gather',
+    saves: SAVES_NOTHING,
     backward: (g, ctx) => [zerosFor(ctx.inputs[0], g).scatterAdd(ctx.attrs.dim, ctx.attrs.index, g)],
   },
   indexSelect: {
     kernel: 'Gather',
+    saves: SAVES_NOTHING,
     backward: (g, ctx) => [zerosFor(ctx.inputs[0], g).indexAdd(ctx.attrs.dim, ctx.attrs.index, g)],
   },
   // out = base + (src's entries added at index): base's gradient passes through, src's is read back where it went.
   scatterAdd: {
     kernel: 'ScatterAdd',
+    saves: SAVES_NOTHING,
     backward: (g, ctx) => gradsFor(ctx, () => g, () => g.gather(ctx.attrs.dim, ctx.attrs.index)),
   },
   indexAdd: {
     kernel: 'ScatterAdd',
+    saves: SAVES_NOTHING,
     backward: (g, ctx) => gradsFor(ctx, () => g, () => g.indexSelect(ctx.attrs.dim, ctx.attrs.index)),
   },
   cat: {
     kernel: 'Concat',
+    saves: SAVES_NOTHING,
     backward: (g, ctx) => {
       const { dim } = ctx.attrs;
       let start = 0;

@@ -1,5 +1,5 @@
 import type { Tensor } from '@kindling/tensor';
-import { gradsFor, type GradientTableFor, type NoAttrs, type TwoInputs } from './rule.js';
+import { gradsFor, SAVES_INPUTS, type GradientTableFor, type NoAttrs, type TwoInputs } from './rule.js';
 
 export interface MatmulAttrs {
   /** Both operands have at least two dims: the forward adds and removes the unit dims of 1-D operands as views. */
@@ -19,6 +19,7 @@ function isColumnMajor(t: Tensor): boolean {
 export const matmulGradients: GradientTableFor<MatmulAttrs, MatmulInputs> = {
   matmul: {
     kernel: 'MatMul',
+    saves: SAVES_INPUTS,
     backward: (g, ctx) => {
       const [a, b] = ctx.inputs;
       // Both products carry the broadcast batch dims; reduceToShape sums them away for an operand

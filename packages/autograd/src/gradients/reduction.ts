@@ -1,5 +1,5 @@
 import { zeros, type Tensor } from '@kindling/tensor';
-import type { GradientTableFor, NoAttrs } from './rule.js';
+import { SAVES_NOTHING, type GradientTableFor, type NoAttrs } from './rule.js';
 
 export interface ReduceAttrs {
   /** The reduced dims, non-negative and sorted. */
@@ -49,17 +49,21 @@ function toIndices(g: Tensor, input: Tensor, { dim, indices }: ExtremumDimAttrs)
   return zeros(input.shape, { dtype: g.dtype, device: g.device }).scatterAdd(dim, indices, kept);
 }
 
+/** max and min compare the input with the extreme they found. */
+const SAVES_EXTREMES = { inputs: [0], output: true } as const;
+
 export const reductionGradients: GradientTableFor<ReductionAttrs> = {
-  sum: { kernel: 'Reduce', backward: (g, ctx) => [spread(g, ctx.inputs[0], ctx.attrs)] },
+  sum: { kernel: 'Reduce', saves: SAVES_NOTHING, backward: (g, ctx) => [spread(g, ctx.inputs[0], ctx.attrs)] },
   mean: {
     kernel: 'Reduce',
+    saves: SAVES_NOTHING,
     backward: (g, ctx) => {
       const input = ctx.inputs[0];
       return [spread(g.div(reducedCount(input, ctx.attrs.dims)), input, ctx.attrs)];
     },
   },
-  max: { kernel: 'Reduce', backward: (g, ctx) => [evenlyToExtremes(g, ctx.inputs[0], ctx.output)] },
-  min: { kernel: 'Reduce', backward: (g, ctx) => [evenlyToExtremes(g, ctx.inputs[0], ctx.output)] },
-  maxDim: { kernel: 'ArgReduce', backward: (g, ctx) => [toIndices(g, ctx.inputs[0], ctx.attrs)] },
-  minDim: { kernel: 'ArgReduce', backward: (g, ctx) => [toIndices(g, ctx.inputs[0], ctx.attrs)] },
+  max: { kernel: 'Reduce', saves: SAVES_EXTREMES, backward: (g, ctx) => [evenlyToExtremes(g, ctx.inputs[0], ctx.output)] },
+  min: { kernel: 'Reduce', saves: SAVES_EXTREMES, backward: (g, ctx) => [evenlyToExtremes(g, ctx.inputs[0], ctx.output)] },
+  maxDim: { kernel: 'ArgReduce', saves: SAVES_NOTHING, backward: (g, ctx) => [toIndices(g, ctx.inputs[0], ctx.attrs)] },
+  minDim: { kernel: 'ArgReduce', saves: SAVES_NOTHING, backward: (g, ctx) => [toIndices(g, ctx.inputs[0], ctx.attrs)] },
 };

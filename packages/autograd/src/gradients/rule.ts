@@ -8,6 +8,21 @@ export type OneInput = readonly [Tensor];
 /** The forward operands of an op with two inputs (binary ops, matmul, where's a and b). */
 export type TwoInputs = readonly [Tensor, Tensor];
 
+/** The operands (by position) and whether the output a gradient rule reads. */
+export interface SavedForBackward {
+  readonly inputs?: readonly number[];
+  readonly output?: boolean;
+}
+
+/** Saves nothing: the rule needs only the shapes and the attributes. */
+export const SAVES_NOTHING: SavedForBackward = Object.freeze({});
+/** Saves the output only (exp, sigmoid, softmax, ...). */
+export const SAVES_OUTPUT: SavedForBackward = Object.freeze({ output: true });
+/** Saves the first operand only (log, abs, ...). */
+export const SAVES_INPUT: SavedForBackward = Object.freeze({ inputs: [0] });
+/** Saves both operands (mul, matmul, ...). */
+export const SAVES_INPUTS: SavedForBackward = Object.freeze({ inputs: [0, 1] });
+
 /** What a gradient rule sees of the forward call that produced its node. */
 export interface GradContext<A, I extends readonly Tensor[] = OneInput> {
   /**
@@ -29,6 +44,13 @@ export interface GradContext<A, I extends readonly Tensor[] = OneInput> {
 export interface GradientRule<A, I extends readonly Tensor[] = OneInput> {
   /** The kernel the op runs, or 'view' for ops that only reinterpret storage. */
   readonly kernel: KernelName | 'view';
+  /**
+   * What `backward` reads of the forward call, so that nothing else is kept alive until backward
+   * (PyTorch's `save_for_backward`): the positions of the operands it reads and whether it reads
+   * the output. The others reach it as stand-ins with only their shape and dtype, and reading their
+   * values throws. Without it, every operand and the output are saved.
+   */
+  readonly saves?: SavedForBackward;
   backward(grad: Tensor, ctx: GradContext<A, I>): (Tensor | null)[];
 }
 

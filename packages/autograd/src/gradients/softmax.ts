@@ -1,4 +1,4 @@
-import type { GradientTableFor } from './rule.js';
+import { SAVES_OUTPUT, type GradientTableFor } from './rule.js';
 
 export interface SoftmaxAttrs {
   /** Both ops are fused kernels with their own rule rather than compositions of exp, sum and div. */
@@ -9,6 +9,7 @@ export interface SoftmaxAttrs {
 export const softmaxGradients: GradientTableFor<SoftmaxAttrs> = {
   softmax: {
     kernel: 'Softmax',
+    saves: SAVES_OUTPUT,
     backward: (g, ctx) => {
       const y = ctx.output;
       // y * (g - sum(g * y)): the Jacobian diag(y) - y yᵀ applied to g without forming it.
@@ -17,6 +18,7 @@ export const softmaxGradients: GradientTableFor<SoftmaxAttrs> = {
   },
   logSoftmax: {
     kernel: 'Softmax',
+    saves: SAVES_OUTPUT,
     backward: (g, ctx) => [g.sub(ctx.output.exp().mul(g.sum(ctx.attrs.dim, true)))],
   },
 };

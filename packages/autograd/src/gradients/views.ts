@@ -1,5 +1,5 @@
 import { arange, zeros, type Tensor } from '@kindling/tensor';
-import type { GradContext, GradientRule, GradientTableFor, NoAttrs } from './rule.js';
+import { SAVES_NOTHING, type GradContext, type GradientRule, type GradientTableFor, type NoAttrs } from './rule.js';
 
 export interface SliceAttrs {
   /** Normalised: a non-negative dim and the first index actually taken. */
@@ -28,10 +28,11 @@ export interface ViewAttrs {
 /** Every op that only changes the shape (same elements, same order) undoes itself with a reshape. */
 const reshapeBack: GradientRule<NoAttrs> = {
   kernel: 'view',
+  saves: SAVES_NOTHING,
   backward: (g, ctx) => [g.reshape(ctx.inputs[0].shape)],
 };
 
-const identity: GradientRule<NoAttrs> = { kernel: 'Contiguous', backward: (g) => [g] };
+const identity: GradientRule<NoAttrs> = { kernel: 'Contiguous', saves: SAVES_NOTHING, backward: (g) => [g] };
 
 /** Adds the gradient of the taken entries into zeros of the input's shape. */
 function sliceBack(g: Tensor, ctx: GradContext<SliceAttrs>): Tensor {
@@ -47,9 +48,10 @@ export const viewGradients: GradientTableFor<ViewAttrs> = {
   flatten: reshapeBack,
   squeeze: reshapeBack,
   unsqueeze: reshapeBack,
-  transpose: { kernel: 'view', backward: (g, ctx) => [g.transpose(ctx.attrs.dim0, ctx.attrs.dim1)] },
+  transpose: { kernel: 'view', saves: SAVES_NOTHING, backward: (g, ctx) => [g.transpose(ctx.attrs.dim0, ctx.attrs.dim1)] },
   permute: {
     kernel: 'view',
+    saves: SAVES_NOTHING,
     backward: (g, ctx) => {
       const inverse = new Array<number>(ctx.attrs.dims.length);
       ctx.attrs.dims.forEach((from, to) => (inverse[from] = to));
@@ -57,10 +59,10 @@ export const viewGradients: GradientTableFor<ViewAttrs> = {
     },
   },
   // The gradient keeps the expanded shape: reduceToShape sums the broadcast dims, as for any broadcast.
-  expand: { kernel: 'view', backward: (g) => [g] },
-  slice: { kernel: 'view', backward: (g, ctx) => [sliceBack(g, ctx)] },
-  narrow: { kernel: 'view', backward: (g, ctx) => [sliceBack(g, ctx)] },
-  select: { kernel: 'view', backward: (g, ctx) => [sliceBack(g.unsqueeze(ctx.attrs.dim), ctx)] },
+  expand: { kernel: 'view', saves: SAVES_NOTHING, backward: (g) => [g] },
+  slice: { kernel: 'view', saves: SAVES_NOTHING, backward: (g, ctx) => [sliceBack(g, ctx)] },
+  narrow: { kernel: 'view', saves: SAVES_NOTHING, backward: (g, ctx) => [sliceBack(g, ctx)] },
+  select: { kernel: 'view', saves: SAVES_NOTHING, backward: (g, ctx) => [sliceBack(g.unsqueeze(ctx.attrs.dim), ctx)] },
   contiguous: identity,
   clone: identity,
 };

@@ -1,4 +1,4 @@
-import type { KernelTable } from '@kindling/tensor';
+import type { CompleteKernelTable } from '@kindling/tensor';
 import type { WebGpuBackend } from '../webgpu-backend.js';
 import { fillConfig, concatConfig } from './creation.js';
 import { binaryConfig, castConfig, compareConfig, contiguousConfig, unaryConfig, whereConfig } from './elementwise.js';
@@ -9,8 +9,12 @@ import { adadeltaStepConfig, adagradStepConfig, adamStepConfig, rmspropStepConfi
 import { argReduceConfig, reduceConfig, softmaxConfig } from './reduce.js';
 import { col2imConfig, im2colConfig, maxPool2dConfig, maxPool2dGradConfig } from './windows.js';
 
-/** Every kernel of the `webgpu` backend, one per kernel name (a missing one is a compile error). */
-export const webGpuKernels: KernelTable<WebGpuBackend> = {
+/**
+ * Every kernel of the `webgpu` backend, one per kernel name: a missing one is a compile error. The
+ * cpu fallback cannot serve this backend (its buffers are not host-visible, and a kernel run on host
+ * copies would have to wait for the queue in the middle of recording), so each kernel runs here.
+ */
+export const webGpuKernels: CompleteKernelTable<WebGpuBackend> = {
   Fill: fillConfig,
   Contiguous: contiguousConfig,
   Cast: castConfig,

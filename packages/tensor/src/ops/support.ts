@@ -70,7 +70,9 @@ export function runToTensor<K extends Exclude<KernelName, InPlaceKernelName>>(
 ): Tensor {
   assertFitsBackend(backend, shape, dtype, kernel);
   const storage = runKernel(kernel, backend, args, { dtype, size: shapeSize(shape) });
-  return wrapStorage(backend, storage, shape, dtype);
+  const result = wrapStorage(backend, storage, shape, dtype);
+  result.origin = kernel;
+  return result;
 }
 
 export function wrapStorage(backend: Backend, storage: Storage, shape: Shape, dtype: DType): Tensor {

@@ -46,7 +46,7 @@ export function errorsSuite(backendName: string): void {
       await expect(ones([2]).item()).rejects.toThrow('item: only a one-element tensor can be read as a number, but this one has shape [2]');
       const t = ones([2, 2]);
       t.dispose();
-      expect(() => t.add(1)).toThrow('add: the tensor of shape [2, 2] was disposed');
+      expect(() => t.add(1)).toThrow("add: the tensor of shape [2, 2] made by 'Fill' was freed by dispose()");
     });
 
     it('names the dtype and the backend for an unsupported dtype, and explains unknown backends', async () => {

@@ -1,0 +1,193 @@
+import { noGrad, type Variable } from '@kindling/autograd';
+import { BatchNorm1d, Conv2d, Dropout, functional as F, Linear, Module, type Input } from '@kindling/nn';
+import { Adadelta, Adam, type Optimizer } from '@kindling/optim';
+import { manualSeed, memory, randint, randn, setBackend, type MemoryInfo, type Tensor } from '@kindling/tensor';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DataLoader, TensorDataset } from '../../src/index.js';
+
+/*
+ * The training loop a PyTorch user writes, with no tidy and no dispose: every backend runs it with
+ * memory() flat from step 10 on, read without forcing a garbage collection.
+ */
+
+/** The PyTorch MNIST tutorial's network (784 → 512 → 512 → 10, ReLU). */
+class TutorialNet extends Module {
+  inToHl1 = new Linear(784, 512);
+  hl1ToHl2 = new Linear(512, 512);
+  hl2ToOut = new Linear(512, 10);
+
+  forward(x: Input): Variable {
+    const hidden1 = F.relu(this.inToHl1.forward(x));
+    const hidden2 = F.relu(this.hl1ToHl2.forward(hidden1));
+    return this.hl2ToOut.forward(hidden2);
+  }
+}
+
+/** PyTorch's examples/mnist network: two convolutions, max-pooling, dropout and two linear layers. */
+class ConvNet extends Module {
+  conv1 = new Conv2d(1, 32, 3);
+  conv2 = new Conv2d(32, 64, 3);
+  dropout1 = new Dropout(0.25);
+  dropout2 = new Dropout(0.5);
+  fc1 = new Linear(9216, 128);
+  fc2 = new Linear(128, 10);
+
+  forward(x: Input): Variable {
+    const features = F.relu(this.conv2.forward(F.relu(this.conv1.forward(x))));
+    const pooled = this.dropout1.forward(F.maxPool2d(features, 2)).flatten(1);
+    const hidden = this.dropout2.forward(F.relu(this.fc1.forward(pooled)));
+    return F.logSoftmax(this.fc2.forward(hidden), 1);
+  }
+}
+
+/** The loops of hundreds of steps take minutes on the slow backends (the reference cpu, SwiftShader). */
+const LONG = 600_000;
+
+/** What memory() counts, without the peak (which only rises). */
+function live(info: MemoryInfo): Omit<MemoryInfo, 'peakBytes'> {
+  return { numTensors: info.numTensors, numStorages: info.numStorages, numBytes: info.numBytes };
+}
+
+/**
+ * Runs the README's loop for `steps` steps over batches of `images` (as many epochs as that takes)
+ * and returns memory() at step 10 and at every 10th step after it.
+ */
+async function trainLikePyTorch(
+  net: Module & { forward(x: Input): Variable },
+  optimizer: Optimizer,
+  loader: DataLoader<[Tensor, Tensor], [Tensor, Tensor]>,
+  steps: number,
+  lossOf: (output: Variable, target: Tensor) => Variable,
+): Promise<Map<number, Omit<MemoryInfo, 'peakBytes'>>> {
+  const readings = new Map<number, Omit<MemoryInfo, 'peakBytes'>>();
+  let step = 0;
+  while (step < steps) {
+    for await (const [input, target] of loader) {
+      const loss = lossOf(net.forward(input), target);
+      optimizer.zeroGrad();
+      loss.backward();
+      await optimizer.step();
+      step++;
+      if (step >= 10 && step % 10 === 0) readings.set(step, live(memory()));
+      if (step === steps) break;
+    }
+  }
+  return readings;
+}
+
+function expectFlat(readings: Map<number, Omit<MemoryInfo, 'peakBytes'>>): void {
+  const first = readings.get(10);
+  for (const [step, reading] of readings) expect({ step, ...reading }).toEqual({ step, ...first });
+}
+
+function expectUsable(net: Module, optimizer: Optimizer): void {
+  for (const parameter of net.parameters()) {
+    expect(parameter.data.isDisposed).toBe(false);
+    expect(parameter.grad?.isDisposed).toBe(false);
+  }
+  for (const state of Object.values(optimizer.stateDict().state)) {
+    for (const value of Object.values(state)) if (typeof value === 'object') expect((value as Tensor).isDisposed).toBe(false);
+  }
+}
+
+export interface TrainingLoopSteps {
+  /** Steps of the tutorial MLP (batch 8). */
+  mlp: number;
+  /** Steps of the examples/mnist CNN (batch 2). */
+  cnn: number;
+}
+
+/** The memory guarantees of a loop written as in PyTorch, on `device`. */
+export function describeTrainingLoopMemory(device: string, steps: TrainingLoopSteps): void {
+  describe(`a loop written as in PyTorch on '${device}'`, () => {
+    beforeAll(() => setBackend(device));
+
+    it(`keeps memory() flat from step 10 to step ${steps.mlp} of the tutorial MLP with Adam`, async () => {
+      manualSeed(0);
+      const loader = new DataLoader(new TensorDataset(randn([96, 784]), randint(0, 10, [96])), { batchSize: 8, shuffle: true });
+      const net = new TutorialNet();
+      const optimizer = new Adam(net.parameters(), { lr: 1e-3 });
+      const readings = await trainLikePyTorch(net, optimizer, loader, steps.mlp, (output, target) => F.crossEntropy(output, target));
+      expect(readings.size).toBe(steps.mlp / 10);
+      expectFlat(readings);
+      expectUsable(net, optimizer);
+    }, LONG);
+
+    it(`keeps memory() flat from step 10 to step ${steps.cnn} of the examples/mnist CNN with Adadelta and dropout`, async () => {
+      manualSeed(1);
+      const loader = new DataLoader(new TensorDataset(randn([8, 1, 28, 28]), randint(0, 10, [8])), { batchSize: 2, shuffle: true });
+      const net = new ConvNet();
+      const optimizer = new Adadelta(net.parameters(), { lr: 1 });
+      const readings = await trainLikePyTorch(net, optimizer, loader, steps.cnn, (output, target) => F.nllLoss(output, target));
+      expectFlat(readings);
+      expectUsable(net, optimizer);
+    }, LONG);
+
+    it('keeps BatchNorm running statistics and lets the last two steps be read', async () => {
+      manualSeed(2);
+      const net = new (class extends Module {
+        norm = new BatchNorm1d(4);
+        out = new Linear(4, 2);
+        forward(x: Input): Variable {
+          return this.out.forward(this.norm.forward(x));
+        }
+      })();
+      const optimizer = new Adam(net.parameters());
+      const loader = new DataLoader(new TensorDataset(randn([40, 4]), randint(0, 2, [40])), { batchSize: 4 });
+      const losses: Variable[] = [];
+      for await (const [input, target] of loader) {
+        const loss = F.crossEntropy(net.forward(input), target);
+        optimizer.zeroGrad();
+        loss.backward();
+        await optimizer.step();
+        losses.push(loss);
+        // The step before this one is still readable.
+        if (losses.length > 1) expect(Number.isFinite(await losses.at(-2)?.item())).toBe(true);
+      }
+      const runningMean = net.norm.getBuffer('running_mean');
+      expect(runningMean?.isDisposed).toBe(false);
+      expect(Array.from((await runningMean?.data()) ?? []).every(Number.isFinite)).toBe(true);
+      // The first batch of a loader's first pass starts no step (a loader read for one batch holds
+      // nothing open), so the first loss is freed by the backward() two steps on; the second by the loader.
+      await expect(losses[0]?.item()).rejects.toThrow(/made by 'crossEntropy' was freed by the second backward\(\) after the one that went through/);
+      await expect(losses[1]?.item()).rejects.toThrow(/made by 'crossEntropy' was freed when the DataLoader yielded the batch after next/);
+      expectUsable(net, optimizer);
+    });
+
+    it('frees what the graph saved as backward goes, and the outputs of a graph two backward() calls later, without a DataLoader', async () => {
+      manualSeed(3);
+      const net = new TutorialNet();
+      const optimizer = new Adam(net.parameters());
+      const input = randn([4, 784]);
+      const target = randint(0, 10, [4]);
+      const losses: Variable[] = [];
+      const readings: Omit<MemoryInfo, 'peakBytes'>[] = [];
+      for (let step = 0; step < 8; step++) {
+        const loss = F.crossEntropy(net.forward(input), target);
+        optimizer.zeroGrad();
+        loss.backward();
+        await optimizer.step();
+        losses.push(loss);
+        readings.push(live(memory()));
+      }
+      expect(readings.at(-1)).toEqual(readings[3]);
+      expect(Number.isFinite(await losses.at(-2)?.item())).toBe(true);
+      await expect(losses[0]?.item()).rejects.toThrow(/made by 'crossEntropy' was freed by the second backward\(\) after the one that went through/);
+      expect(input.isDisposed).toBe(false);
+      expectUsable(net, optimizer);
+    });
+
+    it('frees what a forward made and did not return when it returns, under noGrad', () => {
+      manualSeed(4);
+      const net = new TutorialNet();
+      net.eval();
+      const input = randn([16, 784]);
+      const before = memory();
+      const output = noGrad(() => net.forward(input));
+      const after = memory();
+      expect(after.numTensors - before.numTensors).toBe(1);
+      expect(after.numBytes - before.numBytes).toBe(16 * 10 * 4);
+      expect(output.shape).toEqual([16, 10]);
+    });
+  });
+}

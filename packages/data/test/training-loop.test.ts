@@ -1,0 +1,3 @@
+import { describeTrainingLoopMemory } from './conformance/training-loop.js';
+
+describeTrainingLoopMemory('cpu', { mlp: 1000, cnn: 200 });
