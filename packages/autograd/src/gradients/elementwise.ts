@@ -31,6 +31,11 @@ function extremumGrad(g: Tensor, mine: Tensor, other: Tensor, pick: 'gt' | 'lt')
   return g.where(pick === 'gt' ? mine.gt(other) : mine.lt(other), half);
 }
 
+/** d erf(x)/dx = 2/√π · e^(−x²). */
+function erfDerivative(x: Tensor): Tensor {
+  return x.mul(x).neg().exp().mul(2 / Math.sqrt(Math.PI));
+}
+
 export const elementwiseGradients: GradientTableFor<ElementwiseAttrs, ElementwiseInputs> = {
   add: { kernel: 'Binary', saves: SAVES_NOTHING, backward: (g, ctx) => gradsFor(ctx, () => g, () => g) },
   sub: { kernel: 'Binary', saves: SAVES_NOTHING, backward: (g, ctx) => gradsFor(ctx, () => g, () => g.neg()) },
@@ -89,6 +94,14 @@ export const elementwiseGradients: GradientTableFor<ElementwiseAttrs, Elementwis
   // sign is piecewise constant: its gradient is 0 everywhere, as PyTorch's.
   sign: { kernel: 'Unary', saves: SAVES_NOTHING, backward: (g) => [zerosLike(g)] },
   tanh: { kernel: 'Unary', saves: SAVES_OUTPUT, backward: (g, ctx) => [g.mul(ctx.output.mul(ctx.output).neg().add(1))] },
+  sin: { kernel: 'Unary', saves: SAVES_INPUT, backward: (g, ctx) => [g.mul(ctx.inputs[0].cos())] },
+  cos: { kernel: 'Unary', saves: SAVES_INPUT, backward: (g, ctx) => [g.mul(ctx.inputs[0].sin()).neg()] },
+  erf: { kernel: 'Unary', saves: SAVES_INPUT, backward: (g, ctx) => [g.mul(erfDerivative(ctx.inputs[0]))] },
+  erfc: { kernel: 'Unary', saves: SAVES_INPUT, backward: (g, ctx) => [g.mul(erfDerivative(ctx.inputs[0])).neg()] },
+  // d(x^-1/2)/dx = -x^-3/2 / 2 = -out³ / 2.
+  rsqrt: { kernel: 'Unary', saves: SAVES_OUTPUT, backward: (g, ctx) => [g.mul(ctx.output.mul(ctx.output).mul(ctx.output)).mul(-0.5)] },
+  expm1: { kernel: 'Unary', saves: SAVES_OUTPUT, backward: (g, ctx) => [g.mul(ctx.output.add(1))] },
+  log1p: { kernel: 'Unary', saves: SAVES_INPUT, backward: (g, ctx) => [g.div(ctx.inputs[0].add(1))] },
   clamp: {
     kernel: 'Binary',
     saves: SAVES_INPUT,

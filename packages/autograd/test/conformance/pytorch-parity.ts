@@ -73,6 +73,15 @@ const EXPRESSIONS: Record<string, (inputs: Inputs) => Variable> = {
   matrixVectorDot: (i) => variable(i, 'x').matmul(variable(i, 'v')).mul(variable(i, 'u')).sum(),
   vectorDot: (i) => variable(i, 'u').matmul(variable(i, 'v')),
   mseLoss: (i) => variable(i, 'x').sub(constant(i, 'y')).pow(2).mean(),
+  sinCosWeightedSum: (i) => variable(i, 'x').sin().mul(variable(i, 'y').cos()).mul(variable(i, 'w')).sum(),
+  erfErfcWeightedSum: (i) => {
+    const x = variable(i, 'x');
+    return x.erf().add(x.mul(0.5).erfc().mul(2)).mul(variable(i, 'w')).sum();
+  },
+  rsqrtExpm1Log1pSum: (i) => {
+    const [x, y] = [variable(i, 'x'), variable(i, 'y')];
+    return x.rsqrt().add(y.expm1().mul(x.log1p())).sum();
+  },
   reusedInputSum: (i) => {
     const x = variable(i, 'x');
     return x.mul(x).add(x).sum();

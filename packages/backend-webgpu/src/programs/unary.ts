@@ -4,6 +4,9 @@ import { ElementwiseProgram, isRowMajor } from './elementwise.js';
 /*
  * Unary float ops. Each handles NaN and infinities explicitly where WGSL's builtins leave them
  * undefined (log of a negative number, tanh of a large one), to match the cpu backend exactly.
+ * erf and erfc, which WGSL lacks, use their Maclaurin series near 0 and a Chebyshev fit of erfc's
+ * tail (fractional error below 1.2e-7) elsewhere; expm1 and log1p use series near 0, where
+ * exp(x) − 1 and log(1 + x) would lose the low digits.
  */
 const HELPERS = `
 fn k_log(x: f32) -> f32 {
@@ -22,6 +25,58 @@ fn k_tanh(x: f32) -> f32 {
 fn k_sigmoid(x: f32) -> f32 { if (is_nan(x)) { return x; } return 1.0 / (1.0 + exp(-x)); }
 fn k_relu(x: f32) -> f32 { return select(x, 0.0, x < 0.0); }
 fn k_sign(x: f32) -> f32 { return select(0.0, 1.0, x > 0.0) - select(0.0, 1.0, x < 0.0); }
+fn k_finite(x: f32) -> bool { return !is_nan(x) && abs(x) != inf(); }
+fn k_sin(x: f32) -> f32 { if (!k_finite(x)) { return nan(); } return sin(x); }
+fn k_cos(x: f32) -> f32 { if (!k_finite(x)) { return nan(); } return cos(x); }
+fn k_erf_series(x: f32) -> f32 {
+  let x2 = x * x;
+  return x * 1.1283791671 * (1.0 + x2 * (-0.33333333 + x2 * (0.1 + x2 * (-0.023809524 + x2 * (0.0046296296 - x2 * 0.00075757576)))));
+}
+fn k_erfc_tail(z: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let p = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807
+    + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return t * exp(p - z * z);
+}
+fn k_erf(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
+  if (abs(x) < 0.5) { return k_erf_series(x); }
+  let tail = k_erfc_tail(abs(x));
+  return select(1.0 - tail, tail - 1.0, x < 0.0);
+}
+fn k_erfc(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
+  if (abs(x) < 0.5) { return 1.0 - k_erf_series(x); }
+  let tail = k_erfc_tail(abs(x));
+  return select(tail, 2.0 - tail, x < 0.0);
+}
+fn k_rsqrt(x: f32) -> f32 {
+  if (is_nan(x) || x < 0.0) { return nan(); }
+  if (x == 0.0) { return inf(); }
+  if (x == inf()) { return 0.0; }
+  return inverseSqrt(x);
+}
+fn k_expm1(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
+  if (abs(x) < 0.5) {
+    return x * (1.0 + x * (0.5 + x * (0.16666667 + x * (0.041666668 + x * (0.0083333333 + x * (0.0013888889
+      + x * (0.00019841270 + x * (0.000024801587 + x * 0.0000027557319))))))));
+  }
+  if (x > 88.8) { return inf(); }
+  return exp(x) - 1.0;
+}
+fn k_log1p(x: f32) -> f32 {
+  if (is_nan(x) || x < -1.0) { return nan(); }
+  if (x == -1.0) { return -inf(); }
+  if (abs(x) < 0.5) {
+    // ln(1 + x) = 2 atanh(s), s = x / (2 + x), |s| <= 1/3.
+    let s = x / (2.0 + x);
+    let s2 = s * s;
+    return 2.0 * s * (1.0 + s2 * (0.33333333 + s2 * (0.2 + s2 * (0.14285714 + s2 * (0.11111111 + s2 * (0.090909091
+      + s2 * (0.076923077 + s2 * (0.066666667 + s2 * 0.058823529))))))));
+  }
+  return k_log(1.0 + x);
+}
 `;
 
 const EXPRESSIONS: Record<UnaryOp, string> = {
@@ -34,6 +89,13 @@ const EXPRESSIONS: Record<UnaryOp, string> = {
   sigmoid: 'k_sigmoid(v0)',
   tanh: 'k_tanh(v0)',
   sign: 'k_sign(v0)',
+  sin: 'k_sin(v0)',
+  cos: 'k_cos(v0)',
+  erf: 'k_erf(v0)',
+  erfc: 'k_erfc(v0)',
+  rsqrt: 'k_rsqrt(v0)',
+  expm1: 'k_expm1(v0)',
+  log1p: 'k_log1p(v0)',
 };
 
 /** The ops the op layer lets int32 through (it casts to float32 for the rest). */

@@ -37,6 +37,20 @@ export const UNARY_OPS = {
   tanh: { dtype: 'floating' },
   /** −1, 0 or 1 by the sign of x (0 for NaN and ±0); its gradient is 0. */
   sign: { dtype: 'numeric' },
+  /** The sine (radians). */
+  sin: { dtype: 'floating' },
+  /** The cosine (radians). */
+  cos: { dtype: 'floating' },
+  /** The error function, 2/√π ∫₀ˣ e^(−t²) dt (exact GELU is built on it). */
+  erf: { dtype: 'floating' },
+  /** 1 − erf(x), accurate where it is tiny. */
+  erfc: { dtype: 'floating' },
+  /** 1 / √x. */
+  rsqrt: { dtype: 'floating' },
+  /** eˣ − 1, accurate near 0. */
+  expm1: { dtype: 'floating' },
+  /** ln(1 + x), accurate near 0. */
+  log1p: { dtype: 'floating' },
 } as const satisfies Record<string, ElementwiseOpSpec>;
 
 export const BINARY_OPS = {

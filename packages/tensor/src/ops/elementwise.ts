@@ -116,6 +116,13 @@ export const log = (x: Tensor): Tensor => unary('log', x);
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
 export const tanh = (x: Tensor): Tensor => unary('tanh', x);
+export const sin = (x: Tensor): Tensor => unary('sin', x);
+export const cos = (x: Tensor): Tensor => unary('cos', x);
+export const erf = (x: Tensor): Tensor => unary('erf', x);
+export const erfc = (x: Tensor): Tensor => unary('erfc', x);
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
+export const log1p = (x: Tensor): Tensor => unary('log1p', x);
 
 /** Elements of `a` where `condition` is true, of `b` elsewhere; all three broadcast together. */
 export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {

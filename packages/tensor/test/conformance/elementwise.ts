@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { abs, add, div, exp, log, maximum, minimum, mul, neg, pow, relu, sigmoid, sqrt, sub, tanh, tensor, where, type Tensor } from '../../src/index.js';
+import { erf as erfReference, erfc as erfcReference } from '../../src/backends/cpu/kernels/special-functions.js';
+import { abs, add, cos, div, erf, erfc, exp, expm1, log, log1p, maximum, minimum, mul, neg, pow, relu, rsqrt, sigmoid, sin, sqrt, sub, tanh, tensor, where, type Tensor } from '../../src/index.js';
 import { expectValues } from './harness.js';
 import { broadcastRead, broadcastShape, size, unravel } from './reference.js';
 
@@ -20,6 +21,13 @@ const unaryReferences: [string, (a: Tensor) => Tensor, (x: number) => number][] 
   ['exp', exp, Math.exp],
   ['sigmoid', sigmoid, (x) => 1 / (1 + Math.exp(-x))],
   ['tanh', tanh, Math.tanh],
+  ['sin', sin, Math.sin],
+  ['cos', cos, Math.cos],
+  ['erf', erf, erfReference],
+  ['erfc', erfc, erfcReference],
+  ['rsqrt', rsqrt, (x) => 1 / Math.sqrt(x)],
+  ['expm1', expm1, Math.expm1],
+  ['log1p', log1p, Math.log1p],
 ];
 
 /** Two shapes that broadcast together: each dim of the second is the first's, 1, or missing. */
@@ -60,6 +68,24 @@ export function elementwiseSuite(): void {
     it.each(unaryReferences)('%s matches Math', async (_name, op, reference) => {
       const values = [-2.5, -1, -0.25, 0, 0.5, 3];
       await expectValues(op(tensor(values)), values.map(reference));
+    });
+
+    it('keeps the relative precision of erf, erfc, expm1 and log1p near 0 and of erfc in its tail', async () => {
+      const relative = async (t: Tensor, expected: number[]): Promise<void> => {
+        const actual = Array.from(await t.data());
+        actual.forEach((value, i) => expect(Math.abs(value / (expected[i] as number) - 1)).toBeLessThan(2e-6));
+      };
+      await relative(erf(tensor([1e-4, -3e-3, 0.49, 0.51])), [1e-4, -3e-3, 0.49, 0.51].map(erfReference));
+      await relative(erfc(tensor([0.51, 2, 4, 6])), [0.51, 2, 4, 6].map(erfcReference));
+      await relative(expm1(tensor([1e-6, -2e-4, 0.3, -0.49])), [1e-6, -2e-4, 0.3, -0.49].map(Math.expm1));
+      await relative(log1p(tensor([1e-6, -2e-4, 0.3, -0.49])), [1e-6, -2e-4, 0.3, -0.49].map(Math.log1p));
+      await expectValues(tensor([Infinity, -Infinity, -1, -2, 0]).log1p(), [Infinity, NaN, -Infinity, NaN, 0]);
+      await expectValues(tensor([Infinity, -Infinity, 0]).expm1(), [Infinity, -1, 0]);
+      await expectValues(tensor([Infinity, -Infinity, NaN]).erf(), [1, -1, NaN]);
+      await expectValues(tensor([Infinity, -Infinity, 0]).erfc(), [0, 2, 1]);
+      await expectValues(tensor([0, Infinity, -1]).rsqrt(), [Infinity, 0, NaN]);
+      await expectValues(tensor([Infinity, NaN]).sin(), [NaN, NaN]);
+      await expectValues(tensor([-Infinity]).cos(), [NaN]);
     });
 
     it('computes log, sqrt and pow', async () => {

@@ -150,6 +150,13 @@ const OPS: Record<string, (args: readonly Operand[], attrs: Attrs) => OpResult> 
   relu: unary((x) => x.relu()),
   sigmoid: unary((x) => x.sigmoid()),
   tanh: unary((x) => x.tanh()),
+  sin: unary((x) => x.sin()),
+  cos: unary((x) => x.cos()),
+  erf: unary((x) => x.erf()),
+  erfc: unary((x) => x.erfc()),
+  rsqrt: unary((x) => x.rsqrt()),
+  expm1: unary((x) => x.expm1()),
+  log1p: unary((x) => x.log1p()),
   clamp: (args, attrs) => tensorAt(args, 0).clamp(attrs.min, attrs.max),
   where: (args) => where(tensorAt(args, 0), args[1] as Operand, args[2] as Operand),
 

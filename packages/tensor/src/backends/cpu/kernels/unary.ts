@@ -4,6 +4,7 @@ import { assertNever } from '../../../ops/elementwise-ops.js';
 import type { KernelConfig } from '../../../kernel-registry.js';
 import type { CpuBackend } from '../cpu-backend.js';
 import { contiguousValues, emptyLike, type StridedInput, stridedInput } from '../strided.js';
+import { erf, erfc } from './special-functions.js';
 
 /** `op` applied to each element of the floating-point `x`; same shape and dtype, row-major. */
 export function unaryImpl(op: UnaryOp, x: StridedInput): TypedArray {
@@ -46,6 +47,27 @@ export function unaryImpl(op: UnaryOp, x: StridedInput): TypedArray {
         const value = v[i] as number;
         out[i] = (value > 0 ? 1 : 0) - (value < 0 ? 1 : 0);
       }
+      break;
+    case 'sin':
+      for (let i = 0; i < n; i++) out[i] = Math.sin(v[i] as number);
+      break;
+    case 'cos':
+      for (let i = 0; i < n; i++) out[i] = Math.cos(v[i] as number);
+      break;
+    case 'erf':
+      for (let i = 0; i < n; i++) out[i] = erf(v[i] as number);
+      break;
+    case 'erfc':
+      for (let i = 0; i < n; i++) out[i] = erfc(v[i] as number);
+      break;
+    case 'rsqrt':
+      for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(v[i] as number);
+      break;
+    case 'expm1':
+      for (let i = 0; i < n; i++) out[i] = Math.expm1(v[i] as number);
+      break;
+    case 'log1p':
+      for (let i = 0; i < n; i++) out[i] = Math.log1p(v[i] as number);
       break;
     default:
       assertNever(op, 'unary op');
