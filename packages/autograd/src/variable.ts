@@ -1,5 +1,11 @@
 import {
+  assertBatchedMatrices,
+  assertFillMask,
+  chunkSize,
   defineElementwiseMethods,
+  normalizeDim,
+  splitRanges,
+  topkIndices,
   isFloatingDType,
   isTensor,
   SCOPE_REFERENCES,
@@ -19,6 +25,7 @@ import type { Node, Operand } from './graph.js';
 import * as elementwise from './ops/elementwise.js';
 import * as linalg from './ops/matmul.js';
 import * as reduction from './ops/reduction.js';
+import * as scan from './ops/scan.js';
 import * as softmaxOps from './ops/softmax.js';
 import * as indexing from './ops/indexing.js';
 import * as views from './ops/views.js';
@@ -198,6 +205,11 @@ export class Variable implements TensorOperand<Variable>, ScopeReferences {
   clamp(min?: elementwise.Bound, max?: elementwise.Bound): Variable {
     return elementwise.clamp(this, min, max);
   }
+  /** This Variable with `value` where the bool `mask` (broadcast to its shape) is true (torch.masked_fill); `value` may be a Variable. */
+  maskedFill(mask: Tensor, value: Operand): Variable {
+    assertFillMask(this, mask);
+    return elementwise.where(mask, value, this);
+  }
   /** This Variable's elements where `condition` holds, `other`'s elsewhere. */
   where(condition: Variable | Tensor, other: Operand): Variable {
     return elementwise.where(condition, this, other);
@@ -218,6 +230,11 @@ export class Variable implements TensorOperand<Variable>, ScopeReferences {
   }
 
   matmul(other: Variable | Tensor): Variable {
+    return linalg.matmul(this, other);
+  }
+  /** Batched matrix products of [b, n, m] by [b, m, p], without broadcasting (torch.bmm). */
+  bmm(other: Variable | Tensor): Variable {
+    assertBatchedMatrices(this, other);
     return linalg.matmul(this, other);
   }
 
@@ -247,6 +264,32 @@ export class Variable implements TensorOperand<Variable>, ScopeReferences {
   }
   softmax(dim: number): Variable {
     return softmaxOps.softmax(this, dim);
+  }
+  /** Running sums along `dim` (torch.cumsum). */
+  cumsum(dim: number): Variable {
+    return scan.cumsum(this, dim);
+  }
+  /** The int32 positions that sort this Variable along `dim`, stably (torch.argsort; no gradient). */
+  argsort(dim = -1, descending = false): Tensor {
+    return this.data.argsort(dim, descending);
+  }
+  /** The sorted values along `dim` (a gather, so the gradient goes back to where each came from) and their positions. */
+  sort(dim = -1, descending = false): reduction.VariableValuesAndIndices {
+    const indices = this.data.argsort(dim, descending);
+    return { values: this.ndim === 0 ? this.clone() : this.gather(normalizeDim(dim, this.ndim, 'sort'), indices), indices };
+  }
+  /** The `k` largest (or smallest) elements along `dim`, sorted, and their positions (torch.topk). */
+  topk(k: number, dim = -1, largest = true): reduction.VariableValuesAndIndices {
+    const indices = topkIndices(this.data, k, dim, largest);
+    return { values: this.ndim === 0 ? this.clone() : this.gather(normalizeDim(dim, this.ndim, 'topk'), indices), indices };
+  }
+  /** The elements on and below the `diagonal`-th diagonal of the last two dims (torch.tril); 0 elsewhere. */
+  tril(diagonal = 0): Variable {
+    return scan.tril(this, diagonal);
+  }
+  /** The elements on and above the `diagonal`-th diagonal of the last two dims (torch.triu); 0 elsewhere. */
+  triu(diagonal = 0): Variable {
+    return scan.triu(this, diagonal);
   }
   logSoftmax(dim: number): Variable {
     return softmaxOps.logSoftmax(this, dim);
@@ -307,6 +350,16 @@ export class Variable implements TensorOperand<Variable>, ScopeReferences {
   }
   select(dim: number, index: number): Variable {
     return views.select(this, dim, index);
+  }
+  /** Pieces along `dim` of `splitSize` elements each (the last smaller), or of the listed sizes (torch.split). */
+  split(sizeOrSections: number | readonly number[], dim = 0): Variable[] {
+    const d = normalizeDim(dim, this.ndim, 'split');
+    return splitRanges(this.shape[d] as number, sizeOrSections, 'split').map(([start, length]) => views.narrow(this, d, start, length));
+  }
+  /** At most `chunks` pieces along `dim`, of equal size but the last (torch.chunk). */
+  chunk(chunks: number, dim = 0): Variable[] {
+    const d = normalizeDim(dim, this.ndim, 'chunk');
+    return this.split(chunkSize(this.shape[d] as number, chunks), d);
   }
   contiguous(): Variable {
     return views.contiguous(this);

@@ -14,6 +14,9 @@ type TensorOnly =
   | 'offset'
   | 'isKept'
   | 'keep'
+  | 'origin'
+  | 'serial'
+  | 'free'
   | 'isDisposed'
   | 'assertUsable'
   | 'isContiguous'
@@ -23,7 +26,11 @@ type TensorOnly =
   | 'array'
   | 'itemSync'
   // casts to dtypes that carry no gradient
-  | 'bool';
+  | 'bool'
+  // in-place writes, which autograd does not record (write into v.data)
+  | 'copy_'
+  | 'fill_'
+  | 'zero_';
 type MissingOnVariable = Exclude<keyof Tensor, keyof Variable | TensorOnly>;
 
 describe('Variable', () => {

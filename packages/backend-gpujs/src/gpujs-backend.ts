@@ -107,6 +107,11 @@ export class GpuJsBackend implements Backend<GpuJsStorage> {
     hostArray: (storage) => this.hostArray(storage),
     aliasesStorage: false,
     adoptHost: (dtype, size, values) => this.adopt(dtype, size, values),
+    replaceHost: (storage, values) => {
+      const old = storage.value;
+      storage.value = values;
+      this.free([old]);
+    },
   };
 
   upload(values: TypedArray): GpuJsStorage {

@@ -4,6 +4,7 @@ import { CommandBatch, UNIFORM_ARENA_BYTES } from './command-batch.js';
 import { BufferUsage, MAP_READ_MODE } from './gpu-flags.js';
 import { PipelineCache, UNIFORM_USAGE } from './pipeline-cache.js';
 import type { Program } from './program.js';
+import { holdRelease } from './kernels/linear-fusion.js';
 
 /** A tensor's memory on the GPU: one pooled storage buffer, 32 bits per element whatever the dtype. */
 export class WebGpuStorage implements Storage {
@@ -138,14 +139,16 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   }
 
   release(storage: WebGpuStorage): void {
+    if (storage.released || holdRelease(this, storage)) return;
     this.settle();
-    if (storage.released) return;
     storage.released = true;
     this.pool.release(storage.buffer);
     this.live--;
   }
 
   liveStorageCount(): number {
+    // A held matmul keeps the outputs released meanwhile until it is encoded: encode it, so the count is final.
+    this.settle();
     return this.live;
   }
 

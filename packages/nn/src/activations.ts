@@ -12,47 +12,21 @@ export interface GeluOptions {
   approximate?: 'none' | 'tanh';
 }
 
-// Numerical Recipes' erfc (`erfcc`, a Chebyshev fit): erfc(z) = t·exp(−z² + P(t)) with
-// t = 1 / (1 + z/2), for z ≥ 0, with a relative error below 1.2e-7 everywhere, so it is accurate to
-// float32 and also in the tail, where GELU's value is tiny.
-const ERFC_COEFFICIENTS = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
-
-/** erfc(z) for z ≥ 0 by the fit above: t·exp(−z² + P(t)) with t = 1 / (1 + z/2). */
-function erfcOfNonNegative(z: Variable): Variable {
-  const t = z.mul(0.5).add(1).pow(-1);
-  // Horner's rule, c0 + t·(c1 + t·(... + t·c9)), starting from the innermost c8 + t·c9.
-  const innermost = t.mul(ERFC_COEFFICIENTS[9] as number).add(ERFC_COEFFICIENTS[8] as number);
-  const polynomial = ERFC_COEFFICIENTS.slice(0, 8).reduceRight((acc: Variable, c) => acc.mul(t).add(c), innermost);
-  return t.mul(polynomial.sub(z.mul(z)).exp());
-}
-
-/** Φ(x), the standard normal distribution function, as ½·erfc(−x/√2) built from differentiable ops. */
-function normalCdf(x: Variable): Variable {
-  const upperTail = erfcOfNonNegative(x.abs().mul(Math.SQRT1_2)).mul(0.5);
-  // Φ(x) = 1 − ½·erfc(x/√2) for x ≥ 0. |x| has gradient 0 at 0, which is harmless: GELU's x·Φ′(x) term vanishes there.
-  return upperTail.neg().add(1).where(x.ge(0), upperTail);
-}
-
-/**
- * The error function, as `torch.erf`, from the same fit as `gelu` (relative error of erfc below
- * 1.2e-7), built from differentiable ops: erf(x) = sign(x)·(1 − erfc(|x|)).
- */
+/** The error function, as `torch.erf` (autograd's `erf` op, here so that `F.erf` reads as PyTorch's). */
 export function erf(input: Input): Variable {
-  const x = asVariable(input);
-  return composite('erf', [x], {}, () => erfcOfNonNegative(x.abs()).neg().add(1).mul(x.sign()));
+  return asVariable(input).erf();
 }
 
 /**
- * The Gaussian error linear unit x·Φ(x), as PyTorch's `F.gelu`. Kindling has no erf op, so the
- * exact form evaluates Φ with a rational-exponential fit whose relative error is below 1.2e-7 (float32's
- * precision); `{ approximate: 'tanh' }` gives PyTorch's tanh form.
+ * The Gaussian error linear unit x·Φ(x), as PyTorch's `F.gelu`: exactly ½·x·(1 + erf(x/√2)) by
+ * default, or `{ approximate: 'tanh' }` for PyTorch's tanh form.
  */
 export function gelu(input: Input, options: GeluOptions = {}): Variable {
   const x = asVariable(input);
   const approximate = options.approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
   return composite('gelu', [x], { approximate }, () => {
-    if (approximate === 'none') return x.mul(normalCdf(x));
+    if (approximate === 'none') return x.mul(Math.SQRT1_2).erf().add(1).mul(x).mul(0.5);
     const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
     return x.mul(0.5).mul(inner.tanh().add(1));
   });

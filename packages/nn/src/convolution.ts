@@ -1,7 +1,7 @@
-import { composite, isGradEnabled, Variable } from '@kindling/autograd';
+import { composite, convolveWindows, isGradEnabled, Variable } from '@kindling/autograd';
 import { cat, formatShape, tidy, type WindowAxis } from '@kindling/tensor';
 import { asVariable, type Input } from './parameter.js';
-import { perAxis, unfold2d, windowCount, type AxisPadding, type PaddingMode, type Size2d } from './sliding-windows.js';
+import { perAxis, windowCount, windowedInput, type AxisPadding, type PaddingMode, type Size2d } from './sliding-windows.js';
 
 /*
  * Convolutions as PyTorch's F.conv1d and F.conv2d (cross-correlation, NCHW): im2col (sliding-windows.ts)
@@ -109,8 +109,8 @@ function convolve2d(x: Variable, weight: Variable, bias: Variable | null, geomet
   const convolve = (slice: Variable): Variable => {
     const batch = slice.shape[0] as number;
     const filters = weight.reshape([groups, outChannels / groups, patch]);
-    const columns = unfold2d(slice, { height: rows, width: cols }, mode).reshape([batch, groups, patch, rows.outSize * cols.outSize]);
-    const products = filters.matmul(columns);
+    const read = windowedInput(slice, { height: rows, width: cols }, mode);
+    const products = convolveWindows(read.input, filters, read.windows, groups);
     // The bias is added while each output channel is still one row of oH·oW positions: whole rows for the kernels.
     const output = bias === null ? products : products.add(bias.reshape([groups, outChannels / groups, 1]));
     return output.reshape([batch, outChannels, rows.outSize, cols.outSize]);
@@ -124,7 +124,8 @@ function convolve2d(x: Variable, weight: Variable, bias: Variable | null, geomet
 /**
  * The most im2col elements one call materialises outside training (64 MiB of float32): a test pass
  * at batch 1000 through examples/mnist's second convolution would otherwise build 660 MB of columns.
- * Training keeps every slice's columns for the backward pass, so slicing would save nothing there.
+ * A recorded convolution is one op (convolveWindows) whose graph keeps the input, not the columns,
+ * and whose backward builds them again; it is not sliced.
  */
 const COLUMN_ELEMENTS_LIMIT = 1 << 24;
 

@@ -138,6 +138,7 @@ export { elu, erf, gelu, leakyRelu, silu, type GeluOptions } from './activations
 export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from './normalization.js';
 export { embedding, type EmbeddingOptions } from './embedding.js';
 export { dropout2d } from './channel-dropout.js';
+export { pad, type PadMode } from './padding.js';
 
 export {
   binaryCrossEntropy,

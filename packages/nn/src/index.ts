@@ -8,6 +8,7 @@ export { Dropout } from './layers/dropout.js';
 export { Flatten } from './layers/flatten.js';
 export { Sequential, type Layer } from './layers/sequential.js';
 export { CrossEntropyLoss, MSELoss, NLLLoss } from './loss.js';
+export type { PadMode } from './padding.js';
 export type { AvgPool2dOptions, Conv1dOptions, Conv2dOptions, CrossEntropyOptions, LossReduction, MaxPool2dOptions, NllLossOptions } from './functional.js';
 export { save, load, loadWithMetadata, writeFileAtomically, type LoadOptions } from './safetensors/io.js';
 export { serialize, deserialize, type SafetensorsContents } from './safetensors/format.js';

@@ -1,5 +1,5 @@
 import type { Variable } from '@kindling/autograd';
-import { formatShape, full, isFloatingDType, rand, randn, tidy, type Generator } from '@kindling/tensor';
+import { formatShape, isFloatingDType, rand, randn, tidy, type Generator } from '@kindling/tensor';
 
 /*
  * Initialisers as in torch.nn.init. Each one replaces the Variable's `.data` with fresh values of
@@ -77,7 +77,7 @@ function assertFloating(v: Variable, name: string): void {
 export function uniform(v: Variable, low = 0, high = 1, options: RandomInitOptions = {}): Variable {
   assertFloating(v, 'uniform');
   if (!(low <= high)) throw new RangeError(`uniform: expected low <= high, got low=${low}, high=${high}`);
-  v.data = tidy(() => rand(v.shape, { dtype: v.dtype, device: v.device, generator: options.generator }).mul(high - low).add(low)).keep();
+  tidy(() => v.data.copy_(rand(v.shape, { dtype: v.dtype, device: v.device, generator: options.generator }).mul(high - low).add(low)));
   return v;
 }
 
@@ -85,13 +85,13 @@ export function uniform(v: Variable, low = 0, high = 1, options: RandomInitOptio
 export function normal(v: Variable, mean = 0, std = 1, options: RandomInitOptions = {}): Variable {
   assertFloating(v, 'normal');
   if (!(std >= 0)) throw new RangeError(`normal: std must be non-negative, got ${std}`);
-  v.data = tidy(() => randn(v.shape, { dtype: v.dtype, device: v.device, generator: options.generator }).mul(std).add(mean)).keep();
+  tidy(() => v.data.copy_(randn(v.shape, { dtype: v.dtype, device: v.device, generator: options.generator }).mul(std).add(mean)));
   return v;
 }
 
 /** Fills `v` with `value`. */
 export function constant(v: Variable, value: number): Variable {
-  v.data = full(v.shape, value, { dtype: v.dtype, device: v.device }).keep();
+  v.data.fill_(value);
   return v;
 }
 

@@ -1,5 +1,5 @@
 import { isTracing } from '@kindling/autograd';
-import { describeValue, DTYPES, formatShape, isFloatingDType, isTensor, scoped, type DType, type Tensor } from '@kindling/tensor';
+import { describeValue, DTYPES, formatShape, isFloatingDType, isTensor, scoped, type Tensor } from '@kindling/tensor';
 import { Parameter } from './parameter.js';
 
 /** Options of `loadStateDict`. */
@@ -27,11 +27,10 @@ interface Buffer {
   persistent: boolean;
 }
 
-/** One value of the state dict: a parameter's data or a buffer, read and replaced through the module that holds it. */
+/** One value of the state dict: a parameter's data or a buffer, which loading writes in place. */
 interface StateEntry {
   name: string;
   value: Tensor;
-  replace(value: Tensor): void;
 }
 
 function memberOf(value: unknown): Member | undefined {
@@ -280,11 +279,11 @@ export abstract class Module {
    */
   private stateEntries(prefix: string, out: StateEntry[]): StateEntry[] {
     for (const [name, parameter] of this.ownParameters()) {
-      out.push({ name: prefix + name, value: parameter.data, replace: (value) => (parameter.data = value) });
+      out.push({ name: prefix + name, value: parameter.data });
     }
     for (const [name, buffer] of this.#buffers) {
       if (buffer.tensor === null || !buffer.persistent) continue;
-      out.push({ name: prefix + name, value: buffer.tensor, replace: (value) => (buffer.tensor = value) });
+      out.push({ name: prefix + name, value: buffer.tensor });
     }
     for (const [name, child] of this.namedChildren()) child.stateEntries(`${prefix}${name}.`, out);
     return out;
@@ -338,11 +337,13 @@ export abstract class Module {
     if (strict && unexpectedKeys.length > 0) problems.push(`unexpected key(s) in the state dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
     if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join('; ')}`);
 
-    for (const { name, value: current, replace } of targets) {
+    // In place, as PyTorch's copy_: whoever holds the parameters (an optimizer, a tied module) sees the loaded values.
+    for (const { name, value: current } of targets) {
       const value = stateDict[name];
       if (value === undefined) continue;
-      // Kept, so that loading inside a `tidy` does not free the weights when it ends.
-      replace(copyLike(value, current).keep());
+      const onDevice = value.device === current.device ? value : value.to(current.device);
+      current.copy_(onDevice);
+      if (onDevice !== value) onDevice.dispose();
     }
     return { missingKeys, unexpectedKeys };
   }
@@ -395,10 +396,3 @@ function scopeForwards(prototype: object): void {
   }
 }
 
-/** A fresh copy of `source` with `like`'s device and dtype, so the loaded parameter never aliases the caller's tensor. */
-function copyLike(source: Tensor, like: Tensor): Tensor {
-  const dtype: DType = like.dtype;
-  const onDevice = source.device === like.device ? source : source.to(like.device);
-  const cast = onDevice.dtype === dtype ? onDevice : onDevice.to(dtype);
-  return cast === source ? source.clone() : cast;
-}

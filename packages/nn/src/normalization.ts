@@ -1,5 +1,5 @@
 import { composite, noGrad, type Variable } from '@kindling/autograd';
-import { formatShape, sgdStep, type Tensor } from '@kindling/tensor';
+import { formatShape, tidy, type Tensor } from '@kindling/tensor';
 import { asVariable, type Input } from './parameter.js';
 
 /*
@@ -22,16 +22,15 @@ export interface BatchNormOptions {
 }
 
 /**
- * `running ← (1 − weight)·running + weight·batch`, in place, as PyTorch's in-place updates of the
- * running statistics, so that a state dict taken earlier sees them. Written as one SGD step of
- * rate 1, `running −= weight·(running − batch)`: the in-place write every backend has. `weight` is a
+ * `running ← (1 − weight)·running + weight·batch`, in place (`copy_`), as PyTorch's in-place
+ * updates of the running statistics, so that a state dict taken earlier sees them. `weight` is a
  * scalar tensor for BatchNorm's cumulative average (1 / the batch count, which lives on the device).
  */
 function blendInPlace(running: Tensor, batch: Tensor, weight: number | Tensor): void {
-  const weightOnDevice = typeof weight === 'number' ? weight : weight.to(running.dtype);
-  const difference = running.sub(batch.to(running.dtype).to(running.device)).mul(weightOnDevice);
-  sgdStep(running, difference, null, { lr: 1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, firstStep: false });
-  difference.dispose();
+  tidy(() => {
+    const weightOnDevice = typeof weight === 'number' ? weight : weight.to(running.dtype);
+    running.copy_(running.sub(running.sub(batch.to(running.dtype).to(running.device)).mul(weightOnDevice)));
+  });
 }
 
 /** [1, C, 1, ...]: a per-channel vector broadcast against an [N, C, ...] input. */

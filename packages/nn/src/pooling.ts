@@ -114,7 +114,7 @@ export function avgPool2d(input: Input, kernelSize: Size2d, options: AvgPool2dOp
   const divisors = rowCounts.flatMap((r) => colCounts.map((c) => divisorOverride ?? (r[counted] as number) * (c[counted] as number)));
   const attrs = { rows, cols, ceilMode: options.ceilMode ?? false, countIncludePad: options.countIncludePad ?? true, divisorOverride: divisorOverride ?? null };
   return composite('avgPool2d', [asVariable(input)], attrs, () => {
-    const sums = unfold2d(x, pool.windows, 'zeros').sum(2);
+    const sums = unfold2d(x, pool.windows).sum(2);
     return sums.div(tensor(divisors, { dtype: x.dtype, device: x.device })).reshape(pooledShape(pool));
   });
 }

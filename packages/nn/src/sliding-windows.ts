@@ -1,12 +1,12 @@
-import { cat, im2col, type Variable } from '@kindling/autograd';
-import { formatShape, full, tensor, type WindowAxis, type Windows2d } from '@kindling/tensor';
+import { im2col, type Variable } from '@kindling/autograd';
+import { formatShape, type WindowAxis, type Windows2d } from '@kindling/tensor';
+import { pad } from './padding.js';
 
 /*
  * im2col for convolution and pooling. Zero padding, the common case, is the Im2Col kernel of each
- * backend (its gradient the Col2Im kernel). The other padding modes read the input reflected,
- * replicated or wrapped around: there the windows are one `indexSelect` of the flattened H·W
- * positions (plus one extra position holding a zero), at indices computed here on the host from
- * the shapes alone, and the gradient is that indexSelect's rule.
+ * backend (its gradient the Col2Im kernel). The other padding modes pad the input reflected,
+ * replicated or wrapped around first (F.pad, built from views), and then read it with the same
+ * kernel: nothing is indexed on the host or uploaded.
  */
 
 /** How a convolution fills positions outside the input, as PyTorch's `padding_mode`. */
@@ -43,58 +43,30 @@ export function windowCount(extent: number, kernel: number, stride: number, dila
   return count;
 }
 
-/** The input position a padded position reads, or -1 where it reads the padding value. */
-function sourcePosition(position: number, extent: number, mode: PaddingMode): number {
-  if (position >= 0 && position < extent) return position;
-  if (mode === 'reflect') return position < 0 ? -position : 2 * (extent - 1) - position;
-  if (mode === 'replicate') return Math.min(Math.max(position, 0), extent - 1);
-  if (mode === 'circular') return ((position % extent) + extent) % extent;
-  return -1;
-}
-
-/** For kernel tap k and window o (at [k · outSize + o]), the input position read along one axis. */
-function axisSources(window: WindowAxis, extent: number, mode: PaddingMode): Int32Array {
-  const sources = new Int32Array(window.kernel * window.outSize);
-  for (let k = 0; k < window.kernel; k++) {
-    for (let o = 0; o < window.outSize; o++) {
-      const position = o * window.stride - window.padBefore + k * window.dilation;
-      sources[k * window.outSize + o] = sourcePosition(position, extent, mode);
-    }
-  }
-  return sources;
+/** The positions past the input's end that an axis's last window reads (0 when it stays inside). */
+function paddingAfter(window: WindowAxis, extent: number): number {
+  const last = (window.outSize - 1) * window.stride - window.padBefore + (window.kernel - 1) * window.dilation;
+  return Math.max(last - (extent - 1), 0);
 }
 
 /**
  * Every window of `x` ([N, C, H, W]) as columns: [N, C, kH·kW, oH·oW], the kernel taps ordered as a
- * weight's [kH, kW] flattens. Positions outside the input read zeros ('zeros' mode) or the input
- * itself, reflected, replicated or wrapped around.
+ * weight's [kH, kW] flattens, with zeros where a window reads outside the input.
  */
-export function unfold2d(x: Variable, windows: Windows2d, mode: PaddingMode): Variable {
+export function unfold2d(x: Variable, windows: Windows2d): Variable {
+  const read = windowedInput(x, windows, 'zeros');
+  return im2col(read.input, read.windows);
+}
+
+/**
+ * The input the Im2Col kernel reads and the windows it reads it with: `x` and `windows` for zero
+ * padding (the kernel reads zeros outside), else `x` padded by `mode` and windows that start at 0.
+ */
+export function windowedInput(x: Variable, windows: Windows2d, mode: PaddingMode): { input: Variable; windows: Windows2d } {
   if (x.ndim !== 4) throw new Error(`unfold2d: expected a 4-D input [N, C, H, W], got ${formatShape(x.shape)}`);
-  if (mode === 'zeros') return im2col(x, windows);
+  if (mode === 'zeros') return { input: x, windows };
   const { height: rows, width: cols } = windows;
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  const rowSources = axisSources(rows, h, mode);
-  const colSources = axisSources(cols, w, mode);
-  const outside = h * w;
-  const positions = rows.outSize * cols.outSize;
-  const index = new Int32Array(rows.kernel * cols.kernel * positions);
-  let readsPadding = false;
-  for (let kh = 0; kh < rows.kernel; kh++) {
-    for (let kw = 0; kw < cols.kernel; kw++) {
-      const base = (kh * cols.kernel + kw) * positions;
-      for (let oh = 0; oh < rows.outSize; oh++) {
-        const row = rowSources[kh * rows.outSize + oh] as number;
-        for (let ow = 0; ow < cols.outSize; ow++) {
-          const col = colSources[kw * cols.outSize + ow] as number;
-          const inside = row >= 0 && col >= 0;
-          readsPadding ||= !inside;
-          index[base + oh * cols.outSize + ow] = inside ? row * w + col : outside;
-        }
-      }
-    }
-  }
-  let flat = x.reshape([n, c, outside]);
-  if (readsPadding) flat = cat([flat, full([n, c, 1], 0, { dtype: x.dtype, device: x.device })], 2);
-  return flat.indexSelect(2, tensor(index, { dtype: 'int32', device: x.device })).reshape([n, c, rows.kernel * cols.kernel, positions]);
+  const [, , h, w] = x.shape as [number, number, number, number];
+  const padded = pad(x, [cols.padBefore, paddingAfter(cols, w), rows.padBefore, paddingAfter(rows, h)], mode);
+  return { input: padded, windows: { height: { ...rows, padBefore: 0 }, width: { ...cols, padBefore: 0 } } };
 }

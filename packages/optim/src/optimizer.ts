@@ -103,14 +103,17 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
 
   /**
    * Clears every parameter's gradient before the next backward pass. By default the gradient tensor
-   * is disposed and set to `null`; `{ setToNone: false }` replaces it with zeros instead.
+   * is disposed and set to `null`; `{ setToNone: false }` sets it to zeros in place instead.
    */
   zeroGrad({ setToNone = true }: ZeroGradOptions = {}): void {
     for (const param of this.paramGroups.flatMap((group) => group.params)) {
       const grad = param.grad;
       if (grad === null) continue;
-      // Tensors are immutable apart from the fused optimizer kernels, so "zeroing" allocates a
-      // fresh zero tensor; keep() makes it outlive a surrounding tidy(), as the old gradient did.
+      if (!setToNone && grad.isContiguous()) {
+        grad.zero_();
+        continue;
+      }
+      // A gradient set by hand may be a broadcast view, which cannot be written: it gets zeros of its own.
       param.grad = setToNone ? null : zerosLike(grad).keep();
       grad.dispose();
     }

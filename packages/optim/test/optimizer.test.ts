@@ -130,13 +130,22 @@ describe('zeroGrad', () => {
     expect(grad.isDisposed).toBe(true);
   });
 
-  it('fills zeros of the same shape and dtype with setToNone: false', async () => {
+  it('zeroes the gradient in place with setToNone: false, as PyTorch does', async () => {
     const ps = params([1, 2]);
     const [a] = ps as [Param];
     const grad = tensor([5, 6]);
     a.grad = grad;
     new SGD(ps, { lr: 0.1 }).zeroGrad({ setToNone: false });
-    expect(a.grad).not.toBeNull();
+    expect(a.grad).toBe(grad);
+    expect(Array.from(await grad.data())).toEqual([0, 0]);
+  });
+
+  it('gives a broadcast gradient, which cannot be written, zeros of its own with setToNone: false', async () => {
+    const ps = params([1, 2]);
+    const [a] = ps as [Param];
+    const grad = tensor([5]).expand(2);
+    a.grad = grad;
+    new SGD(ps, { lr: 0.1 }).zeroGrad({ setToNone: false });
     expect(a.grad?.shape).toEqual([2]);
     expect(a.grad?.dtype).toBe('float32');
     expect(Array.from((await a.grad?.data()) ?? [])).toEqual([0, 0]);

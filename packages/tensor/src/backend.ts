@@ -64,6 +64,11 @@ export interface HostAccess<S extends Storage> {
   readonly aliasesStorage: boolean;
   /** A new storage holding `values` (taken over by the backend), which may still be computing. */
   adoptHost(dtype: DType, size: number, values: TypedArray | Promise<TypedArray>): S;
+  /**
+   * Gives `storage` the contents `values` (taken over by the backend, possibly still computing):
+   * how an in-place kernel run on host copies lands in memory that `hostArray` does not alias.
+   */
+  replaceHost?(storage: S, values: TypedArray | Promise<TypedArray>): void;
 }
 
 /** A backend's bound on one tensor, in elements or in bytes (or both). */

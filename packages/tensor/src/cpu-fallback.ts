@@ -1,14 +1,15 @@
 import type { Backend, HostAccess, Storage, View } from './backend.js';
 import { CpuBackend, CpuStorage } from './backends/cpu/cpu-backend.js';
 import { dtypeOfTypedArray, type DType, type TypedArray } from './dtype.js';
-import { isInPlaceKernel, type KernelArgs, type KernelName, type KernelResult } from './kernel-names.js';
+import { isInPlaceKernel, WRITTEN_ARGUMENTS, type KernelArgs, type KernelName, type KernelResult } from './kernel-names.js';
 import { getKernel } from './kernel-registry.js';
 
 /*
  * The one cpu fallback. A backend registers only the kernels it accelerates; any other kernel runs
  * the cpu backend's implementation on the backend's memory: in place where that memory is host
  * visible (workers' shared memory), else on host copies of the inputs, with the result uploaded
- * (or, on an asynchronous backend, uploaded once the inputs have been read back). Each such kernel
+ * (or, on an asynchronous backend, uploaded once the inputs have been read back); an in-place
+ * kernel's written storages then take the copies' new contents (`HostAccess.replaceHost`). Each such kernel
  * is listed once in `fallbacksOf(backend)` (a backend's `fallbacks`) with its reason. Where the
  * fallback copies between the backend's memory and the host (a GPU), the first one prints one line:
  * that costs transfers a user should know of. Where it runs on the backend's own memory in place
@@ -143,11 +144,28 @@ export function runOnCpu<K extends KernelName, S extends Storage>(
     if (!output) throw new Error(`internal: the cpu fallback for '${name}' on the asynchronous backend '${backend.name}' needs the output's dtype and size`);
     return access.adoptHost(output.dtype, output.size, Promise.all(hosts.map((host) => Promise.resolve(host))).then(compute)) as KernelResult<K, S>;
   }
-  if (!access.aliasesStorage || hosts.some((host) => host instanceof Promise)) {
-    throw new Error(`backend '${backend.name}' has no in-place kernel '${name}', and its memory is not host-visible for the cpu fallback: register a '${name}' kernel for it`);
+  if (access.aliasesStorage && !hosts.some((host) => host instanceof Promise)) {
+    runCpuKernel(name, args, new Map(storages.map((storage, i) => [storage, hosts[i] as TypedArray])));
+    // In-place kernels return nothing; the cast states that for the conditional result type.
+    return undefined as KernelResult<K, S>;
   }
-  runCpuKernel(name, args, new Map(storages.map((storage, i) => [storage, hosts[i] as TypedArray])));
-  // In-place kernels return nothing; the cast states that for the conditional result type.
+  const replaceHost = access.replaceHost?.bind(access);
+  if (!replaceHost) {
+    throw new Error(`backend '${backend.name}' has no in-place kernel '${name}', and the cpu fallback cannot write its memory: register a '${name}' kernel for it`);
+  }
+  // On host copies, whose new contents then replace the written storages' (later, where reads are asynchronous).
+  const writtenNames: readonly string[] = WRITTEN_ARGUMENTS[name] as readonly string[];
+  const written = storagesIn(Object.fromEntries(writtenNames.map((arg) => [arg, (args as Record<string, unknown>)[arg]])));
+  const compute = (arrays: TypedArray[]): TypedArray[] => {
+    const copies = arrays.map((values) => values.slice());
+    runCpuKernel(name, args, new Map(storages.map((storage, i) => [storage, copies[i] as TypedArray])));
+    return written.map((storage) => copies[storages.indexOf(storage as S)] as TypedArray);
+  };
+  if (!hosts.some((host) => host instanceof Promise)) {
+    compute(hosts as TypedArray[]).forEach((values, i) => replaceHost(written[i] as S, values));
+  } else {
+    const results = Promise.all(hosts.map((host) => Promise.resolve(host))).then(compute);
+    written.forEach((storage, i) => replaceHost(storage as S, results.then((all) => all[i] as TypedArray)));
+  }
   return undefined as KernelResult<K, S>;
 }
-

@@ -1,7 +1,7 @@
 import type { Backend, Storage } from './backend.js';
 import type { DType } from './dtype.js';
 import { runOnCpu, type FallbackOutput } from './cpu-fallback.js';
-import type { KernelArgs, KernelName, KernelResult } from './kernel-names.js';
+import { isInPlaceKernel, WRITTEN_ARGUMENTS, type KernelArgs, type KernelName, type KernelResult } from './kernel-names.js';
 import { getKernel } from './kernel-registry.js';
 import type { Tensor } from './tensor.js';
 
@@ -53,10 +53,28 @@ export function runKernel<K extends KernelName>(
   args: KernelArgs[K],
   output?: FallbackOutput,
 ): KernelResult<K, Storage> {
+  if (isInPlaceKernel(name)) noteWrites(WRITTEN_ARGUMENTS[name] as readonly string[], args);
   const kernel = getKernel(name, backend.name);
   if (!kernel) return runOnCpu(backend, name, args, output);
   // The registry stores kernels type-erased; each was registered for this name's signature.
   return kernel(backend, args) as KernelResult<K, Storage>;
+}
+
+/** How many in-place writes each storage has had: a graph compares them with what it saw when it saved a tensor. */
+const writeVersions = new WeakMap<Storage, number>();
+
+/** The number of in-place writes `storage` has had so far. */
+export function writeVersion(storage: Storage): number {
+  return writeVersions.get(storage) ?? 0;
+}
+
+function noteWrites(written: readonly string[], args: object): void {
+  for (const name of written) {
+    const value: unknown = (args as Record<string, unknown>)[name];
+    if (value === null || typeof value !== 'object') continue;
+    const storage = 'storage' in value ? (value.storage as Storage) : (value as Storage);
+    writeVersions.set(storage, writeVersion(storage) + 1);
+  }
 }
 
 export function adoptStorage(backend: Backend, storage: Storage): void {

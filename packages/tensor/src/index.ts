@@ -15,8 +15,8 @@ export {
 } from './backend-registry.js';
 export { runProbe, type BackendProbe, type ProbeResult } from './backend-probe.js';
 export { DTYPES, isFloatingDType, promoteTypes, type DType, type TypedArray, type TypedArrayFor } from './dtype.js';
-export { memory, resetPeakMemory, SCOPE_REFERENCES, StepScopes, type MemoryInfo, type ScopeReferences } from './engine.js';
-export { adagradStepSize, KERNEL_NAMES, type AdadeltaHyperparameters, type AdagradHyperparameters, type AdamHyperparameters, type RmspropHyperparameters, type SgdHyperparameters, type InPlaceKernelName, type KernelResult, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type LossReduction, type ReduceOp, type UnaryOp, type WindowAxis, type Windows2d } from './kernel-names.js';
+export { memory, resetPeakMemory, SCOPE_REFERENCES, StepScopes, writeVersion, type MemoryInfo, type ScopeReferences } from './engine.js';
+export { adagradStepSize, KERNEL_NAMES, WRITTEN_ARGUMENTS, type RandomDistribution, type RandomStream, type AdadeltaHyperparameters, type AdagradHyperparameters, type AdamHyperparameters, type RmspropHyperparameters, type SgdHyperparameters, type InPlaceKernelName, type KernelResult, type ArgReduceOp, type BinaryOp, type CompareOp, type KernelArgs, type KernelName, type LossReduction, type ReduceOp, type UnaryOp, type WindowAxis, type Windows2d } from './kernel-names.js';
 export {
   getKernel,
   registerKernel,
@@ -73,6 +73,8 @@ export {
   log,
   log1p,
   lt,
+  assertFillMask,
+  maskedFill,
   maximum,
   minimum,
   mul,
@@ -105,12 +107,15 @@ export {
 } from './ops/elementwise-ops.js';
 export { describeValue, isTensorOperand, TENSOR_OPERAND, type TensorOperand } from './ops/operand.js';
 export { cat, stack } from './ops/join.js';
+export { einsum, einsumWith, type EinsumOperand } from './ops/einsum.js';
+export { bernoulli, multinomial, type MultinomialOptions, type SamplingOptions } from './ops/sampling.js';
+export { argsort, cumsum, reverseCumsum, sort, topk, topkIndices, tril, triu } from './ops/scan.js';
 export { gather, indexAdd, indexSelect, oneHot, scatterAdd } from './ops/indexing.js';
-export { matmul } from './ops/matmul.js';
+export { assertBatchedMatrices, bmm, matmul } from './ops/matmul.js';
 export { adadeltaStep, adagradStep, adamStep, rmspropStep, sgdStep, type AdadeltaState, type AdamState, type RmspropState } from './ops/optimizer.js';
 export { argmax, argmin, max, mean, min, reducedShape, sum, type ValuesAndIndices } from './ops/reduction.js';
 export { assertLossReduction, crossEntropy, crossEntropyBackward, type CrossEntropyOptions } from './ops/loss.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
-export { col2im, im2col, maxPool2dBackward, maxPool2dWindows } from './ops/windows.js';
-export { contiguous, clone, expand, flatten, narrow, permute, reshape, select, slice, squeeze, transpose, unsqueeze, view } from './ops/views.js';
+export { col2im, groupedIm2col, im2col, maxPool2dBackward, maxPool2dWindows } from './ops/windows.js';
+export { chunk, chunkSize, contiguous, clone, expand, flatten, narrow, permute, reshape, select, slice, split, splitRanges, squeeze, transpose, unsqueeze, view } from './ops/views.js';
 export { CpuBackend, registerCpuBackend, type CpuStorage } from './backends/cpu/cpu-backend.js';

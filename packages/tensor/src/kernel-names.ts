@@ -17,9 +17,29 @@ export type ArgReduceOp = 'argmax' | 'argmin';
 /** How per-row losses become the result: all of them ('none'), their sum, or their mean over the rows not ignored. */
 export type LossReduction = 'none' | 'sum' | 'mean';
 
+/** What the `Random` kernel draws: uniform in [0, 1), standard normal, or integers in [low, high). */
+export type RandomDistribution = { readonly kind: 'uniform' } | { readonly kind: 'normal' } | { readonly kind: 'integer'; readonly low: number; readonly high: number };
+
+/**
+ * One call's stream of Philox4x32-10: the generator's 64-bit `key` (two uint32 words) and the
+ * call's `offset` (a safe integer, each call's own), from which every backend draws the same bits.
+ */
+export interface RandomStream {
+  readonly key: readonly [number, number];
+  readonly offset: number;
+}
+
 export interface KernelArgs<S extends Storage = Storage> {
   /** A contiguous tensor of `size` elements all equal to `value`. */
   Fill: { size: number; value: number; dtype: DType };
+  /**
+   * `size` random values of `dtype` from Philox4x32-10: element i takes word i mod 4 of the block
+   * for counter [⌊i/4⌋, 0, offset mod 2³², ⌊offset / 2³²⌋] under `key`. Uniform values are the word's
+   * top 24 bits / 2²⁴; normal values pair words (0, 1) and (2, 3) of a block by Box-Muller (the
+   * first as the radius's uniform, 1 − its top 24 bits / 2²⁴; cos for the even element, sin for the
+   * odd); integers are low + ⌊word · (high − low) / 2³²⌋.
+   */
+  Random: { size: number; dtype: DType; distribution: RandomDistribution; stream: RandomStream };
   /** Copies a (possibly strided or broadcast) view into contiguous storage. */
   Contiguous: { x: View<S> };
   /** Converts elements to `dtype` (float to int truncates toward zero; nonzero becomes true). */
@@ -52,6 +72,18 @@ export interface KernelArgs<S extends Storage = Storage> {
   ScatterAdd: { base: View<S>; index: View<S>; src: View<S>; dim: number };
   /** int32 one-hot rows: output shape is [...indices.shape, numClasses]. */
   OneHot: { indices: View<S>; numClasses: number };
+  /**
+   * The lower (`upper` false: column ≤ row + `diagonal`) or upper (column ≥ row + `diagonal`)
+   * triangle of the matrices in `x`'s last two dims; the other elements are 0 (torch.tril / triu).
+   */
+  Triangle: { x: View<S>; diagonal: number; upper: boolean };
+  /**
+   * int32 positions along `dim` that sort each line of `x` (ascending, or `descending`), stably:
+   * equal elements keep their order, and NaN counts as larger than every number (torch.sort).
+   */
+  Argsort: { x: View<S>; dim: number; descending: boolean };
+  /** Running sums along `dim` (from the end backwards with `reverse`), in `x`'s dtype; same shape. */
+  Cumsum: { x: View<S>; dim: number; reverse: boolean };
   /** Joins views of one dtype along `dim`; all other dims match. */
   Concat: { inputs: readonly View<S>[]; dim: number; outShape: Shape };
   /**
@@ -84,6 +116,12 @@ export interface KernelArgs<S extends Storage = Storage> {
   RmspropStep: { param: S; grad: View<S>; squareAvg: S; gradAvg: S | null; momentumBuffer: S | null; hyper: RmspropHyperparameters };
   /** One Adagrad update (dense gradient), in place on `param` and `sum`, as torch.optim.Adagrad's single-tensor algorithm. */
   AdagradStep: { param: S; grad: View<S>; sum: S; hyper: AdagradHyperparameters };
+  /**
+   * Writes `source` (same dtype, already broadcast to `target`'s shape) into the elements of the
+   * strided `target` view, in place. The op layer makes sure no two elements of `target` share a
+   * position and that `source` does not overlap it.
+   */
+  Assign: { target: View<S>; source: View<S> };
   /**
    * im2col of the floating [N, C, H, W] `x`: every window as a column, [N, C, kH·kW, oH·oW], the taps
    * ordered as a [kH, kW] weight flattens; positions outside `x` read 0.
@@ -178,7 +216,7 @@ export function adagradStepSize({ lr, lrDecay, step }: AdagradHyperparameters): 
 export type KernelName = keyof KernelArgs;
 
 /** Kernels that update existing storages instead of producing a new one. */
-export type InPlaceKernelName = 'AdamStep' | 'SgdStep' | 'AdadeltaStep' | 'RmspropStep' | 'AdagradStep';
+export type InPlaceKernelName = 'AdamStep' | 'SgdStep' | 'AdadeltaStep' | 'RmspropStep' | 'AdagradStep' | 'Assign';
 
 /** What a kernel returns: a fresh output storage, or nothing for in-place kernels. */
 export type KernelResult<K extends KernelName, S extends Storage> = K extends InPlaceKernelName ? void : S;
@@ -190,6 +228,7 @@ export type KernelResult<K extends KernelName, S extends Storage> = K extends In
  */
 const KERNEL_KINDS: { readonly [K in KernelName]: K extends InPlaceKernelName ? 'in-place' : 'produces' } = {
   Fill: 'produces',
+  Random: 'produces',
   Contiguous: 'produces',
   Cast: 'produces',
   Unary: 'produces',
@@ -204,6 +243,9 @@ const KERNEL_KINDS: { readonly [K in KernelName]: K extends InPlaceKernelName ? 
   ScatterAdd: 'produces',
   OneHot: 'produces',
   Concat: 'produces',
+  Triangle: 'produces',
+  Cumsum: 'produces',
+  Argsort: 'produces',
   CrossEntropy: 'produces',
   CrossEntropyGrad: 'produces',
   AdamStep: 'in-place',
@@ -211,6 +253,7 @@ const KERNEL_KINDS: { readonly [K in KernelName]: K extends InPlaceKernelName ? 
   AdadeltaStep: 'in-place',
   RmspropStep: 'in-place',
   AdagradStep: 'in-place',
+  Assign: 'in-place',
   Im2Col: 'produces',
   Col2Im: 'produces',
   MaxPool2d: 'produces',
@@ -223,3 +266,16 @@ export const KERNEL_NAMES: readonly KernelName[] = Object.keys(KERNEL_KINDS) as 
 export function isInPlaceKernel(name: KernelName): name is InPlaceKernelName {
   return KERNEL_KINDS[name] === 'in-place';
 }
+
+/**
+ * The arguments each in-place kernel writes: their storages' contents change, which a graph that
+ * saved them for backward must notice (see engine.ts's write versions).
+ */
+export const WRITTEN_ARGUMENTS: { readonly [K in InPlaceKernelName]: readonly (keyof KernelArgs[K])[] } = {
+  AdamStep: ['param', 'expAvg', 'expAvgSq', 'maxExpAvgSq'],
+  SgdStep: ['param', 'momentumBuffer'],
+  AdadeltaStep: ['param', 'squareAvg', 'accDelta'],
+  RmspropStep: ['param', 'squareAvg', 'gradAvg', 'momentumBuffer'],
+  AdagradStep: ['param', 'sum'],
+  Assign: ['target'],
+};

@@ -1,12 +1,19 @@
+import type { RandomStream } from './kernel-names.js';
+
 /**
- * Kindling's random numbers come from one generator on the host, so a seed gives the same numbers on
- * every backend: xoshiro128** (Blackman and Vigna) with its 128-bit state filled by splitmix32 from
- * the seed. Uniform float32 values use the top 24 bits of one draw; float64 values use 53 bits of two.
- * Normal values use the Box-Muller transform on two uniform draws.
+ * A seeded source of random numbers, the same on every backend. Tensors (`rand`, `randn`,
+ * `randint`, dropout's masks) are drawn on the device by the `Random` kernel, from Philox4x32-10
+ * streams: the seed is the key and each call takes the next stream offset, so nothing is uploaded
+ * and every backend computes the same bits. Draws on the host (`randperm`, a DataLoader's
+ * shuffles, `nextUint32`) come from xoshiro128** (Blackman and Vigna), its 128-bit state filled by
+ * splitmix32 from the seed: uniform float32 values use the top 24 bits of one draw, float64 values
+ * 53 bits of two, and normal values the Box-Muller transform on two uniform draws.
  */
 export class Generator {
   private state = new Uint32Array(4);
   private spareNormal: number | undefined;
+  private key: [number, number] = [0, 0];
+  private streamOffset = 0;
 
   constructor(seed = 0) {
     this.manualSeed(seed);
@@ -23,7 +30,14 @@ export class Generator {
       this.state[i] = (z ^ (z >>> 16)) >>> 0;
     }
     this.spareNormal = undefined;
+    this.key = [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
+    this.streamOffset = 0;
     return this;
+  }
+
+  /** The Philox stream of the next device draw: this generator's key and a fresh offset. */
+  nextStream(): RandomStream {
+    return { key: this.key, offset: this.streamOffset++ };
   }
 
   /** The next 32 random bits as an unsigned integer. */

@@ -6,9 +6,11 @@ import * as creation from './ops/creation.js';
 import * as elementwise from './ops/elementwise.js';
 import { defineElementwiseMethods, type BINARY_OPS, type COMPARE_OPS, type UNARY_OPS } from './ops/elementwise-ops.js';
 import * as indexing from './ops/indexing.js';
+import { copyInto } from './ops/in-place.js';
 import * as linalg from './ops/matmul.js';
 import { isTensorOperand, TENSOR_OPERAND, type TensorOperand } from './ops/operand.js';
 import * as reduction from './ops/reduction.js';
+import * as scan from './ops/scan.js';
 import * as softmaxOps from './ops/softmax.js';
 import * as views from './ops/views.js';
 import { contiguousStrides, isContiguous, shapeSize, type Shape } from './shape.js';
@@ -209,12 +211,37 @@ export class Tensor implements View {
   select(dim: number, index: number): Tensor {
     return views.select(this, dim, index);
   }
+  /** Views along `dim` of `splitSize` elements each (the last smaller), or of the listed sizes (torch.split). */
+  split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return views.split(this, sizeOrSections, dim);
+  }
+  /** At most `chunks` views along `dim`, of equal size but the last (torch.chunk). */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return views.chunk(this, chunks, dim);
+  }
   /** A contiguous copy when the tensor is not contiguous; itself otherwise (as PyTorch). */
   contiguous(): Tensor {
     return views.contiguous(this);
   }
   clone(): Tensor {
     return views.clone(this);
+  }
+
+  // In-place writes (PyTorch's trailing underscore): they change this tensor's values and return it.
+  /** Writes `source` into this tensor, broadcast to its shape and converted to its dtype (PyTorch's `copy_`). */
+  copy_(source: TensorOrScalar): this {
+    copyInto(this, source);
+    return this;
+  }
+  /** Sets every element to `value`. */
+  fill_(value: number | boolean): this {
+    copyInto(this, value, 'fill_');
+    return this;
+  }
+  /** Sets every element to 0. */
+  zero_(): this {
+    copyInto(this, 0, 'zero_');
+    return this;
   }
 
   // Casts and devices.
@@ -239,6 +266,10 @@ export class Tensor implements View {
   clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
     return elementwise.clamp(this, min, max);
   }
+  /** This tensor with `value` where the bool `mask` (broadcast to its shape) is true (torch.masked_fill). */
+  maskedFill(mask: Tensor, value: TensorOrScalar): Tensor {
+    return elementwise.maskedFill(this, mask, value);
+  }
   /** `where(condition, this, other)`: this tensor's elements where `condition` holds. */
   where(condition: Tensor, other: TensorOrScalar): Tensor {
     return elementwise.where(condition, this, other);
@@ -249,6 +280,14 @@ export class Tensor implements View {
   matmul<R>(other: TensorOperand<R>): R;
   matmul(other: Tensor | TensorOperand<unknown>): unknown {
     return isTensorOperand(other) ? other[TENSOR_OPERAND]('matmul', this) : linalg.matmul(this, other);
+  }
+
+  /** Batched matrix products of [b, n, m] by [b, m, p], without broadcasting (torch.bmm). */
+  bmm(other: Tensor): Tensor;
+  bmm<R>(other: TensorOperand<R>): R;
+  bmm(other: Tensor | TensorOperand<unknown>): unknown {
+    linalg.assertBatchedMatrices(this, other as { shape: readonly number[] });
+    return this.matmul(other as Tensor);
   }
 
   // Reductions: over every element, or over `dim` (negative counts from the end).
@@ -276,6 +315,30 @@ export class Tensor implements View {
   }
   softmax(dim: number): Tensor {
     return softmaxOps.softmax(this, dim);
+  }
+  /** Running sums along `dim` (torch.cumsum). */
+  cumsum(dim: number): Tensor {
+    return scan.cumsum(this, dim);
+  }
+  /** The int32 positions that sort this tensor along `dim`, stably (torch.argsort). */
+  argsort(dim = -1, descending = false): Tensor {
+    return scan.argsort(this, dim, descending);
+  }
+  /** The sorted values along `dim` and their positions (torch.sort). */
+  sort(dim = -1, descending = false): reduction.ValuesAndIndices {
+    return scan.sort(this, dim, descending);
+  }
+  /** The `k` largest (or smallest) elements along `dim`, sorted, and their positions (torch.topk). */
+  topk(k: number, dim = -1, largest = true): reduction.ValuesAndIndices {
+    return scan.topk(this, k, dim, largest);
+  }
+  /** The elements on and below the `diagonal`-th diagonal of the last two dims (torch.tril); 0 elsewhere. */
+  tril(diagonal = 0): Tensor {
+    return scan.tril(this, diagonal);
+  }
+  /** The elements on and above the `diagonal`-th diagonal of the last two dims (torch.triu); 0 elsewhere. */
+  triu(diagonal = 0): Tensor {
+    return scan.triu(this, diagonal);
   }
   logSoftmax(dim: number): Tensor {
     return softmaxOps.logSoftmax(this, dim);

@@ -5,6 +5,7 @@ import { binaryImpl, compareImpl, intPow, whereImpl } from '../src/backends/cpu/
 import { concatImpl } from '../src/backends/cpu/kernels/concat.js';
 import { castImpl, contiguousImpl } from '../src/backends/cpu/kernels/copy.js';
 import { fillImpl } from '../src/backends/cpu/kernels/fill.js';
+import { mulHiLo, philoxBlock } from '../src/backends/cpu/kernels/random.js';
 import { gatherImpl, oneHotImpl, scatterAddImpl } from '../src/backends/cpu/kernels/indexing.js';
 import { matmulImpl } from '../src/backends/cpu/kernels/matmul.js';
 import { argReduceImpl, reduceImpl } from '../src/backends/cpu/kernels/reduce.js';
@@ -357,5 +358,22 @@ describe('CpuBackend and registration', () => {
     const out = runKernel('Contiguous', backend, { x: view }, { dtype: view.dtype, size: 6 });
     expect(list(await backend.read(out as CpuStorage))).toEqual([1, 4, 2, 5, 3, 6]);
     expect(backend.liveStorageCount()).toBe(2);
+  });
+});
+
+describe('Philox4x32-10', () => {
+  // The known-answer tests of Random123 (Salmon et al.), whose generator the Random kernel implements.
+  it('gives the published known answers', () => {
+    const hex = (words: readonly number[]) => words.map((w) => w.toString(16).padStart(8, '0')).join(' ');
+    expect(hex(philoxBlock([0, 0, 0, 0], [0, 0]))).toBe('6627e8d5 e169c58d bc57ac4c 9b00dbd8');
+    expect(hex(philoxBlock([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff]))).toBe('408f276d 41c83b0e a20bc7c6 6d5451fd');
+    expect(hex(philoxBlock([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0]))).toBe('d16cfe09 94fdcceb 5001e420 24126ea1');
+  });
+
+  it('multiplies 32-bit words exactly', () => {
+    for (const [a, b] of [[0xffffffff, 0xffffffff], [0xd2511f53, 0x12345678], [1, 0xffffffff], [0x10000, 0x10000]] as const) {
+      const product = BigInt(a) * BigInt(b);
+      expect(mulHiLo(a, b)).toEqual([Number(product >> 32n), Number(product & 0xffffffffn)]);
+    }
   });
 });

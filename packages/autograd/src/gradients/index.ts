@@ -3,20 +3,21 @@ import { indexingGradients, type IndexingAttrs, type IndexingInputs } from './in
 import { lossGradients, type LossAttrs } from './loss.js';
 import { matmulGradients, type MatmulAttrs, type MatmulInputs } from './matmul.js';
 import { reductionGradients, type ReductionAttrs } from './reduction.js';
+import { scanGradients, type ScanAttrs } from './scan.js';
 import type { GradientTableFor } from './rule.js';
 import { softmaxGradients, type SoftmaxAttrs } from './softmax.js';
 import { viewGradients, type ViewAttrs } from './views.js';
-import { windowsGradients, type WindowsAttrs } from './windows.js';
+import { windowsGradients, type WindowsAttrs, type WindowsInputs } from './windows.js';
 
 export type { GradContext, GradientRule, NoAttrs, OneInput, SavedForBackward, TwoInputs } from './rule.js';
 
 /** Every differentiable op's name and the attributes its gradient needs. */
-export type OpAttrs = ElementwiseAttrs & MatmulAttrs & ReductionAttrs & SoftmaxAttrs & LossAttrs & IndexingAttrs & ViewAttrs & WindowsAttrs;
+export type OpAttrs = ElementwiseAttrs & MatmulAttrs & ReductionAttrs & SoftmaxAttrs & LossAttrs & IndexingAttrs & ViewAttrs & WindowsAttrs & ScanAttrs;
 
 export type OpName = keyof OpAttrs;
 
 /** The ops whose gradient rules receive other than one forward operand, and the operands they receive. */
-export type OpInputs = ElementwiseInputs & MatmulInputs & IndexingInputs;
+export type OpInputs = ElementwiseInputs & MatmulInputs & IndexingInputs & WindowsInputs;
 
 /**
  * The gradient table: one rule per op, keyed by op name and shared by every backend (the rules
@@ -31,4 +32,5 @@ export const GRADIENTS: GradientTableFor<OpAttrs, OpInputs> = {
   ...indexingGradients,
   ...viewGradients,
   ...windowsGradients,
+  ...scanGradients,
 };

@@ -1,4 +1,4 @@
-import { arange, zeros, type Tensor } from '@kindling/tensor';
+import { zeros, type Tensor } from '@kindling/tensor';
 import { SAVES_NOTHING, type GradContext, type GradientRule, type GradientTableFor, type NoAttrs } from './rule.js';
 
 export interface SliceAttrs {
@@ -34,12 +34,13 @@ const reshapeBack: GradientRule<NoAttrs> = {
 
 const identity: GradientRule<NoAttrs> = { kernel: 'Contiguous', saves: SAVES_NOTHING, backward: (g) => [g] };
 
-/** Adds the gradient of the taken entries into zeros of the input's shape. */
+/** The gradient of the taken entries written into their window of zeros of the input's shape: no index is built. */
 function sliceBack(g: Tensor, ctx: GradContext<SliceAttrs>): Tensor {
   const { dim, start, step } = ctx.attrs;
   const count = g.shape[dim] as number;
-  const taken = arange(start, start + count * step, step, { dtype: 'int32', device: g.device });
-  return zeros(ctx.inputs[0].shape, { dtype: g.dtype, device: g.device }).indexAdd(dim, taken, g);
+  const grad = zeros(ctx.inputs[0].shape, { dtype: g.dtype, device: g.device });
+  if (count > 0) grad.slice(dim, start, start + (count - 1) * step + 1, step).copy_(g);
+  return grad;
 }
 
 export const viewGradients: GradientTableFor<ViewAttrs> = {

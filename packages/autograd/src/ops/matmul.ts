@@ -1,4 +1,4 @@
-import type { Tensor } from '@kindling/tensor';
+import { einsumWith, type Tensor } from '@kindling/tensor';
 import { NO_ATTRS, lift, record } from '../graph.js';
 import type { Variable } from '../variable.js';
 
@@ -22,4 +22,15 @@ export function matmul(a: Variable | Tensor, b: Variable | Tensor): Variable {
     return product;
   }
   return record('matmul', left.data.matmul(right.data), [left, right], NO_ATTRS);
+}
+
+/**
+ * torch.einsum on Variables (and constant Tensors): the same contraction as the tensor op, built
+ * from differentiable views, products, sums and batched matmuls, so its gradient follows from theirs.
+ *
+ * @example
+ * const scores = einsum('bhqd,bhkd->bhqk', query, key);
+ */
+export function einsum(equation: string, ...operands: (Variable | Tensor)[]): Variable {
+  return einsumWith<Variable>(equation, operands.map(lift));
 }

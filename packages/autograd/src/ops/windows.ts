@@ -13,6 +13,18 @@ export function col2im(columns: Variable, windows: Windows2d, height: number, wi
   return record('col2im', kt.col2im(columns.data, windows, height, width), [columns], { windows });
 }
 
+/**
+ * A convolution's products, `filters` [groups, O / groups, (C / groups)·kH·kW] times the windows of
+ * `x` [N, C, H, W]: [N, groups, O / groups, oH·oW]. One op, so that the graph keeps `x` and the
+ * filters rather than the columns (kH·kW times larger than `x`); backward builds them again.
+ */
+export function convolveWindows(x: Variable, filters: Variable, windows: Windows2d, groups: number): Variable {
+  const columns = kt.groupedIm2col(x.data, windows, groups);
+  const products = filters.data.matmul(columns);
+  columns.dispose();
+  return record('convolveWindows', products, [x, filters], { windows, groups });
+}
+
 /** The largest entry of each window of `x` [N, C, H, W]; the gradient goes to that entry. */
 export function maxPool2dWindows(x: Variable, windows: Windows2d): Variable {
   return record('maxPool2d', kt.maxPool2dWindows(x.data, windows), [x], { windows });

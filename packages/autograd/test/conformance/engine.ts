@@ -166,6 +166,32 @@ export function describeEngine(device: string): void {
     });
   });
 
+  describe('in-place writes and saved tensors', () => {
+    it('refuses to differentiate through a saved tensor changed in place since, as PyTorch does', () => {
+      const x = leaf([1, 2]);
+      const w = leaf([3, 4]);
+      const loss = x.mul(w).sum();
+      w.data.fill_(0);
+      expect(() => loss.backward()).toThrow(/backward: the operand 1 of 'mul' \(shape \[2\]\), which its gradient needs, was changed in place after the op ran/);
+    });
+
+    it('lets a write land where no gradient reads it (add saves nothing)', async () => {
+      const x = leaf([1, 2]);
+      const c = tensor([5, 6], { dtype: floatDType(device), device });
+      const loss = x.add(c).sum();
+      c.fill_(0);
+      loss.backward();
+      await expectGrad(x, [1, 1]);
+    });
+
+    it('differentiates narrow, slice and select by writing the gradient into a window of zeros', async () => {
+      const x = leaf([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]);
+      const y = x.narrow(1, 1, 2).sum().add(x.slice(1, 0, 5, 2).mul(2).sum()).add(x.select(0, 1).mul(3).sum());
+      y.backward();
+      await expectGrad(x, [[2, 1, 3, 0, 2], [5, 4, 6, 3, 5]]);
+    });
+  });
+
   describe('which nodes backward visits', () => {
     it('never differentiates a branch that does not lead to the requested inputs', async () => {
       const x = leaf([1, 2]);

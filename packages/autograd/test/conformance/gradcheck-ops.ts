@@ -1,5 +1,5 @@
 import { tensor } from '@kindling/tensor';
-import { cat, crossEntropy, stack } from '../../src/index.js';
+import { cat, crossEntropy, einsum, stack } from '../../src/index.js';
 import type { GradCase } from './helpers.js';
 
 const int32 = (values: number[] | number[][], device: string) => tensor(values, { dtype: 'int32', device });
@@ -28,6 +28,15 @@ export const opCases: GradCase[] = [
   { name: 'min over a dim with keepdim', inputs: (m) => [m([3, 4])], fn: (a) => a.min(0, true).values },
   { name: 'min over a negative dim', inputs: (m) => [m([3, 4])], fn: (a) => a.min(-1).values },
   { name: 'softmax over the last dim', inputs: (m) => [m([3, 4], { min: -3, max: 3 })], fn: (a) => a.softmax(-1) },
+  { name: "einsum 'bqd,bkd->bqk' then 'bqk,bkd->bqd' (attention's two products)", inputs: (m) => [m([2, 3, 4]), m([2, 5, 4]), m([2, 5, 4])], fn: (q, k, v) => einsum('bqk,bkd->bqd', einsum('bqd,bkd->bqk', q, k), v) },
+  { name: "einsum with a diagonal and a sum over a label one operand uses ('ii,ij->j')", inputs: (m) => [m([3, 3]), m([3, 4])], fn: (a, b) => einsum('ii,ij->j', a, b) },
+  { name: 'bmm', inputs: (m) => [m([2, 3, 4]), m([2, 4, 2])], fn: (a, b) => a.bmm(b) },
+  { name: 'cumsum over dim 0 and over the last dim', inputs: (m) => [m([3, 4])], fn: (a) => a.cumsum(0).add(a.cumsum(-1).mul(2)) },
+  { name: 'tril and triu with offsets, batched', inputs: (m) => [m([2, 3, 4])], fn: (a) => a.tril(1).add(a.triu(-1).mul(3)) },
+  { name: 'sort along the last dim, both directions', inputs: (m) => [m([3, 5])], fn: (a) => a.sort(-1).values.add(a.sort(0, true).values.mul(2)) },
+  { name: 'topk largest and smallest', inputs: (m) => [m([3, 5])], fn: (a) => a.topk(2).values.sum().add(a.topk(1, 0, false).values.sum()) },
+  { name: 'maskedFill with a constant and with a Variable', inputs: (m) => [m([3, 4]), m([])], fn: (a, v) => a.maskedFill(a.gt(0), -1).add(a.maskedFill(a.lt(0), v)) },
+  { name: 'split and chunk pieces recombined', inputs: (m) => [m([2, 7])], fn: (a) => a.split(3, 1)[2]!.sum().add(a.split([2, 5], 1)[1]!.mul(2).sum()).add(a.chunk(2, 0)[1]!.sum()) },
   { name: 'softmax over dim 0', inputs: (m) => [m([3, 4], { min: -3, max: 3 })], fn: (a) => a.softmax(0) },
   { name: 'logSoftmax over dim 1', inputs: (m) => [m([3, 4], { min: -3, max: 3 })], fn: (a) => a.logSoftmax(1) },
   { name: 'logSoftmax over a negative dim of a 3-D input', inputs: (m) => [m([2, 3, 4])], fn: (a) => a.logSoftmax(-2) },

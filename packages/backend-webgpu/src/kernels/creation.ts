@@ -2,6 +2,7 @@ import { contiguousStrides, shapeSize, type KernelConfig } from '@kindling/tenso
 import { workgroupGrid } from '../program.js';
 import { FillProgram, fillBits } from '../programs/fill.js';
 import { PlaceProgram } from '../programs/place.js';
+import { RandomProgram } from '../programs/random.js';
 import type { WebGpuBackend } from '../webgpu-backend.js';
 
 const FILL = new FillProgram();
@@ -17,6 +18,18 @@ export const fillConfig: KernelConfig<'Fill', WebGpuBackend> = {
     // which costs less to record than a compute pass.
     if (bits === 0) backend.clear(out);
     else backend.dispatch(FILL, [], [out], Uint32Array.of(size, bits), workgroupGrid(Math.ceil(size / 64)));
+    return out;
+  },
+};
+
+export const randomConfig: KernelConfig<'Random', WebGpuBackend> = {
+  kernelName: 'Random',
+  backendName: 'webgpu',
+  kernelFunc: (backend, { size, dtype, distribution, stream }) => {
+    const out = backend.allocate(dtype, size);
+    if (size === 0) return out;
+    const program = new RandomProgram(distribution.kind, dtype);
+    backend.dispatch(program, [], [out], program.uniforms(size, distribution, stream), workgroupGrid(Math.ceil(size / 64)));
     return out;
   },
 };

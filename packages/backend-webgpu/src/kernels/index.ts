@@ -1,8 +1,9 @@
 import type { CompleteKernelTable } from '@kindling/tensor';
 import type { WebGpuBackend } from '../webgpu-backend.js';
-import { fillConfig, concatConfig } from './creation.js';
+import { fillConfig, concatConfig, randomConfig } from './creation.js';
 import { binaryConfig, castConfig, compareConfig, contiguousConfig, unaryConfig, whereConfig } from './elementwise.js';
-import { gatherConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
+import { assignConfig } from './in-place.js';
+import { argsortConfig, cumsumConfig, gatherConfig, oneHotConfig, scatterAddConfig, triangleConfig } from './indexing.js';
 import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
 import { adadeltaStepConfig, adagradStepConfig, adamStepConfig, rmspropStepConfig, sgdStepConfig } from './optimizer.js';
@@ -16,6 +17,7 @@ import { col2imConfig, im2colConfig, maxPool2dConfig, maxPool2dGradConfig } from
  */
 export const webGpuKernels: CompleteKernelTable<WebGpuBackend> = {
   Fill: fillConfig,
+  Random: randomConfig,
   Contiguous: contiguousConfig,
   Cast: castConfig,
   Unary: unaryConfig,
@@ -30,6 +32,9 @@ export const webGpuKernels: CompleteKernelTable<WebGpuBackend> = {
   ScatterAdd: scatterAddConfig,
   OneHot: oneHotConfig,
   Concat: concatConfig,
+  Triangle: triangleConfig,
+  Cumsum: cumsumConfig,
+  Argsort: argsortConfig,
   CrossEntropy: crossEntropyConfig,
   CrossEntropyGrad: crossEntropyGradConfig,
   AdamStep: adamStepConfig,
@@ -37,6 +42,7 @@ export const webGpuKernels: CompleteKernelTable<WebGpuBackend> = {
   AdadeltaStep: adadeltaStepConfig,
   RmspropStep: rmspropStepConfig,
   AdagradStep: adagradStepConfig,
+  Assign: assignConfig,
   Im2Col: im2colConfig,
   Col2Im: col2imConfig,
   MaxPool2d: maxPool2dConfig,

@@ -3,6 +3,7 @@ import { workgroupGrid } from '../program.js';
 import { GatherProgram } from '../programs/gather.js';
 import { OneHotProgram } from '../programs/one-hot.js';
 import { ScatterAddProgram } from '../programs/scatter-add.js';
+import { ArgsortProgram, CumsumProgram, TriangleProgram } from '../programs/scan.js';
 import type { WebGpuBackend } from '../webgpu-backend.js';
 
 /*
@@ -46,6 +47,46 @@ export const oneHotConfig: KernelConfig<'OneHot', WebGpuBackend> = {
     if (size === 0) return out;
     const program = new OneHotProgram(indices.shape.length);
     backend.dispatch(program, [indices.storage], [out], program.uniforms(indices, numClasses), workgroupGrid(Math.ceil(size / 64)));
+    return out;
+  },
+};
+
+export const triangleConfig: KernelConfig<'Triangle', WebGpuBackend> = {
+  kernelName: 'Triangle',
+  backendName: 'webgpu',
+  kernelFunc: (backend, { x, diagonal, upper }) => {
+    const size = shapeSize(x.shape);
+    const out = backend.allocate(x.dtype, size);
+    if (size === 0) return out;
+    const program = new TriangleProgram(x.dtype, x.shape.length, upper);
+    backend.dispatch(program, [x.storage], [out], program.uniforms(x, diagonal), workgroupGrid(Math.ceil(size / 64)));
+    return out;
+  },
+};
+
+export const cumsumConfig: KernelConfig<'Cumsum', WebGpuBackend> = {
+  kernelName: 'Cumsum',
+  backendName: 'webgpu',
+  kernelFunc: (backend, { x, dim, reverse }) => {
+    const size = shapeSize(x.shape);
+    const out = backend.allocate(x.dtype, size);
+    if (size === 0) return out;
+    const program = new CumsumProgram(x.dtype, x.shape.length, reverse);
+    const lines = size / (x.shape[dim] as number);
+    backend.dispatch(program, [x.storage], [out], program.uniforms(x, dim), workgroupGrid(Math.ceil(lines / 64)));
+    return out;
+  },
+};
+
+export const argsortConfig: KernelConfig<'Argsort', WebGpuBackend> = {
+  kernelName: 'Argsort',
+  backendName: 'webgpu',
+  kernelFunc: (backend, { x, dim, descending }) => {
+    const size = shapeSize(x.shape);
+    const out = backend.allocate('int32', size);
+    if (size === 0) return out;
+    const program = new ArgsortProgram(x.dtype, x.shape.length, dim, descending);
+    backend.dispatch(program, [x.storage], [out], program.uniforms(x), workgroupGrid(Math.ceil(size / 64)));
     return out;
   },
 };

@@ -10,7 +10,9 @@ import type { WebGpuBackend, WebGpuStorage } from '../webgpu-backend.js';
  * if the next is a ReLU of that sum, so is the ReLU. Every intermediate the unfused sequence would
  * have produced (product, product + bias) is still written, because autograd keeps them for the
  * backward pass, so the fused pass gives bit-identical results and only saves passes and reads.
- * Any other call into the backend (another kernel, read, release, flush) encodes what is held.
+ * Any other call into the backend (another kernel, read, flush) encodes what is held. Releasing
+ * an intermediate the held pass will write (a forward that returns only the ReLU's output frees the
+ * product and the sum) does not: its buffer goes back to the pool once the pass is encoded.
  */
 
 interface PendingLinear {
@@ -21,6 +23,8 @@ interface PendingLinear {
   bias: View<WebGpuStorage> | null;
   biased: WebGpuStorage | null;
   activated: WebGpuStorage | null;
+  /** Outputs released while the pass was held: they go back to the pool once it is encoded. */
+  released: WebGpuStorage[];
 }
 
 const pending = new WeakMap<WebGpuBackend, PendingLinear>();
@@ -44,14 +48,26 @@ export function encodeMatmul(backend: WebGpuBackend, a: View<WebGpuStorage>, b: 
 /** Holds back the float32 product `a @ b` into `product` (already allocated) until the next kernel call. */
 export function deferMatmul(backend: WebGpuBackend, a: View<WebGpuStorage>, b: View<WebGpuStorage>, product: WebGpuStorage, shape: readonly number[]): void {
   backend.settle();
-  const state: PendingLinear = { a, b, product, shape, bias: null, biased: null, activated: null };
+  const state: PendingLinear = { a, b, product, shape, bias: null, biased: null, activated: null, released: [] };
   pending.set(backend, state);
   backend.defer(() => {
     pending.delete(backend);
     const outputs = [state.product, state.biased, state.activated].filter((s): s is WebGpuStorage => s !== null);
     const epilogue = state.activated ? 'bias-relu' : state.biased ? 'bias' : 'none';
     encodeMatmul(backend, state.a, state.b, outputs, state.bias, epilogue);
+    for (const storage of state.released) backend.release(storage);
   });
+}
+
+/**
+ * Whether `storage` is an output of the held pass, which keeps it to release once the pass is
+ * encoded (true), rather than encoding the pass now (false: `storage` is not the pass's).
+ */
+export function holdRelease(backend: WebGpuBackend, storage: WebGpuStorage): boolean {
+  const state = pending.get(backend);
+  if (!state || (storage !== state.product && storage !== state.biased && storage !== state.activated)) return false;
+  if (!state.released.includes(storage)) state.released.push(storage);
+  return true;
 }
 
 /** Whether `view` reads all of `storage`, row-major, as a tensor of `shape`. */

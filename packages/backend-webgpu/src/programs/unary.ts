@@ -4,11 +4,13 @@ import { ElementwiseProgram, isRowMajor } from './elementwise.js';
 /*
  * Unary float ops. Each handles NaN and infinities explicitly where WGSL's builtins leave them
  * undefined (log of a negative number, tanh of a large one), to match the cpu backend exactly.
- * erf and erfc, which WGSL lacks, use their Maclaurin series near 0 and a Chebyshev fit of erfc's
+ * sin and cos reduce their argument to [−π/4, π/4] themselves (WGSL only bounds its builtins'
+ * error to about 5e-4), which keeps them within about 1e-7 of float32's for |x| up to a few
+ * thousand. erf and erfc, which WGSL lacks, use their Maclaurin series near 0 and a Chebyshev fit of erfc's
  * tail (fractional error below 1.2e-7) elsewhere; expm1 and log1p use series near 0, where
  * exp(x) − 1 and log(1 + x) would lose the low digits.
  */
-const HELPERS = `
+export const UNARY_HELPERS = `
 fn k_log(x: f32) -> f32 {
   if (is_nan(x) || x < 0.0) { return nan(); }
   if (x == 0.0) { return -inf(); }
@@ -26,8 +28,22 @@ fn k_sigmoid(x: f32) -> f32 { if (is_nan(x)) { return x; } return 1.0 / (1.0 + e
 fn k_relu(x: f32) -> f32 { return select(x, 0.0, x < 0.0); }
 fn k_sign(x: f32) -> f32 { return select(0.0, 1.0, x > 0.0) - select(0.0, 1.0, x < 0.0); }
 fn k_finite(x: f32) -> bool { return !is_nan(x) && abs(x) != inf(); }
-fn k_sin(x: f32) -> f32 { if (!k_finite(x)) { return nan(); } return sin(x); }
-fn k_cos(x: f32) -> f32 { if (!k_finite(x)) { return nan(); } return cos(x); }
+fn k_sine_quadrant(x: f32, shift: i32) -> f32 {
+  if (!k_finite(x)) { return nan(); }
+  // x = q·π/2 + r with |r| <= π/4; π/2 in three parts (8, 12 and 24 bits) keeps q·part exact.
+  let q = round(x * 0.63661977236);
+  let r = ((x - q * 1.5703125) - q * 0.0004838705062866211) + q * 4.371138828673793e-8;
+  let r2 = r * r;
+  let s = r + r * r2 * (-0.16666667 + r2 * (0.0083333333 + r2 * (-0.00019841270 + r2 * 0.0000027557319)));
+  let c = 1.0 - 0.5 * r2 + r2 * r2 * (0.041666668 + r2 * (-0.0013888889 + r2 * 0.000024801587));
+  let quadrant = (i32(q) + shift) & 3;
+  if (quadrant == 0) { return s; }
+  if (quadrant == 1) { return c; }
+  if (quadrant == 2) { return -s; }
+  return -c;
+}
+fn k_sin(x: f32) -> f32 { return k_sine_quadrant(x, 0); }
+fn k_cos(x: f32) -> f32 { return k_sine_quadrant(x, 1); }
 fn k_erf_series(x: f32) -> f32 {
   let x2 = x * x;
   return x * 1.1283791671 * (1.0 + x2 * (-0.33333333 + x2 * (0.1 + x2 * (-0.023809524 + x2 * (0.0046296296 - x2 * 0.00075757576)))));
@@ -112,7 +128,7 @@ export function unaryProgram(op: UnaryOp, x: View): ElementwiseProgram {
   if (expression === undefined) throw new TypeError(`webgpu: unary '${op}' is not defined for ${x.dtype}`);
   return new ElementwiseProgram(`unary:${op}`, [{ dtype: x.dtype, contiguous: isRowMajor(x) }], x.dtype, x.shape.length, {
     expression,
-    helpers: x.dtype === 'int32' ? '' : HELPERS,
+    helpers: x.dtype === 'int32' ? '' : UNARY_HELPERS,
   });
 }
 

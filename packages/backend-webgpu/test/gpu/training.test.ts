@@ -1,7 +1,8 @@
+import { Variable } from '@kindling/autograd';
 import { DeviceDataset } from '@kindling/data';
 import { functional as F, Linear, Module, type Input } from '@kindling/nn';
 import { Adam } from '@kindling/optim';
-import { findBackend, Generator, manualSeed, setBackend, tidy } from '@kindling/tensor';
+import { findBackend, Generator, manualSeed, randn, setBackend, tidy } from '@kindling/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWebGpuBackend, WebGpuBackend } from '../../src/index.js';
 
@@ -84,4 +85,13 @@ describe('training on webgpu', () => {
     optimizer.dispose();
     data.dispose();
   }, 300_000);
+
+  it('differentiates slices, narrows and selects with nothing uploaded: the gradient is written into a window of zeros', async () => {
+    const x = new Variable(randn([4, 6]), { requiresGrad: true });
+    const loss = x.narrow(1, 1, 3).sum().add(x.slice(0, 0, 4, 2).sum()).add(x.select(1, 5).sum());
+    const before = backend.stats();
+    loss.backward();
+    await x.grad?.data();
+    expect(backend.stats().uploads).toBe(before.uploads);
+  });
 });

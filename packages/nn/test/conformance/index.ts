@@ -8,6 +8,7 @@ import { layersSuite } from './layers.js';
 import { lossesSuite } from './losses.js';
 import { memorySuite } from './memory.js';
 import { moduleSuite } from './module.js';
+import { paddingSuite } from './padding.js';
 import { pointwiseLossesSuite } from './pointwise-losses.js';
 import { pytorchParitySuite } from './pytorch-parity.js';
 import { safetensorsSuite } from './safetensors.js';
@@ -33,6 +34,7 @@ export function describeNnConformance(backendName: string, { fileSystem = true }
     memorySuite();
     pytorchParitySuite();
     convolutionSuite(float64);
+    paddingSuite(float64);
     safetensorsSuite(float64, fileSystem);
     layerParitySuite(float64);
     buffersSuite(float64);

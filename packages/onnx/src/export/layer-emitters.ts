@@ -161,7 +161,6 @@ export const LAYER_EMITTERS: Readonly<Record<string, CompositeEmitter>> = {
   layerNorm,
   embedding: { emit: (c) => c.node('Gather', [c.input(1), c.input(0, null)], { axis: { int: 0 } }) },
   gelu: { emit: gelu },
-  erf: { emit: (c) => c.node('Erf', [c.input(0)]) },
   leakyRelu: { emit: (c) => c.node('LeakyRelu', [c.input(0)], { alpha: { float: c.attrs.negativeSlope as number } }) },
   elu: { emit: (c) => c.node('Elu', [c.input(0)], { alpha: { float: c.attrs.alpha as number } }) },
   dropout: { emit: randomDropout },

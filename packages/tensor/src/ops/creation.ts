@@ -1,6 +1,7 @@
 import type { Storage } from '../backend.js';
-import { allocateTypedArray, dtypeOfTypedArray, isDType, toInt32, toTypedArray, type DType, type TypedArray } from '../dtype.js';
+import { allocateTypedArray, dtypeOfTypedArray, isDType, isFloatingDType, toInt32, toTypedArray, type DType, type TypedArray } from '../dtype.js';
 import { runKernel } from '../engine.js';
+import type { RandomDistribution } from '../kernel-names.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { formatShape, shapeSize, type Shape } from '../shape.js';
 import type { NestedArray, Tensor } from '../tensor.js';
@@ -177,32 +178,40 @@ export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   return fromValues(values, [n, m], options.device);
 }
 
-function randomTensor(shape: Shape, options: RandomOptions, opName: string, draw: (g: Generator) => number): Tensor {
+/** `shape` drawn on the device by the `Random` kernel, from the generator's next Philox stream. */
+function deviceRandom(shape: Shape, options: RandomOptions, opName: string, distribution: RandomDistribution, defaultDType: DType): Tensor {
   assertValidShape(shape, opName);
-  const dtype = options.dtype ?? 'float32';
-  const generator = options.generator ?? defaultGenerator;
-  const values = hostValues(dtype, shape, options.device, opName);
-  for (let i = 0; i < values.length; i++) values[i] = draw(generator);
-  return fromValues(values, shape, options.device);
+  const dtype = options.dtype ?? defaultDType;
+  const backend = backendFor(options.device);
+  assertDTypeSupported(backend, dtype, opName);
+  assertFitsBackend(backend, shape, dtype, opName);
+  const stream = (options.generator ?? defaultGenerator).nextStream();
+  return runToTensor('Random', backend, { size: shapeSize(shape), dtype, distribution, stream }, shape, dtype);
 }
 
-/** Uniform samples in [0, 1) from the seeded generator. */
+function assertFloatingRandom(dtype: DType | undefined, opName: string): void {
+  if (dtype !== undefined && !isFloatingDType(dtype)) throw new TypeError(`${opName}: draws floating-point values, so the dtype must be float32 or float64, got ${dtype}`);
+}
+
+/** Uniform samples in [0, 1) from the seeded generator, drawn on the device (24 random bits each, whatever the dtype). */
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
-  const precise = options.dtype === 'float64';
-  return randomTensor(shape, options, 'rand', (g) => (precise ? g.uniform53() : g.uniform24()));
+  assertFloatingRandom(options.dtype, 'rand');
+  return deviceRandom(shape, options, 'rand', { kind: 'uniform' }, 'float32');
 }
 
-/** Standard normal samples from the seeded generator. */
+/** Standard normal samples from the seeded generator, drawn on the device (Box-Muller). */
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
-  return randomTensor(shape, options, 'randn', (g) => g.normal());
+  assertFloatingRandom(options.dtype, 'randn');
+  return deviceRandom(shape, options, 'randn', { kind: 'normal' }, 'float32');
 }
 
-/** Integers in [low, high) from the seeded generator (int32 unless `dtype` says otherwise). */
+/** Integers in [low, high) from the seeded generator, drawn on the device (int32 unless `dtype` says otherwise). */
 export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new RangeError(`randint: expected integers with low < high, got low=${low}, high=${high}`);
   }
-  return randomTensor(shape, { dtype: 'int32', ...options }, 'randint', (g) => g.integer(low, high));
+  if (high - low > 2 ** 31) throw new RangeError(`randint: the range [${low}, ${high}) holds more than 2^31 integers`);
+  return deviceRandom(shape, options, 'randint', { kind: 'integer', low, high }, 'int32');
 }
 
 /** A random permutation of 0..n-1 (Fisher-Yates on the seeded generator). */

@@ -124,6 +124,23 @@ export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
 export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
 export const log1p = (x: Tensor): Tensor => unary('log1p', x);
 
+/**
+ * Checks torch.masked_fill's mask: bool, and broadcastable to `target` without growing it.
+ */
+export function assertFillMask(target: { shape: readonly number[] }, mask: Tensor): void {
+  if (mask.dtype !== 'bool') throw new TypeError(`maskedFill: the mask must be a bool tensor, got ${mask.dtype}; build it with a comparison such as x.eq(0)`);
+  const shape = broadcastShapes(target.shape, mask.shape, 'maskedFill');
+  if (shape.length !== target.shape.length || shape.some((extent, d) => extent !== target.shape[d])) {
+    throw new Error(`maskedFill: a mask of shape [${mask.shape.join(', ')}] does not broadcast to the tensor's shape [${target.shape.join(', ')}]`);
+  }
+}
+
+/** torch.masked_fill: `t` with `value` where `mask` (bool, broadcast to t's shape) is true. */
+export function maskedFill(t: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
+  assertFillMask(t, mask);
+  return where(mask, value, t);
+}
+
 /** Elements of `a` where `condition` is true, of `b` elsewhere; all three broadcast together. */
 export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   if (condition.dtype !== 'bool') {

@@ -12,6 +12,22 @@ import { squeeze, unsqueeze } from './views.js';
  * @example
  * matmul(randn([128, 784]), randn([784, 512])); // [128, 512]
  */
+/** Checks torch.bmm's operands: two 3-D tensors with the same batch size. */
+export function assertBatchedMatrices(a: { shape: readonly number[] }, b: { shape: readonly number[] }): void {
+  if (a.shape.length !== 3 || b.shape.length !== 3 || a.shape[0] !== b.shape[0]) {
+    throw new Error(
+      `bmm: expected two 3-D tensors [b, n, m] and [b, m, p] with the same batch size b, got ${formatShape(a.shape)} and ${formatShape(b.shape)}; ` +
+        'matmul broadcasts batch dims',
+    );
+  }
+}
+
+/** torch.bmm: batched matrix products of [b, n, m] and [b, m, p], without broadcasting. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  assertBatchedMatrices(a, b);
+  return matmul(a, b);
+}
+
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const backend = commonBackend('matmul', [a, b]);
   if (a.ndim === 0 || b.ndim === 0) {

@@ -172,6 +172,47 @@ export function narrow(t: Tensor, dim: number, start: number, length: number): T
   return slice(t, dim, from, from + length);
 }
 
+/**
+ * The `[start, length]` of each piece of `split` along a dim of `extent`: pieces of `splitSize`
+ * (the last one smaller), or of the listed `sections`, which must add up to `extent`.
+ */
+export function splitRanges(extent: number, sizeOrSections: number | readonly number[], opName: string): [number, number][] {
+  if (typeof sizeOrSections === 'number') {
+    if (!Number.isInteger(sizeOrSections) || sizeOrSections <= 0) throw new RangeError(`${opName}: the split size must be a positive integer, got ${sizeOrSections}`);
+    const ranges: [number, number][] = [];
+    for (let start = 0; start < extent; start += sizeOrSections) ranges.push([start, Math.min(sizeOrSections, extent - start)]);
+    return ranges.length > 0 ? ranges : [[0, 0]];
+  }
+  const total = sizeOrSections.reduce((a, b) => a + b, 0);
+  if (sizeOrSections.some((size) => !Number.isInteger(size) || size < 0) || total !== extent) {
+    throw new RangeError(`${opName}: the sections [${sizeOrSections.join(', ')}] must be non-negative integers adding up to the dim's size ${extent}`);
+  }
+  let start = 0;
+  return sizeOrSections.map((size) => {
+    const range: [number, number] = [start, size];
+    start += size;
+    return range;
+  });
+}
+
+/** The split size that gives at most `chunks` equal pieces (the last one smaller), as torch.chunk. */
+export function chunkSize(extent: number, chunks: number): number {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: the number of chunks must be a positive integer, got ${chunks}`);
+  return Math.max(1, Math.ceil(extent / chunks));
+}
+
+/** torch.split: views of `t` along `dim`, of `splitSize` each (the last smaller) or of the listed sizes. */
+export function split(t: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  const d = normalizeDim(dim, t.ndim, 'split');
+  return splitRanges(t.shape[d] as number, sizeOrSections, 'split').map(([start, length]) => narrow(t, d, start, length));
+}
+
+/** torch.chunk: at most `chunks` views of `t` along `dim`, of equal size but the last. */
+export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
+  const d = normalizeDim(dim, t.ndim, 'chunk');
+  return split(t, chunkSize(t.shape[d] as number, chunks), d);
+}
+
 /** Python's `t[..., start:end:step, ...]` along `dim`; indices clamp like Python slices. */
 export function slice(t: Tensor, dim: number, start = 0, end?: number, step = 1): Tensor {
   const d = normalizeDim(dim, t.ndim, 'slice');

@@ -45,6 +45,18 @@ export function im2col(x: Tensor, windows: Windows2d): Tensor {
   return runToTensor('Im2Col', x.backend, { x, windows }, [n, c, taps(windows), positions(windows)], x.dtype);
 }
 
+/**
+ * The columns of `x` [N, C, H, W] for `groups` groups of channels, [N, groups, (C / groups)·kH·kW,
+ * oH·oW]: im2col's [N, C, kH·kW, oH·oW] read group by group, as a convolution multiplies them.
+ */
+export function groupedIm2col(x: Tensor, windows: Windows2d, groups: number): Tensor {
+  const columns = im2col(x, windows);
+  const [n, c, k, l] = columns.shape as [number, number, number, number];
+  const grouped = columns.reshape([n, groups, (c / groups) * k, l]);
+  columns.dispose();
+  return grouped;
+}
+
 /** The adjoint of im2col: sums each entry of `columns` [N, C, kH·kW, oH·oW] into the position of the [N, C, height, width] result it came from. */
 export function col2im(columns: Tensor, windows: Windows2d, height: number, width: number): Tensor {
   commonBackend('col2im', [columns]);

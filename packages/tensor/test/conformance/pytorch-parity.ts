@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  einsum,
   add,
   arange,
   cat,
@@ -65,6 +66,15 @@ interface Attrs {
   numClasses?: number;
   n?: number;
   m?: number;
+  diagonal?: number;
+  descending?: boolean;
+  k?: number;
+  largest?: boolean;
+  splitSize?: number;
+  sections?: number[];
+  chunks?: number;
+  value?: number | string;
+  equation?: string;
 }
 
 interface OpCase {
@@ -78,7 +88,10 @@ interface OpCase {
 }
 
 type Operand = Tensor | number;
-type OpResult = Tensor | ValuesAndIndices;
+/** A tensor, the values and indices of max, min, sort and topk, or split's and chunk's pieces by position. */
+type OpResult = Tensor | ValuesAndIndices | Record<string, Tensor>;
+
+const pieces = (list: readonly Tensor[]): Record<string, Tensor> => Object.fromEntries(list.map((t, i) => [String(i), t]));
 
 const RTOL = 1e-5;
 const ATOL = 1e-6;
@@ -196,6 +209,19 @@ const OPS: Record<string, (args: readonly Operand[], attrs: Attrs) => OpResult> 
   linspace: (_, attrs) => linspace(need(attrs, 'start'), need(attrs, 'end'), need(attrs, 'steps')),
   arange: (_, attrs) => (attrs.start === undefined ? arange(need(attrs, 'end')) : arange(attrs.start, need(attrs, 'end'), attrs.step)),
   eye: (_, attrs) => eye(need(attrs, 'n'), attrs.m),
+
+  tril: (args, attrs) => tensorAt(args, 0).tril(need(attrs, 'diagonal')),
+  triu: (args, attrs) => tensorAt(args, 0).triu(need(attrs, 'diagonal')),
+  transposeTril: (args, attrs) => tensorAt(args, 0).transpose(0, 1).tril(need(attrs, 'diagonal')),
+  cumsum: (args, attrs) => tensorAt(args, 0).cumsum(singleDim(attrs)),
+  sort: (args, attrs) => tensorAt(args, 0).sort(singleDim(attrs), need(attrs, 'descending')),
+  argsort: (args, attrs) => tensorAt(args, 0).argsort(singleDim(attrs), need(attrs, 'descending')),
+  topk: (args, attrs) => tensorAt(args, 0).topk(need(attrs, 'k'), singleDim(attrs), need(attrs, 'largest')),
+  split: (args, attrs) => pieces(tensorAt(args, 0).split(attrs.sections ?? need(attrs, 'splitSize'), singleDim(attrs))),
+  chunk: (args, attrs) => pieces(tensorAt(args, 0).chunk(need(attrs, 'chunks'), singleDim(attrs))),
+  maskedFill: (args, attrs) => tensorAt(args, 0).maskedFill(tensorAt(args, 1), decode(need(attrs, 'value') as FixtureValue)),
+  bmm: (args) => tensorAt(args, 0).bmm(tensorAt(args, 1)),
+  einsum: (args, attrs) => einsum(need(attrs, 'equation'), ...args.map((_, i) => tensorAt(args, i))),
 };
 
 /** Why `actual` differs from `expected`, or undefined when it matches within float32 tolerance. */
@@ -251,7 +277,9 @@ export function describePytorchParity(backendName: string): void {
           outputs.push(['result', result, c.expected]);
         } else {
           if (isTensor(result)) throw new Error(`expected {${Object.keys(c.expected).join(', ')}}, got one tensor`);
-          for (const [key, spec] of Object.entries(c.expected)) outputs.push([key, result[key as keyof ValuesAndIndices], spec]);
+          const byKey = result as Record<string, Tensor>;
+          expect(Object.keys(byKey).sort()).toEqual(Object.keys(c.expected).sort());
+          for (const [key, spec] of Object.entries(c.expected)) outputs.push([key, byKey[key] as Tensor, spec]);
         }
         const problems: string[] = [];
         for (const [key, actual, spec] of outputs) {

@@ -1,5 +1,6 @@
 import type { CompleteKernelTable } from '../../../kernel-registry.js';
 import type { CpuBackend } from '../cpu-backend.js';
+import { assignConfig } from './assign.js';
 import { binaryConfig, compareConfig, whereConfig } from './binary.js';
 import { concatConfig } from './concat.js';
 import { castConfig, contiguousConfig } from './copy.js';
@@ -8,7 +9,9 @@ import { gatherConfig, oneHotConfig, scatterAddConfig } from './indexing.js';
 import { crossEntropyConfig, crossEntropyGradConfig } from './loss.js';
 import { matmulConfig } from './matmul.js';
 import { adadeltaStepConfig, adagradStepConfig, adamStepConfig, rmspropStepConfig, sgdStepConfig } from './optimizer.js';
+import { randomConfig } from './random.js';
 import { argReduceConfig, reduceConfig } from './reduce.js';
+import { argsortConfig, cumsumConfig, triangleConfig } from './scan.js';
 import { softmaxConfig } from './softmax.js';
 import { unaryConfig } from './unary.js';
 import { col2imConfig, im2colConfig, maxPool2dConfig, maxPool2dGradConfig } from './windows.js';
@@ -29,6 +32,7 @@ export { col2imImpl, im2colImpl, maxPool2dGradImpl, maxPool2dImpl } from './wind
 /** Every cpu kernel, listed explicitly (the fallback runs them for other backends); `registerCpuBackend` registers them. */
 export const cpuKernels: CompleteKernelTable<CpuBackend> = {
   Fill: fillConfig,
+  Random: randomConfig,
   Contiguous: contiguousConfig,
   Cast: castConfig,
   Unary: unaryConfig,
@@ -43,6 +47,9 @@ export const cpuKernels: CompleteKernelTable<CpuBackend> = {
   ScatterAdd: scatterAddConfig,
   OneHot: oneHotConfig,
   Concat: concatConfig,
+  Triangle: triangleConfig,
+  Cumsum: cumsumConfig,
+  Argsort: argsortConfig,
   CrossEntropy: crossEntropyConfig,
   CrossEntropyGrad: crossEntropyGradConfig,
   AdamStep: adamStepConfig,
@@ -50,6 +57,7 @@ export const cpuKernels: CompleteKernelTable<CpuBackend> = {
   AdadeltaStep: adadeltaStepConfig,
   RmspropStep: rmspropStepConfig,
   AdagradStep: adagradStepConfig,
+  Assign: assignConfig,
   Im2Col: im2colConfig,
   Col2Im: col2imConfig,
   MaxPool2d: maxPool2dConfig,
