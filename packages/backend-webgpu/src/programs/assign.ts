@@ -1,6 +1,6 @@
 import type { DType, View } from '@kindling/tensor';
 import type { Program } from '../program.js';
-import { decodeIndex, elementMain, storageBindings, stridedOffset, uniformBlock, word, wgslType } from './wgsl.js';
+import { decodeIndex, elementMain, elementWords, storageBindings, stridedOffset, uniformBlock, word, wgslType } from './wgsl.js';
 
 /**
  * An in-place write (copy_, fill_, zero_): thread i copies the source's element i (through its
@@ -31,14 +31,6 @@ ${elementMain(word(0))}${decodeIndex('i', r, 1)}  written[${stridedOffset(r, 1 +
   }
 
   uniforms(target: View, source: View): Uint32Array {
-    const r = this.rank;
-    const words = new Uint32Array(this.uniformWords);
-    words[0] = target.shape.reduce((a, b) => a * b, 1);
-    words.set(target.shape, 1);
-    words[1 + r] = target.offset;
-    words.set(target.strides, 2 + r);
-    words[2 + 2 * r] = source.offset;
-    words.set(source.strides, 3 + 2 * r);
-    return words;
+    return elementWords(target.shape, [target, source]);
   }
 }

@@ -1,6 +1,6 @@
 import type { DType, View } from '@kindling/tensor';
 import type { Program } from '../program.js';
-import { decodeIndex, elementMain, FLOAT_HELPERS, storageBindings, stridedOffset, uniformBlock, word, wgslType } from './wgsl.js';
+import { decodeIndex, elementMain, elementWords, FLOAT_HELPERS, storageBindings, stridedOffset, uniformBlock, word, wgslType } from './wgsl.js';
 
 /**
  * tril / triu: thread i writes output element i (row-major), x's element through its strides where
@@ -35,14 +35,7 @@ ${elementMain(word(0))}${decodeIndex('i', r, 1)}  let diagonal = bitcast<i32>(${
   }
 
   uniforms(x: View, diagonal: number): Uint32Array {
-    const r = this.rank;
-    const words = new Uint32Array(this.uniformWords);
-    words[0] = x.shape.reduce((a, b) => a * b, 1);
-    words.set(x.shape, 1);
-    words[1 + r] = x.offset;
-    words.set(x.strides, 2 + r);
-    words[2 + 2 * r] = diagonal >>> 0;
-    return words;
+    return elementWords(x.shape, [x], [diagonal]);
   }
 }
 
@@ -163,13 +156,6 @@ ${elementMain(word(0))}${decodeIndex('i', r, 1)}  let j = c${this.dim};
   }
 
   uniforms(x: View): Uint32Array {
-    const r = this.rank;
-    const words = new Uint32Array(this.uniformWords);
-    words[0] = x.shape.reduce((a, b) => a * b, 1);
-    words.set(x.shape, 1);
-    words[1 + r] = x.offset;
-    words.set(x.strides, 2 + r);
-    words[2 + 2 * r] = x.shape.slice(this.dim + 1).reduce((a, b) => a * b, 1);
-    return words;
+    return elementWords(x.shape, [x], [x.shape.slice(this.dim + 1).reduce((a, b) => a * b, 1)]);
   }
 }

@@ -1,4 +1,4 @@
-import type { DType } from '@kindling/tensor';
+import type { DType, View } from '@kindling/tensor';
 
 /*
  * Snippets every WGSL program shares. All dtypes occupy 32 bits on the GPU: float32 as f32, int32
@@ -105,4 +105,22 @@ export function stridedOffset(rank: number, offsetWord: number, prefix = 'c'): s
   const terms = [word(offsetWord)];
   for (let d = 0; d < rank; d++) terms.push(`${prefix}${d} * ${word(offsetWord + 1 + d)}`);
   return terms.join(' + ');
+}
+
+/**
+ * The uniform words of a one-thread-per-element program over `shape`: the element count, the
+ * shape, then each view's offset and strides in turn, then `extra` words (as uint32 bit patterns).
+ */
+export function elementWords(shape: readonly number[], views: readonly View[], extra: readonly number[] = []): Uint32Array {
+  const rank = shape.length;
+  const words = new Uint32Array(1 + rank + views.length * (1 + rank) + extra.length);
+  words[0] = shape.reduce((a, b) => a * b, 1);
+  words.set(shape, 1);
+  views.forEach((view, i) => {
+    const at = 1 + rank + i * (1 + rank);
+    words[at] = view.offset;
+    words.set(view.strides, at + 1);
+  });
+  extra.forEach((value, i) => (words[1 + rank + views.length * (1 + rank) + i] = value >>> 0));
+  return words;
 }

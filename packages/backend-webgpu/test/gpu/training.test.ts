@@ -1,8 +1,8 @@
 import { Variable } from '@kindling/autograd';
 import { DeviceDataset } from '@kindling/data';
-import { functional as F, Linear, Module, type Input } from '@kindling/nn';
+import { Conv2d, Dropout, functional as F, Linear, Module, type Input } from '@kindling/nn';
 import { Adam } from '@kindling/optim';
-import { findBackend, Generator, manualSeed, randn, setBackend, tidy } from '@kindling/tensor';
+import { findBackend, Generator, manualSeed, randn, setBackend, tensor, tidy } from '@kindling/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWebGpuBackend, WebGpuBackend } from '../../src/index.js';
 
@@ -85,6 +85,29 @@ describe('training on webgpu', () => {
     optimizer.dispose();
     data.dispose();
   }, 300_000);
+
+  it('runs a cnn training step with dropout with nothing uploaded: masks are drawn on the device', async () => {
+    manualSeed(1);
+    const net = new (class extends Module {
+      conv = new Conv2d(1, 4, 3);
+      dropout = new Dropout(0.5);
+      out = new Linear(4 * 10 * 10, 10);
+      forward(x: Input) {
+        return F.logSoftmax(this.out.forward(this.dropout.forward(F.relu(this.conv.forward(x))).flatten(1)), 1);
+      }
+    })();
+    const optimizer = new Adam(net.parameters());
+    const images = randn([2, 1, 12, 12]);
+    const labels = tensor([3, 7], { dtype: 'int32' });
+    for (let step = 0; step < 3; step++) {
+      const before = backend.stats().uploads;
+      const loss = F.nllLoss(net.forward(images), labels);
+      optimizer.zeroGrad();
+      loss.backward();
+      await optimizer.step();
+      expect(backend.stats().uploads - before).toBe(0);
+    }
+  });
 
   it('differentiates slices, narrows and selects with nothing uploaded: the gradient is written into a window of zeros', async () => {
     const x = new Variable(randn([4, 6]), { requiresGrad: true });
