@@ -183,7 +183,7 @@ const kindlingMemory = await orFailure('kindling workers', () => memoryPeaks((wh
 const pytorchMemory = reference.skipped
   ? { skipped: reference.skipped }
   : await memoryPeaks(async (what) => JSON.parse((await run(process.env.PYTHON ?? '/usr/bin/python3', [join(root, 'bench/pytorch_memory.py'), '--what', what], { cwd: join(root, 'bench') })).stdout));
-const dispatches = started.some((b) => b.name === 'webgpu') ? await orFailure('webgpu', () => benchScript('dispatches.mjs', [])) : { skipped: 'webgpu did not start' };
+const dispatches = infos.some((b) => b.name === 'webgpu' && b.available !== false) ? await orFailure('webgpu', () => benchScript('dispatches.mjs', [])) : { skipped: 'webgpu did not start' };
 
 const format = (x, digits = 1) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 

@@ -120,11 +120,12 @@ export function runBackward(root: Variable, gradient: Tensor | undefined, option
         delivered.add(g);
       });
       if (!toStage.has(grad)) grad.free(FREED_WHEN_PASSED_ON);
-      if (!options.retainGraph) consumed.push(node.release());
+      if (!options.retainGraph) releaseInto(consumed, node);
     }
     for (const [v, g] of staged) v.grad = accumulate(v.grad, g).keep();
   });
-  if (!options.retainGraph) for (const node of needed) consumed.push(node.release());
+  // Needed nodes the gradient never reached (a rule gave null) are freed too.
+  if (!options.retainGraph) for (const node of needed) releaseInto(consumed, node);
 }
 
 const FREED_WHEN_PASSED_ON = 'during backward(), once the gradient had gone on to the inputs of the op';
@@ -144,16 +145,22 @@ function sumInto(previous: Tensor | undefined, g: Tensor, toStage: ReadonlySet<T
  * with no tidy and no dispose runs in flat memory while the values of the last two steps can still
  * be read, as a loop that logs the previous step's loss while the next one runs does.
  */
-const consumedGenerations: (Tensor | null)[][] = [];
+const consumedGenerations: Tensor[][] = [];
 
 const FREED_BY_LATER_BACKWARD =
   "by the second backward() after the one that went through the op that made it (a graph's outputs live until then)";
 
-function startGeneration(): (Tensor | null)[] {
+/** Frees what `node` saved and adds its output to `generation`, the first time. */
+function releaseInto(generation: Tensor[], node: Node): void {
+  const output = node.release();
+  if (output !== null) generation.push(output);
+}
+
+function startGeneration(): Tensor[] {
   if (consumedGenerations.length === 2) {
-    for (const t of consumedGenerations.shift() ?? []) if (t !== null && !t.isKept) t.free(FREED_BY_LATER_BACKWARD);
+    for (const t of consumedGenerations.shift() ?? []) if (!t.isKept) t.free(FREED_BY_LATER_BACKWARD);
   }
-  const generation: (Tensor | null)[] = [];
+  const generation: Tensor[] = [];
   consumedGenerations.push(generation);
   return generation;
 }

@@ -1,4 +1,4 @@
-import { formatShape, full, isFloatingDType, isTensor, newHandle, SCOPE_REFERENCES, writeVersion, type DType, type ScopeReferences, type Shape, type Tensor } from '@kindling/tensor';
+import { formatShape, full, isFloatingDType, isTensor, newHandle, SCOPE_REFERENCES, Tensor, writeVersion, type DType, type ScopeReferences, type Shape } from '@kindling/tensor';
 import { isGradEnabled } from './grad-mode.js';
 import { GRADIENTS, type GradientRule, type OpAttrs, type OpName } from './gradients/index.js';
 import { noteOp } from './trace.js';
@@ -30,31 +30,14 @@ interface Saved<K extends OpName> {
 const NOT_SAVED = "never: its op's gradient rule declares that it does not read it (an internal error if a rule reads it)";
 const FREED_BY_BACKWARD = 'by backward(), which frees what a graph saved once the gradient has gone through it (pass { retainGraph: true } to keep it)';
 
-/** A stand-in with `t`'s shape and dtype that holds no storage. */
-function standIn(t: Tensor): Tensor {
-  const handle = newHandle(t);
-  handle.free(NOT_SAVED);
-  return handle;
-}
-
 /** A JS number operand as a 0-d tensor of the output's dtype, or a Tensor operand as a handle of the node's own. */
 function savedOperand(operand: Tensor | number, output: Tensor): Tensor {
   return typeof operand === 'number' ? full([], operand, { dtype: output.dtype, device: output.device }) : newHandle(operand);
 }
 
-/** One 0-d stand-in per device and dtype serves every unsaved number operand: nothing is computed for it. */
-const scalarStandIns = new Map<string, Tensor>();
-
+/** An operand the rule does not read, as a stand-in with its shape and dtype (a number: 0-d, the output's dtype). */
 function standInOperand(operand: Tensor | number, output: Tensor): Tensor {
-  if (typeof operand !== 'number') return standIn(operand);
-  const key = `${output.device}:${output.dtype}`;
-  let scalar = scalarStandIns.get(key);
-  if (scalar === undefined) {
-    scalar = full([], 0, { dtype: output.dtype, device: output.device });
-    scalar.free(NOT_SAVED);
-    scalarStandIns.set(key, scalar);
-  }
-  return scalar;
+  return typeof operand === 'number' ? Tensor.standIn(output.backend, [], output.dtype, NOT_SAVED) : Tensor.standIn(operand.backend, operand.shape, operand.dtype, NOT_SAVED);
 }
 
 /** `attrs` with each tensor replaced by a handle of the node's own (a mask, the indices of a max). */
@@ -86,7 +69,7 @@ export class Node<K extends OpName = OpName> implements ScopeReferences {
     const savedInputs = operands.map((operand, i) =>
       saves === undefined || saves.inputs?.includes(i) ? savedOperand(operand, output) : standInOperand(operand, output),
     );
-    const savedOutput = saves === undefined || saves.output === true ? newHandle(output) : standIn(output);
+    const savedOutput = saves === undefined || saves.output === true ? newHandle(output) : standInOperand(output, output);
     const versions = [...savedInputs, savedOutput].map((t) => writeVersion(t.storage));
     this.saved = { inputs: savedInputs, output: savedOutput, attrs: ownAttrs(attrs), versions };
     this.inputMeta = operands.map((operand) => (typeof operand === 'number' ? { shape: [], dtype: output.dtype } : { shape: operand.shape, dtype: operand.dtype }));

@@ -54,8 +54,8 @@ function paddingAfter(window: WindowAxis, extent: number): number {
  * weight's [kH, kW] flattens, with zeros where a window reads outside the input.
  */
 export function unfold2d(x: Variable, windows: Windows2d): Variable {
-  const read = windowedInput(x, windows, 'zeros');
-  return im2col(read.input, read.windows);
+  if (x.ndim !== 4) throw new Error(`unfold2d: expected a 4-D input [N, C, H, W], got ${formatShape(x.shape)}`);
+  return im2col(x, windows);
 }
 
 /**
@@ -63,7 +63,6 @@ export function unfold2d(x: Variable, windows: Windows2d): Variable {
  * padding (the kernel reads zeros outside), else `x` padded by `mode` and windows that start at 0.
  */
 export function windowedInput(x: Variable, windows: Windows2d, mode: PaddingMode): { input: Variable; windows: Windows2d } {
-  if (x.ndim !== 4) throw new Error(`unfold2d: expected a 4-D input [N, C, H, W], got ${formatShape(x.shape)}`);
   if (mode === 'zeros') return { input: x, windows };
   const { height: rows, width: cols } = windows;
   const [, , h, w] = x.shape as [number, number, number, number];

@@ -54,9 +54,12 @@ export class Tensor implements View {
   /** When and by what it was freed, for the error of a later read. */
   private freedWhere: string | undefined;
 
+  /** The storage while the tensor lives; once freed, a shared empty one, so a freed tensor that is still referenced holds no memory. */
+  private heldStorage: Storage;
+
   constructor(
     readonly backend: Backend,
-    readonly storage: Storage,
+    storage: Storage,
     shape: Shape,
     readonly dtype: DType,
     strides: readonly number[] = contiguousStrides(shape),
@@ -64,8 +67,29 @@ export class Tensor implements View {
   ) {
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze([...strides]);
+    this.heldStorage = storage;
+    if (storage === FREED_STORAGE) {
+      this.disposed = true;
+      this.serial = -1;
+      return;
+    }
     adoptStorage(backend, storage);
     this.serial = trackTensor(this);
+  }
+
+  /**
+   * @internal A tensor born freed, with a shape and dtype and no storage: what a graph holds for an
+   * operand its gradient does not read. Nothing is allocated or tracked; reading it throws, saying `where`.
+   */
+  static standIn(backend: Backend, shape: Shape, dtype: DType, where: string): Tensor {
+    const standIn = new Tensor(backend, FREED_STORAGE, shape, dtype);
+    standIn.freedWhere = where;
+    return standIn;
+  }
+
+  /** The backend-owned memory this tensor views. */
+  get storage(): Storage {
+    return this.heldStorage;
   }
 
   /** The name of the backend holding this tensor's storage. */
@@ -103,7 +127,10 @@ export class Tensor implements View {
     this.disposed = true;
     this.freedWhere = where;
     untrackTensor(this);
-    dropStorage(this.storage);
+    dropStorage(this.heldStorage);
+    // On the cpu backend the values are an array the garbage collector frees once nothing refers
+    // to it: a freed tensor kept by a graph (as a stand-in) or by user code must not be that reference.
+    this.heldStorage = FREED_STORAGE;
   }
 
   /** `dispose()`, so that `using t = ...` frees the tensor at the end of the block. */
@@ -363,6 +390,9 @@ defineElementwiseMethods(Tensor.prototype, {
   binary: (op, self, other) => (isTensorOperand(other) ? other[TENSOR_OPERAND](op, self) : elementwise.binary(op, self, elementwise.checkedOperand(op, other))),
   compare: (op, self, other) => elementwise.compare(op, self, isTensorOperand(other) ? other.data : elementwise.checkedOperand(op, other)),
 });
+
+/** What a freed tensor's `storage` is: nothing reads it, since every read checks that the tensor is usable first. */
+const FREED_STORAGE: Storage = Object.freeze({ dtype: 'float32', size: 0 });
 
 export function isTensor(value: unknown): value is Tensor {
   return value instanceof Tensor;
