@@ -51,7 +51,8 @@ function seedGradient(root: Variable, gradient: Tensor | undefined): Tensor {
   if (formatShape(gradient.shape) !== formatShape(root.shape)) {
     throw new Error(`backward: the gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(root.shape)}; they must match`);
   }
-  return gradient.dtype === root.dtype ? gradient : gradient.to(root.dtype);
+  // A handle of its own: backward frees each gradient once it is passed on, never the caller's tensor.
+  return gradient.dtype === root.dtype ? newHandle(gradient) : gradient.to(root.dtype);
 }
 
 /**

@@ -204,6 +204,16 @@ export function describeEngine(device: string): void {
       expect(c.isDisposed).toBe(false);
     });
 
+    it("never frees the caller's gradient argument, which backward() may be given again", async () => {
+      const x = leaf([1, 2]);
+      const y = x.mul(3);
+      const gradient = tensor([1, 10], { dtype: floatDType(device), device });
+      y.backward(gradient, { retainGraph: true });
+      y.backward(gradient);
+      expect(gradient.isDisposed).toBe(false);
+      await expectGrad(x, [6, 60]);
+    });
+
     it('differentiates with its own handles of what it saved, whatever the caller disposes', async () => {
       const x = leaf([1, 2]);
       const c = tensor([5, 6], { dtype: floatDType(device), device });
