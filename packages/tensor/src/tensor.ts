@@ -54,12 +54,9 @@ export class Tensor implements View {
   /** When and by what it was freed, for the error of a later read. */
   private freedWhere: string | undefined;
 
-  /** The storage while the tensor lives; once freed, a shared empty one, so a freed tensor that is still referenced holds no memory. */
-  private heldStorage: Storage;
-
   constructor(
     readonly backend: Backend,
-    storage: Storage,
+    readonly storage: Storage,
     shape: Shape,
     readonly dtype: DType,
     strides: readonly number[] = contiguousStrides(shape),
@@ -67,7 +64,6 @@ export class Tensor implements View {
   ) {
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze([...strides]);
-    this.heldStorage = storage;
     if (storage === FREED_STORAGE) {
       this.disposed = true;
       this.serial = -1;
@@ -85,11 +81,6 @@ export class Tensor implements View {
     const standIn = new Tensor(backend, FREED_STORAGE, shape, dtype);
     standIn.freedWhere = where;
     return standIn;
-  }
-
-  /** The backend-owned memory this tensor views. */
-  get storage(): Storage {
-    return this.heldStorage;
   }
 
   /** The name of the backend holding this tensor's storage. */
@@ -127,10 +118,7 @@ export class Tensor implements View {
     this.disposed = true;
     this.freedWhere = where;
     untrackTensor(this);
-    dropStorage(this.heldStorage);
-    // On the cpu backend the values are an array the garbage collector frees once nothing refers
-    // to it: a freed tensor kept by a graph (as a stand-in) or by user code must not be that reference.
-    this.heldStorage = FREED_STORAGE;
+    dropStorage(this.storage);
   }
 
   /** `dispose()`, so that `using t = ...` frees the tensor at the end of the block. */
@@ -391,7 +379,11 @@ defineElementwiseMethods(Tensor.prototype, {
   compare: (op, self, other) => elementwise.compare(op, self, isTensorOperand(other) ? other.data : elementwise.checkedOperand(op, other)),
 });
 
-/** What a freed tensor's `storage` is: nothing reads it, since every read checks that the tensor is usable first. */
+/**
+ * The storage of a stand-in (`Tensor.standIn`): a tensor born freed refers to no memory, so a graph
+ * that holds one for an operand it does not read keeps no array alive (on the cpu backend the
+ * collector frees an array only once nothing refers to it).
+ */
 const FREED_STORAGE: Storage = Object.freeze({ dtype: 'float32', size: 0 });
 
 export function isTensor(value: unknown): value is Tensor {
