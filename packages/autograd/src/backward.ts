@@ -37,7 +37,7 @@ function postOrder(root: Node): Node[] {
 
 function seedGradient(root: Variable, gradient: Tensor | undefined): Tensor {
   if (gradient === undefined) {
-    if (root.data.size !== 1) {
+    if (root.data.numel() !== 1) {
       throw new Error(
         `backward: a gradient can only be created implicitly for a single-element output, but this one has shape ${formatShape(root.shape)}; ` +
           'reduce it first (y.sum().backward()) or pass the gradient of the loss with respect to it: y.backward(gradient)',

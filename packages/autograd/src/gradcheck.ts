@@ -29,7 +29,7 @@ async function analyticGradients(output: Variable, direction: Tensor, checked: r
     if (output.requiresGrad) output.mul(direction).sum().backward({ inputs: checked });
     return await Promise.all(
       checked.map(async (v) => {
-        if (v.grad === null) return new Float64Array(v.size);
+        if (v.grad === null) return new Float64Array(v.numel());
         if (formatShape(v.grad.shape) !== formatShape(v.shape)) {
           throw new Error(`gradcheck: the gradient has shape ${formatShape(v.grad.shape)} but its input has shape ${formatShape(v.shape)}`);
         }

@@ -12,7 +12,15 @@ import {
   TENSOR_OPERAND,
   type BINARY_OPS,
   type BinaryOp,
+  type BoolTensor,
   type COMPARE_OPS,
+  type NestedArray,
+  type SizeMethod,
+  type TypedArray,
+  type VarianceOptions,
+  INSPECT,
+  sizeMethod,
+  variance,
   type DType,
   type ScopeReferences,
   type Shape,
@@ -35,6 +43,11 @@ export interface VariableOptions {
   requiresGrad?: boolean;
 }
 
+/** PyTorch's name for the node that computes a gradient: `mul` → `MulBackward0`. */
+function gradFnName(opName: string): string {
+  return `${opName.charAt(0).toUpperCase()}${opName.slice(1)}Backward0`;
+}
+
 /** Accepts both `v.reshape(2, 3)` and `v.reshape([2, 3])`, as Tensor does. */
 function shapeArgs(args: number[] | [readonly number[]]): readonly number[] {
   const first = args[0];
@@ -48,7 +61,7 @@ function shapeArgs(args: number[] | [readonly number[]]): readonly number[] {
 type UnaryMethods = { [K in keyof typeof UNARY_OPS]: () => Variable };
 type BinaryMethods = { [K in keyof typeof BINARY_OPS]: (other: Operand) => Variable };
 /** Comparisons give bool Tensors, which carry no gradient. */
-type CompareMethods = { [K in keyof typeof COMPARE_OPS]: (other: Operand) => Tensor };
+type CompareMethods = { [K in keyof typeof COMPARE_OPS]: (other: Operand) => BoolTensor };
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the merged methods are defined on the prototype from the op declarations
 export interface Variable extends UnaryMethods, BinaryMethods, CompareMethods {}
@@ -140,8 +153,17 @@ export class Variable implements TensorOperand<Variable>, ScopeReferences {
   get ndim(): number {
     return this.data.ndim;
   }
-  get size(): number {
-    return this.data.size;
+  /** The number of elements (torch.numel). */
+  numel(): number {
+    return this.data.numel();
+  }
+  /** `v.size()` is the shape and `v.size(dim)` one dim's length, as in PyTorch. */
+  get size(): SizeMethod {
+    return sizeMethod(this.data.shape, 'Variable');
+  }
+  /** The number of dims (PyTorch's `dim()`). */
+  dim(): number {
+    return this.data.ndim;
   }
 
   /**
@@ -157,9 +179,39 @@ export class Variable implements TensorOperand<Variable>, ScopeReferences {
     return runBackward(this, undefined, gradientOrOptions);
   }
 
-  /** The value of a one-element Variable. */
+  /*
+   * Reads, as a Tensor's: a Variable is read for its values, which are its `data`. Where a Tensor's
+   * read would throw (a freed tensor, an asynchronous backend for the Sync forms), so does this.
+   */
+  /** The value of a one-element Variable: a number (a boolean for bool data). */
+  item(this: Variable & { readonly dtype: 'bool' }): Promise<boolean>;
+  item(): Promise<number>;
   async item(): Promise<number | boolean> {
     return this.data.item();
+  }
+  /** Synchronous `item()`, for synchronous backends such as `cpu`. */
+  itemSync(this: Variable & { readonly dtype: 'bool' }): boolean;
+  itemSync(): number;
+  itemSync(): number | boolean {
+    return this.data.itemSync();
+  }
+  /** A copy of the elements in row-major order (`v.data` is the Tensor itself, as PyTorch's `.data`: `await v.data.data()` reads it asynchronously). */
+  dataSync(): TypedArray {
+    return this.data.dataSync();
+  }
+  /** The elements as nested arrays (booleans for bool data). */
+  async array(): Promise<NestedArray<number | boolean>> {
+    return this.data.array();
+  }
+  arraySync(): NestedArray<number | boolean> {
+    return this.data.arraySync();
+  }
+  /** PyTorch's `tolist()`. */
+  async tolist(): Promise<NestedArray<number | boolean>> {
+    return this.data.tolist();
+  }
+  tolistSync(): NestedArray<number | boolean> {
+    return this.data.tolistSync();
   }
 
   /**
@@ -196,9 +248,14 @@ export class Variable implements TensorOperand<Variable>, ScopeReferences {
     return op === 'matmul' ? linalg.matmul(left, this) : elementwise.binary(op, left, this);
   }
 
+  /** PyTorch's printout of a tensor that takes part in autograd: `tensor([1., 2.], requires_grad=True)` or `…, grad_fn=<MulBackward0>)`. */
   toString(): string {
-    const suffix = this.gradNode ? `, gradFn=${this.gradNode.name}` : this.requiresGrad ? ', requiresGrad=true' : '';
-    return `Variable(${this.data.toString()}${suffix})`;
+    const settings = this.gradNode ? [`grad_fn=<${gradFnName(this.gradNode.name)}>`] : this.requiresGrad ? ['requires_grad=True'] : [];
+    return this.data.describe(settings);
+  }
+  /** What `console.log(v)` prints in Node: the same as `toString()`. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   // The elementwise ops (add, exp, eq, …) are installed below from their declarations.
@@ -244,6 +301,14 @@ export class Variable implements TensorOperand<Variable>, ScopeReferences {
   }
   mean(dim?: number | readonly number[], keepdim = false): Variable {
     return reduction.mean(this, dim, keepdim);
+  }
+  /** The variance over `dim` (all dims by default), with Bessel's correction unless `correction: 0` (torch.var). */
+  var(dim?: number | readonly number[], options: VarianceOptions = {}): Variable {
+    return variance<Variable>(this, dim, options);
+  }
+  /** The standard deviation: the square root of `var` (torch.std). */
+  std(dim?: number | readonly number[], options: VarianceOptions = {}): Variable {
+    return variance<Variable>(this, dim, options).sqrt();
   }
   max(): Variable;
   max(dim: number, keepdim?: boolean): reduction.VariableValuesAndIndices;
@@ -324,6 +389,10 @@ export class Variable implements TensorOperand<Variable>, ScopeReferences {
     return views.transpose(this, dim0, dim1);
   }
   /** The transpose of a matrix (rank ≤ 2). */
+  /** The transpose of a matrix (rank ≤ 2), as PyTorch's `t()`. */
+  t(): Variable {
+    return this.T;
+  }
   get T(): Variable {
     return views.matrixTranspose(this);
   }

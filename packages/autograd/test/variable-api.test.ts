@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { tensor, type Tensor } from '@kindling/tensor';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Variable } from '../src/index.js';
@@ -7,7 +8,7 @@ import { Variable } from '../src/index.js';
  * Tensor method that Variable lacks, except those that only make sense on plain tensors.
  */
 type TensorOnly =
-  // memory and storage internals, and synchronous reads of plain tensors
+  // memory and storage internals
   | 'backend'
   | 'storage'
   | 'strides'
@@ -20,11 +21,7 @@ type TensorOnly =
   | 'isDisposed'
   | 'assertUsable'
   | 'isContiguous'
-  | 'dataSync'
-  | 'arraySync'
-  | 'itemSync'
-  | 'array'
-  | 'itemSync'
+  | 'describe'
   // casts to dtypes that carry no gradient
   | 'bool'
   // in-place writes, which autograd does not record (write into v.data)
@@ -64,5 +61,42 @@ describe('Variable', () => {
     const v = new Variable(tensor([1, 2]), { requiresGrad: true });
     expect(() => v.add({ value: 1 } as never)).toThrow(/add: expected a Tensor, a number or a boolean operand, got an object/);
     expect(() => v.sub(undefined as never)).toThrow(/sub: .* got undefined/);
+  });
+});
+
+describe("Variable's reads and printing", () => {
+  it('reads as a Tensor reads, typed by dtype', async () => {
+    const loss = new Variable(tensor([0.5, 1.5]), { requiresGrad: true }).mean();
+    expectTypeOf(await loss.item()).toEqualTypeOf<number>();
+    expectTypeOf(loss.itemSync()).toEqualTypeOf<number>();
+    expect((await loss.item()).toFixed(1)).toBe('1.0');
+    expect(loss.itemSync()).toBe(1);
+    const v = new Variable(tensor([[1, 2], [3, 4]]));
+    expect(v.numel()).toBe(4);
+    expect(v.size()).toEqual([2, 2]);
+    expect(v.size(-1)).toBe(2);
+    expect(v.dim()).toBe(2);
+    expect(v.tolistSync()).toEqual([[1, 2], [3, 4]]);
+    expect(await v.tolist()).toEqual([[1, 2], [3, 4]]);
+    expect(v.t().arraySync()).toEqual([[1, 3], [2, 4]]);
+    expect(Array.from(v.dataSync())).toEqual([1, 2, 3, 4]);
+    expect(await v.array()).toEqual([[1, 2], [3, 4]]);
+  });
+
+  it('has var and std with gradients (torch: d var / dx = 2 (x - mean) / (n - 1))', () => {
+    const x = new Variable(tensor([1, 2, 4], { dtype: 'float64' }), { requiresGrad: true });
+    const variance = x.var();
+    expect(variance.itemSync()).toBeCloseTo(7 / 3, 12);
+    variance.backward();
+    const mean = 7 / 3;
+    ((x.grad as Tensor).arraySync() as number[]).forEach((g, i) => expect(g).toBeCloseTo((2 * ([1, 2, 4][i]! - mean)) / 2, 12));
+    expect(new Variable(tensor([[1, 2, 4], [3, 5, 9]])).std(1, { correction: 0 }).shape).toEqual([2]);
+  });
+
+  it('prints as PyTorch prints a tensor in autograd, in toString and console.log', () => {
+    const leaf = new Variable(tensor([1, 2]), { requiresGrad: true });
+    expect(inspect(leaf)).toBe('tensor([1., 2.], requires_grad=True)');
+    expect(String(leaf.mul(2))).toBe('tensor([2., 4.], grad_fn=<MulBackward0>)');
+    expect(inspect(new Variable(tensor([1.5])))).toBe('tensor([1.5000])');
   });
 });

@@ -29,8 +29,8 @@ export class BackendConfigurationError extends Error {
 export interface BackendInfo {
   name: string;
   priority: number;
-  /** `undefined` until the backend has been tried. */
-  available: boolean | undefined;
+  /** Whether it started; `'not probed yet'` until it has been tried (`probeBackends()` tries every one). */
+  available: boolean | 'not probed yet';
   reason?: string;
   /** What the backend's probe wrote to stderr (driver messages), kept out of the terminal. */
   probeOutput?: string;
@@ -57,6 +57,56 @@ interface Registration {
 }
 
 const registrations = new Map<string, Registration>();
+
+/** A backend package that was imported, and the function it exports that registers its backend. */
+interface ImportedBackendPackage {
+  packageName: string;
+  registerFunction: string;
+}
+
+/** Backend packages imported in this process, by backend name, whether or not they registered their backend. */
+const importedPackages = new Map<string, ImportedBackendPackage>();
+
+/** The first-party backend packages, so that an error about an unregistered one can say where it comes from. */
+const FIRST_PARTY_PACKAGES: Readonly<Record<string, ImportedBackendPackage>> = {
+  workers: { packageName: '@kindling/backend-workers', registerFunction: 'registerWorkersBackend' },
+  webgpu: { packageName: '@kindling/backend-webgpu', registerFunction: 'registerWebGpuBackend' },
+  gpujs: { packageName: '@kindling/backend-gpujs', registerFunction: 'registerGpuJsBackend' },
+};
+
+let unregisteredImportsReported = false;
+
+/**
+ * @internal Called when a backend package is imported. It registers nothing (registration stays an
+ * explicit call), but if the package's backend is still unregistered when the default backend is
+ * chosen, the choice says so once: a user who imported `@kindling/backend-workers` and forgot
+ * `registerWorkersBackend()` would otherwise train on `cpu` many times slower without a word.
+ */
+export function announceBackendPackage(backendName: string, packageName: string, registerFunction: string): void {
+  importedPackages.set(backendName, { packageName, registerFunction });
+}
+
+/** How to register `name`, for the error of a `setBackend` or `findBackend` of a name that is not registered. */
+function notRegistered(name: string): string {
+  const registered = `no backend of that name is registered (registered: ${[...registrations.keys()].join(', ')})`;
+  const source = importedPackages.get(name) ?? FIRST_PARTY_PACKAGES[name];
+  if (!source) return `${registered}; register it first with the function its package exports (registerWorkersBackend() from @kindling/backend-workers, for one)`;
+  return `${registered}; call ${source.registerFunction}() from ${source.packageName} first (importing the package does not register it)`;
+}
+
+/** Says once that the default is a backend other than one whose package was imported but not registered. */
+function reportUnregisteredImports(chosen: string): void {
+  if (unregisteredImportsReported) return;
+  const forgotten = [...importedPackages].filter(([name]) => !registrations.has(name));
+  if (forgotten.length === 0) return;
+  unregisteredImportsReported = true;
+  for (const [name, { packageName, registerFunction }] of forgotten) {
+    console.warn(
+      `kindling: ${packageName} is imported but its backend '${name}' is not registered, so tensors go to '${chosen}'; ` +
+        `call ${registerFunction}() before the first op (or setBackend('${chosen}') to choose '${chosen}' and silence this)`,
+    );
+  }
+}
 let active: Backend | undefined;
 let builtInsRegistered = false;
 
@@ -101,9 +151,7 @@ function reportSkipped(chosen: string): void {
 async function initialise(name: string): Promise<Backend> {
   ensureBuiltIns();
   const registration = registrations.get(name);
-  if (!registration) {
-    throw new BackendUnavailableError(name, `no backend of that name is registered (registered: ${[...registrations.keys()].join(', ')})`);
-  }
+  if (!registration) throw new BackendUnavailableError(name, notRegistered(name));
   if (registration.instance) return registration.instance;
   if (registration.failure !== undefined) throw new BackendUnavailableError(name, registration.failure);
   registration.pending ??= probeFirst(registration)
@@ -146,6 +194,7 @@ export async function ready(): Promise<Backend> {
     try {
       const backend = await setBackend(name);
       reportSkipped(name);
+      reportUnregisteredImports(name);
       return backend;
     } catch (error) {
       failures.push(describeError(error));
@@ -186,7 +235,7 @@ export function getBackend(): Backend {
       const failure = registrations.get(requested)?.failure;
       throw new BackendUnavailableError(
         requested,
-        failure ?? (registrations.has(requested) ? `it starts asynchronously: call await setBackend('${requested}') first` : 'no backend of that name is registered'),
+        failure ?? (registrations.has(requested) ? `it starts asynchronously: call await setBackend('${requested}') first` : notRegistered(requested)),
       );
     }
     active = backend;
@@ -197,6 +246,7 @@ export function getBackend(): Backend {
     if (backend) {
       active = backend;
       reportSkipped(name);
+      reportUnregisteredImports(name);
       return active;
     }
   }
@@ -209,7 +259,7 @@ export function findBackend(name: string): Backend {
   if (!backend) {
     const registration = registrations.get(name);
     const reason = !registration
-      ? `no backend of that name is registered (registered: ${[...registrations.keys()].join(', ')})`
+      ? notRegistered(name)
       : (registration.failure ?? `it starts asynchronously: call await setBackend('${name}') first`);
     throw new BackendUnavailableError(name, reason);
   }
@@ -224,7 +274,7 @@ export function listBackends(): BackendInfo[] {
     .map(([name, r]) => ({
       name,
       priority: r.priority,
-      available: r.instance ? true : r.failure !== undefined ? false : undefined,
+      available: r.instance ? true : r.failure !== undefined ? false : 'not probed yet',
       ...(r.failure !== undefined ? { reason: r.failure } : {}),
       ...(r.probeOutput !== undefined ? { probeOutput: r.probeOutput } : {}),
     }));

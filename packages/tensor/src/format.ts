@@ -34,10 +34,11 @@ function summarisedIndices(extent: number, summarise: boolean): (number | null)[
 }
 
 /** PyTorch's printout: `tensor([[1.0000, 2.0000],\n        [3.0000, 4.0000]])`, elided when large. */
-export function formatTensor(values: TypedArray, shape: Shape, dtype: DType, device: string): string {
+export function formatTensor(values: TypedArray, shape: Shape, dtype: DType, device: string, extraSettings: readonly string[] = []): string {
   const suffixes = [
     ...(device !== 'cpu' ? [`device='${device}'`] : []),
     ...(dtype === 'float64' || (dtype === 'int32' && values.length === 0) ? [`dtype=${dtype}`] : []),
+    ...extraSettings,
   ];
   const suffix = suffixes.map((s) => `, ${s}`).join('');
   if (values.length === 0) {

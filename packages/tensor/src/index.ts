@@ -10,6 +10,7 @@ export {
   ready,
   registerBackend,
   setBackend,
+  announceBackendPackage,
   type BackendInfo,
   type RegisterBackendOptions,
 } from './backend-registry.js';
@@ -30,8 +31,11 @@ export {
 } from './kernel-registry.js';
 export { defaultGenerator, Generator, manualSeed } from './random.js';
 export { broadcastShapes, contiguousStrides, formatShape, isContiguous, normalizeDim, shapeSize, type Shape } from './shape.js';
-export { isTensor, Tensor, type BinaryMethod, type NestedArray, type Scalar, type TensorOrScalar } from './tensor.js';
+export { isTensor, Tensor, type BinaryMethod, type BoolTensor, type NestedArray, type Scalar, type SizeMethod, type TensorOrScalar } from './tensor.js';
+export { variance, type VarianceOptions } from './ops/statistics.js';
+export { INSPECT, sizeMethod } from './ops/size.js';
 export { tidy, keep, dispose, newHandle, scoped } from './memory.js';
+export { observeHostReads, unobservedRead, type HostReadMethod, type HostReadObserver } from './host-reads.js';
 export {
   arange,
   eye,
@@ -50,6 +54,7 @@ export {
   zerosLike,
   type CreationOptions,
   type RandomOptions,
+  type SizeArgs,
   type TensorData,
   type TensorOptions,
 } from './ops/creation.js';

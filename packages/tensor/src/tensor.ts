@@ -2,6 +2,7 @@ import type { Backend, Storage, View } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { adoptStorage, dropStorage, trackTensor, untrackTensor } from './engine.js';
 import { formatTensor } from './format.js';
+import { noteHostRead, unobservedRead } from './host-reads.js';
 import * as creation from './ops/creation.js';
 import * as elementwise from './ops/elementwise.js';
 import { defineElementwiseMethods, type BINARY_OPS, type COMPARE_OPS, type UNARY_OPS } from './ops/elementwise-ops.js';
@@ -12,12 +13,32 @@ import { isTensorOperand, TENSOR_OPERAND, type TensorOperand } from './ops/opera
 import * as reduction from './ops/reduction.js';
 import * as scan from './ops/scan.js';
 import * as softmaxOps from './ops/softmax.js';
+import * as statistics from './ops/statistics.js';
+import { INSPECT, sizeMethod } from './ops/size.js';
 import * as views from './ops/views.js';
 import { contiguousStrides, isContiguous, shapeSize, type Shape } from './shape.js';
 
 export type NestedArray<T> = T | NestedArray<T>[];
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
+
+/**
+ * A tensor known to hold booleans (what comparisons and `bool()` give): its `item()` is a `boolean`.
+ * A plain `Tensor` is read as numbers.
+ */
+export type BoolTensor = Tensor & { readonly dtype: 'bool' };
+
+/**
+ * What `t.size` is: PyTorch's `size()` method. It still reads as the element count where a number is
+ * expected (`t.size * 4`, with a one-time deprecation warning), which is what `size` was before it
+ * became a method; use `numel()` for that.
+ */
+export interface SizeMethod {
+  /** The shape (PyTorch's `torch.Size`). */
+  (): readonly number[];
+  /** The length of dim `dim` (negative counts from the end). */
+  (dim: number): number;
+}
 
 /** A binary op's method: with a Tensor or a number it gives a Tensor; with a Variable, a Variable. */
 export interface BinaryMethod {
@@ -31,7 +52,7 @@ export interface BinaryMethod {
  */
 type UnaryMethods = { [K in keyof typeof UNARY_OPS]: () => Tensor };
 type BinaryMethods = { [K in keyof typeof BINARY_OPS]: BinaryMethod };
-type CompareMethods = { [K in keyof typeof COMPARE_OPS]: (other: TensorOrScalar | TensorOperand<unknown>) => Tensor };
+type CompareMethods = { [K in keyof typeof COMPARE_OPS]: (other: TensorOrScalar | TensorOperand<unknown>) => BoolTensor };
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the merged methods are defined on the prototype from the op declarations
 export interface Tensor extends UnaryMethods, BinaryMethods, CompareMethods {}
@@ -88,11 +109,22 @@ export class Tensor implements View {
     return this.backend.name;
   }
 
-  get size(): number {
+  /** The number of elements (torch.numel). */
+  numel(): number {
     return shapeSize(this.shape);
   }
 
+  /** `t.size()` is the shape and `t.size(dim)` one dim's length, as in PyTorch. */
+  get size(): SizeMethod {
+    return sizeMethod(this.shape, 'Tensor');
+  }
+
   get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** The number of dims (PyTorch's `dim()`; `ndim` is the same). */
+  dim(): number {
     return this.shape.length;
   }
 
@@ -145,23 +177,29 @@ export class Tensor implements View {
   /** A copy of the elements in row-major order. */
   async data(): Promise<TypedArray> {
     this.assertUsable('data');
+    noteHostRead(this, 'data');
     return creation.readContiguous(this, (storage) => this.backend.read(storage));
   }
 
   /** The elements as nested arrays (booleans for bool tensors); a 0-d tensor gives its value. */
   async array(): Promise<NestedArray<number | boolean>> {
+    noteHostRead(this, 'array');
     return creation.nest(await this.data(), this.shape, this.dtype);
   }
 
-  /** The value of a one-element tensor. */
+  /** The value of a one-element tensor: a number, or a boolean for a bool tensor. */
+  item(this: BoolTensor): Promise<boolean>;
+  item(): Promise<number>;
   async item(): Promise<number | boolean> {
     creation.assertSingleElement(this, 'item');
+    noteHostRead(this, 'item');
     return creation.scalarOf((await this.data())[0] as number, this.dtype);
   }
 
   /** Synchronous `data()`, for synchronous backends such as `cpu`. */
   dataSync(): TypedArray {
     this.assertUsable('dataSync');
+    noteHostRead(this, 'dataSync');
     const readSync = this.backend.readSync?.bind(this.backend);
     if (!readSync) {
       throw new Error(`dataSync: backend '${this.device}' is asynchronous; use await t.data() (or t.array(), t.item())`);
@@ -170,19 +208,50 @@ export class Tensor implements View {
   }
 
   arraySync(): NestedArray<number | boolean> {
+    noteHostRead(this, 'arraySync');
     return creation.nest(this.dataSync(), this.shape, this.dtype);
   }
 
+  /** Synchronous `item()`, for synchronous backends such as `cpu`. */
+  itemSync(this: BoolTensor): boolean;
+  itemSync(): number;
   itemSync(): number | boolean {
     creation.assertSingleElement(this, 'itemSync');
+    noteHostRead(this, 'itemSync');
     return creation.scalarOf(this.dataSync()[0] as number, this.dtype);
+  }
+
+  /** PyTorch's `tolist()`: the elements as nested arrays, as `array()` gives them. */
+  async tolist(): Promise<NestedArray<number | boolean>> {
+    noteHostRead(this, 'tolist');
+    return this.array();
+  }
+
+  /** Synchronous `tolist()`, for synchronous backends such as `cpu`. */
+  tolistSync(): NestedArray<number | boolean> {
+    noteHostRead(this, 'tolistSync');
+    return this.arraySync();
   }
 
   /** PyTorch's layout: `tensor([[1.0000, 2.0000], ...])`, elided when large. */
   toString(): string {
-    if (this.disposed) return `tensor(<disposed>, shape=[${this.shape.join(', ')}])`;
-    if (!this.backend.readSync) return `tensor(<on ${this.device}: await t.data() to read>, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
-    return formatTensor(this.dataSync(), this.shape, this.dtype, this.device);
+    return this.describe([]);
+  }
+
+  /**
+   * @internal `toString()` with more settings inside the parentheses (a Variable adds
+   * `requires_grad=True`); a freed tensor or one on an asynchronous backend says so instead of its values.
+   */
+  describe(extraSettings: readonly string[]): string {
+    const settings = extraSettings.map((setting) => `, ${setting}`).join('');
+    if (this.disposed) return `tensor(<freed ${this.freedWhere ?? 'by dispose()'}>, shape=[${this.shape.join(', ')}]${settings})`;
+    if (!this.backend.readSync) return `tensor(<on ${this.device}: await t.data() to read>, shape=[${this.shape.join(', ')}], dtype=${this.dtype}${settings})`;
+    return formatTensor(unobservedRead(() => this.dataSync()), this.shape, this.dtype, this.device, extraSettings);
+  }
+
+  /** What `console.log(t)` prints in Node: the same as `toString()`. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   // Views: they share this tensor's storage.
@@ -197,6 +266,10 @@ export class Tensor implements View {
   }
   transpose(dim0 = -2, dim1 = -1): Tensor {
     return views.transpose(this, dim0, dim1);
+  }
+  /** The transpose of a matrix (dims 0 and 1 swapped; rank ≤ 2), as PyTorch's `t()`. */
+  t(): Tensor {
+    return views.matrixTranspose(this);
   }
   /** The transpose of a matrix (dims 0 and 1 swapped; rank ≤ 2). */
   get T(): Tensor {
@@ -269,8 +342,8 @@ export class Tensor implements View {
   int(): Tensor {
     return elementwise.cast(this, 'int32');
   }
-  bool(): Tensor {
-    return elementwise.cast(this, 'bool');
+  bool(): BoolTensor {
+    return elementwise.cast(this, 'bool') as BoolTensor;
   }
   /** A copy with another dtype (`t.to('float64')`) or on another backend (`t.to('cpu')`). */
   to(dtypeOrDevice: DType | string): Tensor {
@@ -311,6 +384,14 @@ export class Tensor implements View {
   }
   mean(dim?: number | readonly number[], keepdim = false): Tensor {
     return reduction.mean(this, dim, keepdim);
+  }
+  /** The variance over `dim` (all dims by default), with Bessel's correction unless `correction: 0` (torch.var). */
+  var(dim?: number | readonly number[], options: statistics.VarianceOptions = {}): Tensor {
+    return statistics.variance<Tensor>(this, dim, options);
+  }
+  /** The standard deviation: the square root of `var` (torch.std). */
+  std(dim?: number | readonly number[], options: statistics.VarianceOptions = {}): Tensor {
+    return statistics.variance<Tensor>(this, dim, options).sqrt();
   }
   max(): Tensor;
   max(dim: number, keepdim?: boolean): reduction.ValuesAndIndices;

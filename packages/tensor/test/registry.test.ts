@@ -40,7 +40,7 @@ describe('backend registry', () => {
     expect(infos.map((b) => b.name)).toEqual(['cpu', 'broken', 'cpu-mirror']);
     expect(infos.find((b) => b.name === 'cpu')).toMatchObject({ available: true, priority: 0 });
     expect(infos.find((b) => b.name === 'broken')).toMatchObject({ available: false, reason: 'no adapter answered' });
-    expect(infos.find((b) => b.name === 'cpu-mirror')?.available).toBeUndefined();
+    expect(infos.find((b) => b.name === 'cpu-mirror')?.available).toBe('not probed yet');
   });
 
   it('probes every backend on request', async () => {
@@ -100,7 +100,10 @@ describe('backend registry', () => {
     const script = `import(${JSON.stringify(entry)}).then((k) => { try { console.log(k.tensor([1]).device); } catch (e) { console.log(e.message); } })`;
     const run = (backend: string) => execFileSync(process.execPath, ['-e', script], { env: { ...process.env, KINDLING_BACKEND: backend } }).toString().trim();
     expect(run('cpu')).toBe('cpu');
-    expect(run('nope')).toBe("backend 'nope' is unavailable: no backend of that name is registered");
+    expect(run('nope')).toBe(
+      "backend 'nope' is unavailable: no backend of that name is registered (registered: cpu); " +
+        'register it first with the function its package exports (registerWorkersBackend() from @kindling/backend-workers, for one)',
+    );
   });
 });
 

@@ -22,4 +22,23 @@ describe("tensors larger than the cpu backend can hold", () => {
   it('are refused before a huge list is walked', () => {
     expect(() => tensor(new Array<number>(2 ** 31))).toThrow(`tensor: a float32 tensor of shape [2147483648] has 2147483648 elements (8589934592 bytes), ${limit}`);
   });
+
+  it('are refused as views too: expand names the limit before a kernel reads the view', () => {
+    expect(() => ones([1]).expand([2 ** 31])).toThrow(new RangeError(`expand: a float32 tensor of shape [2147483648] has 2147483648 elements (8589934592 bytes), ${limit}`));
+    expect(() => ones([1, 1]).expand([2 ** 16, 2 ** 15])).toThrow(`expand: a float32 tensor of shape [65536, 32768] has 2147483648 elements`);
+    expect(ones([1]).expand([2 ** 31 - 1]).shape).toEqual([2 ** 31 - 1]);
+  });
+});
+
+describe('sparse lists', () => {
+  it('fail at their first hole, without walking the rest', () => {
+    const started = performance.now();
+    expect(() => tensor(new Array<number>(1e8))).toThrow(
+      new TypeError('tensor: data has a hole at data[0] (a sparse array, such as new Array(n) not filled); fill it (new Array(n).fill(0)) or pass a typed array'),
+    );
+    expect(performance.now() - started).toBeLessThan(500);
+    const holey = [1, 2, 3];
+    delete holey[1];
+    expect(() => tensor([[0, 0, 0], holey])).toThrow('tensor: data has a hole at data[1][1]');
+  });
 });

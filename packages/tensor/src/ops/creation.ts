@@ -1,10 +1,11 @@
 import type { Storage } from '../backend.js';
 import { allocateTypedArray, dtypeOfTypedArray, isDType, isFloatingDType, toInt32, toTypedArray, type DType, type TypedArray } from '../dtype.js';
 import { runKernel } from '../engine.js';
+import { unobservedRead } from '../host-reads.js';
 import type { RandomDistribution } from '../kernel-names.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { formatShape, shapeSize, type Shape } from '../shape.js';
-import type { NestedArray, Tensor } from '../tensor.js';
+import type { BoolTensor, NestedArray, Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
 import { assertDTypeSupported, assertFitsBackend, backendFor, runToTensor, wrapStorage, type CreationOptions } from './support.js';
 
@@ -40,7 +41,11 @@ function inferShape(data: NestedArray<number | boolean>, opName: string, beforeW
     if (!Array.isArray(node) || node.length !== shape[depth]) {
       throw new Error(`${opName}: data is ragged: ${path} has ${Array.isArray(node) ? `length ${node.length}` : 'a number'} where length ${shape[depth]} was expected (shape ${formatShape(shape)})`);
     }
-    node.forEach((child, i) => check(child, depth + 1, `${path}[${i}]`));
+    for (let i = 0; i < node.length; i++) {
+      // A hole (new Array(n) never filled) fails here, at the first one, not after walking the rest.
+      if (!(i in node)) throw new TypeError(`${opName}: data has a hole at ${path}[${i}] (a sparse array, such as new Array(n) not filled); fill it (new Array(n).fill(0)) or pass a typed array`);
+      check(node[i] as NestedArray<number | boolean>, depth + 1, `${path}[${i}]`);
+    }
   };
   if (flatSize > 0) check(data, 0, 'data');
   return shape;
@@ -64,6 +69,8 @@ function flattenNested(data: NestedArray<number | boolean>): unknown[] {
  * tensor([[1, 2], [3, 4]]);                          // float32 [2, 2]
  * tensor(new Int32Array([1, 2, 3, 4]), { shape: [2, 2] });
  */
+export function tensor(data: NestedArray<boolean>, options?: TensorOptions & { dtype?: 'bool' }): BoolTensor;
+export function tensor(data: TensorData, options?: TensorOptions): Tensor;
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   const isTyped = ArrayBuffer.isView(data);
   const dtypeGiven = options.dtype;
@@ -120,11 +127,33 @@ export function full(shape: Shape, value: number | boolean, options: CreationOpt
   return runToTensor('Fill', backend, { size: shapeSize(shape), value: Number(value), dtype }, shape, dtype);
 }
 
-export function zeros(shape: Shape, options: CreationOptions = {}): Tensor {
+/**
+ * The arguments of a creation function that takes a shape, as PyTorch takes them: a list
+ * (`zeros([2, 3])`) or the dims one by one (`zeros(2, 3)`), then the options.
+ */
+export type SizeArgs<O> = [shape: Shape, options?: O] | number[] | [...dims: number[], options: O];
+
+function shapeAndOptions<O extends object>(args: SizeArgs<O>, opName: string): [Shape, O] {
+  const [first] = args;
+  if (Array.isArray(first)) return [first as Shape, (args[1] ?? {}) as O];
+  const last = args[args.length - 1];
+  const options = typeof last === 'object' && last !== null ? (last as O) : ({} as O);
+  const dims = typeof last === 'object' && last !== null ? args.slice(0, -1) : args;
+  for (const dim of dims) {
+    if (typeof dim !== 'number') throw new TypeError(`${opName}: expected a shape (${opName}([2, 3]) or ${opName}(2, 3)), got ${String(dim)}`);
+  }
+  return [dims as number[], options];
+}
+
+/** A tensor of zeros: `zeros(2, 3)` or `zeros([2, 3], { dtype })`. */
+export function zeros(...args: SizeArgs<CreationOptions>): Tensor {
+  const [shape, options] = shapeAndOptions(args, 'zeros');
   return full(shape, 0, options);
 }
 
-export function ones(shape: Shape, options: CreationOptions = {}): Tensor {
+/** A tensor of ones: `ones(2, 3)` or `ones([2, 3], { dtype })`. */
+export function ones(...args: SizeArgs<CreationOptions>): Tensor {
+  const [shape, options] = shapeAndOptions(args, 'ones');
   return full(shape, 1, options);
 }
 
@@ -194,13 +223,15 @@ function assertFloatingRandom(dtype: DType | undefined, opName: string): void {
 }
 
 /** Uniform samples in [0, 1) from the seeded generator, drawn on the device (24 random bits each, whatever the dtype). */
-export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+export function rand(...args: SizeArgs<RandomOptions>): Tensor {
+  const [shape, options] = shapeAndOptions(args, 'rand');
   assertFloatingRandom(options.dtype, 'rand');
   return deviceRandom(shape, options, 'rand', { kind: 'uniform' }, 'float32');
 }
 
 /** Standard normal samples from the seeded generator, drawn on the device (Box-Muller). */
-export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+export function randn(...args: SizeArgs<RandomOptions>): Tensor {
+  const [shape, options] = shapeAndOptions(args, 'randn');
   assertFloatingRandom(options.dtype, 'randn');
   return deviceRandom(shape, options, 'randn', { kind: 'normal' }, 'float32');
 }
@@ -234,8 +265,8 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
  * when the tensor is a strided view.
  */
 export function readContiguous<R extends TypedArray | Promise<TypedArray>>(t: Tensor, read: (storage: Storage) => R): R {
-  if (t.isContiguous() && t.offset === 0 && t.storage.size === t.size) return read(t.storage);
-  const copy = runKernel('Contiguous', t.backend, { x: t }, { dtype: t.dtype, size: t.size });
+  if (t.isContiguous() && t.offset === 0 && t.storage.size === t.numel()) return read(t.storage);
+  const copy = runKernel('Contiguous', t.backend, { x: t }, { dtype: t.dtype, size: t.numel() });
   const result = read(copy);
   if (result instanceof Promise) {
     return result.finally(() => t.backend.release(copy)) as R;
@@ -259,7 +290,7 @@ export function nest(values: TypedArray, shape: Shape, dtype: DType): NestedArra
 }
 
 export function assertSingleElement(t: Tensor, opName: string): void {
-  if (t.size !== 1) {
+  if (t.numel() !== 1) {
     throw new Error(`${opName}: only a one-element tensor can be read as a number, but this one has shape ${formatShape(t.shape)}`);
   }
 }
@@ -280,5 +311,5 @@ export function to(t: Tensor, dtypeOrDevice: DType | string): Tensor {
         `use tensor(await t.data(), { shape: t.shape, device: '${dtypeOrDevice}' })`,
     );
   }
-  return wrapStorage(target, target.upload(t.dataSync()), t.shape, t.dtype);
+  return wrapStorage(target, target.upload(unobservedRead(() => t.dataSync())), t.shape, t.dtype);
 }

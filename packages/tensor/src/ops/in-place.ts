@@ -47,7 +47,7 @@ export function copyInto(target: Tensor, source: TensorOrScalar, opName = 'copy_
   assertWritable(target, opName);
   const from = sourceFor(target, source, opName);
   try {
-    if (target.size > 0) runKernel('Assign', target.backend, { target, source: broadcastView(from, target.shape) });
+    if (target.numel() > 0) runKernel('Assign', target.backend, { target, source: broadcastView(from, target.shape) });
   } finally {
     if (from !== source) from.dispose();
   }

@@ -57,7 +57,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, 'indexSelect');
   checkIndexVector('indexSelect', x, index, d);
   const shape = [...x.shape];
-  shape[d] = index.size;
+  shape[d] = index.numel();
   return runToTensor('Gather', x.backend, { x, index: expandAlong(index, shape, d), dim: d }, shape, x.dtype);
 }
 
@@ -90,9 +90,9 @@ export function indexAdd(base: Tensor, dim: number, index: Tensor, src: Tensor):
   commonBackend('indexAdd', [base, index, src]);
   const d = normalizeDim(dim, base.ndim, 'indexAdd');
   checkIndexVector('indexAdd', base, index, d);
-  const expected = base.shape.map((extent, axis) => (axis === d ? index.size : extent));
+  const expected = base.shape.map((extent, axis) => (axis === d ? index.numel() : extent));
   if (src.ndim !== base.ndim || src.shape.some((extent, axis) => extent !== expected[axis])) {
-    throw new Error(`indexAdd: src must have shape ${formatShape(expected)} for base ${formatShape(base.shape)} and ${index.size} indices, got ${formatShape(src.shape)}`);
+    throw new Error(`indexAdd: src must have shape ${formatShape(expected)} for base ${formatShape(base.shape)} and ${index.numel()} indices, got ${formatShape(src.shape)}`);
   }
   const source = sameDTypeSource('indexAdd', base, src);
   return disposingAfter([source], [src], () =>

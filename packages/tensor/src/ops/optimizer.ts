@@ -31,7 +31,7 @@ export interface RmspropState {
 function assertUpdatable(opName: string, param: Tensor, grad: Tensor, states: readonly (Tensor | null)[]): void {
   commonBackend(opName, [param, grad, ...states.filter((s): s is Tensor => s !== null)]);
   for (const t of [param, ...states]) {
-    if (t && (!t.isContiguous() || t.offset !== 0 || t.storage.size !== t.size)) {
+    if (t && (!t.isContiguous() || t.offset !== 0 || t.storage.size !== t.numel())) {
       throw new Error(`${opName}: parameters and optimizer state must be whole contiguous tensors, got a view of shape ${formatShape(t.shape)}`);
     }
   }

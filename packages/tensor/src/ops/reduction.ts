@@ -1,6 +1,6 @@
 import { isFloatingDType } from '../dtype.js';
 import type { ArgReduceOp, ReduceOp } from '../kernel-names.js';
-import { formatShape, normalizeDim, normalizeDims } from '../shape.js';
+import { formatShape, normalizeDim, normalizeDims, shapeSize } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
 import { commonBackend, disposingAfter, runToTensor } from './support.js';
@@ -23,12 +23,16 @@ function reduce(op: ReduceOp, x: Tensor, dim: number | readonly number[] | undef
     throw new Error(`${op}: cannot reduce an empty dimension (shape ${formatShape(x.shape)}); the result would have no value`);
   }
   const dtype = op === 'sum' && !isFloatingDType(x.dtype) ? 'int32' : x.dtype;
+  const resultShape = reducedShape(x.shape, dims, keepdim);
+  // An empty input reduces to PyTorch's constants (a sum of nothing is 0, a mean NaN; the result
+  // itself is empty when a dim that is kept is 0), so no backend runs a kernel over no elements.
+  if (x.numel() === 0) return runToTensor('Fill', x.backend, { size: shapeSize(resultShape), value: op === 'sum' ? 0 : NaN, dtype }, resultShape, dtype);
   const input = x.dtype === dtype ? x : cast(x, dtype);
   return disposingAfter([input], [x], () => {
     if (dims.length === 0) return runToTensor('Contiguous', x.backend, { x: input }, x.shape, dtype);
     const reduced = runToTensor('Reduce', x.backend, { x: input, dims, op }, reducedShape(x.shape, dims, false), dtype);
     if (!keepdim) return reduced;
-    return disposingAfter([reduced], [], () => reshape(reduced, reducedShape(x.shape, dims, true)));
+    return disposingAfter([reduced], [], () => reshape(reduced, resultShape));
   });
 }
 
@@ -47,7 +51,11 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
 
 function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   commonBackend(op, [x]);
-  if (x.size === 0) throw new Error(`${op}: cannot take the ${op} of an empty tensor (shape ${formatShape(x.shape)})`);
+  // As PyTorch: an empty tensor has no flattened argmax, nor one along an empty dim, but along a
+  // non-empty dim its result is as empty as the other dims make it.
+  if (x.numel() === 0 && dim === undefined) {
+    throw new Error(`${op}: cannot take the ${op} of an empty tensor (shape ${formatShape(x.shape)}) without a dim; give the dim to reduce`);
+  }
   if (dim === undefined) {
     const flat = reshape(x, [-1]);
     return disposingAfter([flat], [x], () => {
@@ -58,6 +66,8 @@ function argReduce(op: ArgReduceOp, x: Tensor, dim: number | undefined, keepdim:
   }
   const d = normalizeDim(dim, x.ndim, op);
   if (x.ndim === 0) return runToTensor('Fill', x.backend, { size: 1, value: 0, dtype: 'int32' }, [], 'int32');
+  if (x.shape[d] === 0) throw new Error(`${op}: cannot reduce an empty dimension (shape ${formatShape(x.shape)}); the result would have no value`);
+  if (x.numel() === 0) return runToTensor('Fill', x.backend, { size: 0, value: 0, dtype: 'int32' }, reducedShape(x.shape, [d], keepdim), 'int32');
   const index = runToTensor('ArgReduce', x.backend, { x, dim: d, op }, reducedShape(x.shape, [d], false), 'int32');
   if (!keepdim) return index;
   return disposingAfter([index], [], () => reshape(index, reducedShape(x.shape, [d], true)));

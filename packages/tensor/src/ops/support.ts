@@ -2,6 +2,7 @@ import type { Backend, Storage, View } from '../backend.js';
 import { findBackend, getBackend } from '../backend-registry.js';
 import type { DType } from '../dtype.js';
 import { runKernel } from '../engine.js';
+import { unobservedRead } from '../host-reads.js';
 import type { InPlaceKernelName, KernelArgs, KernelName } from '../kernel-names.js';
 import { formatShape, shapeSize, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -108,7 +109,7 @@ export function disposingAfter<T>(temporaries: readonly Tensor[], keep: readonly
 /** Reads the int32 values of a small index tensor on synchronous backends, to validate them. */
 export function indexValuesIfReadable(index: Tensor): Int32Array | undefined {
   if (!index.backend.readSync) return undefined;
-  const values = index.dataSync();
+  const values = unobservedRead(() => index.dataSync());
   return values instanceof Int32Array ? values : Int32Array.from(values);
 }
 

@@ -1,7 +1,7 @@
 import { contiguousStrides, formatShape, normalizeDim, shapeSize, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { assertValidShape } from './creation.js';
-import { commonBackend, runToTensor } from './support.js';
+import { assertFitsBackend, commonBackend, runToTensor } from './support.js';
 
 /*
  * Views reinterpret a tensor's storage with new shape, strides and offset: no data moves, and
@@ -26,14 +26,14 @@ function inferShape(t: Tensor, requested: readonly number[], opName: string): nu
   const shape = [...requested];
   if (unknown >= 0) {
     const known = shapeSize(requested.filter((_, d) => d !== unknown));
-    if (known === 0 || t.size % known !== 0) {
-      throw new Error(`${opName}: shape ${formatShape(requested)} is invalid for a tensor of shape ${formatShape(t.shape)} (${t.size} elements)`);
+    if (known === 0 || t.numel() % known !== 0) {
+      throw new Error(`${opName}: shape ${formatShape(requested)} is invalid for a tensor of shape ${formatShape(t.shape)} (${t.numel()} elements)`);
     }
-    shape[unknown] = t.size / known;
+    shape[unknown] = t.numel() / known;
   }
   assertValidShape(shape, opName);
-  if (shapeSize(shape) !== t.size) {
-    throw new Error(`${opName}: shape ${formatShape(requested)} is invalid for a tensor of shape ${formatShape(t.shape)} (${t.size} elements)`);
+  if (shapeSize(shape) !== t.numel()) {
+    throw new Error(`${opName}: shape ${formatShape(requested)} is invalid for a tensor of shape ${formatShape(t.shape)} (${t.numel()} elements)`);
   }
   return shape;
 }
@@ -44,7 +44,7 @@ function inferShape(t: Tensor, requested: readonly number[], opName: string): nu
  * each other ("a chunk") must be split exactly by a run of new dims.
  */
 function viewStrides(t: Tensor, shape: readonly number[]): number[] | undefined {
-  if (t.ndim === 0 || t.size === 0) return contiguousStrides(shape);
+  if (t.ndim === 0 || t.numel() === 0) return contiguousStrides(shape);
   const strides = new Array<number>(shape.length).fill(1);
   let newDim = shape.length - 1;
   let chunkBaseStride = t.strides[t.ndim - 1] as number;
@@ -158,6 +158,8 @@ export function expand(t: Tensor, requested: Shape): Tensor {
     throw new Error(`expand: cannot expand shape ${formatShape(t.shape)} to ${formatShape(requested)} (dim ${d}: ${own} is not 1)`);
   });
   assertValidShape(shape, 'expand');
+  // The view allocates nothing, but every kernel that reads it indexes all of its elements.
+  assertFitsBackend(t.backend, shape, t.dtype, 'expand');
   return makeView(t, shape, strides);
 }
 

@@ -9,7 +9,7 @@ export function creationSuite(backendName: string): void {
       expect(nested.shape).toEqual([2, 3]);
       expect(nested.dtype).toBe('float32');
       expect(nested.device).toBe(backendName);
-      expect(nested.size).toBe(6);
+      expect(nested.numel()).toBe(6);
       expect(nested.ndim).toBe(2);
       await expectValues(nested, [1, 2, 3, 4, 5, 6]);
       await expectValues(tensor(new Int32Array([1, 2, 3, 4]), { shape: [2, 2] }), [1, 2, 3, 4], { shape: [2, 2], dtype: 'int32' });

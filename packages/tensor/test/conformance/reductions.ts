@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmax, logSoftmax, softmax, sum, tensor } from '../../src/index.js';
+import { argmax, logSoftmax, softmax, sum, tensor, zeros } from '../../src/index.js';
 import { expectValues } from './harness.js';
 import { referenceSum, size } from './reference.js';
 
@@ -45,6 +45,29 @@ export function reductionsSuite(): void {
       await expectValues(lowest.values, [3, 1], { shape: [2, 1] });
       await expectValues(lowest.indices, [0, 2], { shape: [2, 1] });
       await expectValues(argmax(tensor([5, 5, 5])), [0]);
+    });
+
+    it("reduces empty tensors as PyTorch does: empty results along a non-empty dim, sum's 0 and mean's NaN over an empty one", async () => {
+      // torch.zeros(0, 5).max(1) -> values and indices of shape [0]; torch.zeros(5, 0).max(1) raises.
+      const rows = zeros([0, 5]);
+      const { values, indices } = rows.max(1);
+      await expectValues(values, [], { shape: [0] });
+      await expectValues(indices, [], { shape: [0], dtype: 'int32' });
+      await expectValues(rows.min(1, true).values, [], { shape: [0, 1] });
+      await expectValues(rows.argmax(1), [], { shape: [0], dtype: 'int32' });
+      await expectValues(zeros([2, 0, 3]).argmin(2, true), [], { shape: [2, 0, 1], dtype: 'int32' });
+      await expectValues(rows.sum(1), [], { shape: [0] });
+      await expectValues(rows.mean(1), [], { shape: [0] });
+      await expectValues(rows.sum(0), [0, 0, 0, 0, 0], { shape: [5] });
+      await expectValues(rows.sum(), [0], { shape: [] });
+      expect(Array.from(await rows.mean(0).data()).every(Number.isNaN)).toBe(true);
+      expect(Number.isNaN((await rows.mean().data())[0])).toBe(true);
+      const empty = 'cannot reduce an empty dimension (shape [0, 5]); the result would have no value';
+      expect(() => rows.max(0)).toThrow(`max: ${empty}`);
+      expect(() => rows.argmax(0)).toThrow(`argmax: ${empty}`);
+      expect(() => rows.max()).toThrow(`max: ${empty}`);
+      expect(() => rows.argmax()).toThrow('argmax: cannot take the argmax of an empty tensor (shape [0, 5]) without a dim; give the dim to reduce');
+      expect(() => zeros([5, 0]).min(1)).toThrow('min: cannot reduce an empty dimension (shape [5, 0])');
     });
 
     it('softmax and logSoftmax are stable for large inputs', async () => {

@@ -76,12 +76,32 @@ export function contiguousValues(input: StridedInput): TypedArray {
   if (isContiguous(input.shape, input.strides)) {
     return input.values.subarray(input.offset, input.offset + size);
   }
-  const offsets = inputOffsets(input);
   const source = input.values;
   const out = emptyLike(source, size);
+  const rows = unitStrideRows(input);
+  if (rows) {
+    rows.offsets.forEach((start, row) => out.set(source.subarray(start, start + rows.length), row * rows.length));
+    return out;
+  }
+  const offsets = inputOffsets(input);
   for (let i = 0; i < size; i++) out[i] = source[offsets[i] as number] as number;
   return out;
 }
+
+/**
+ * For a window whose innermost dim is contiguous in memory and long enough to be worth a block copy
+ * (a slice of rows, a head split out of a wider matrix): the storage offset of each row and the row
+ * length, so callers copy whole rows with `set` instead of indexing every element.
+ */
+export function unitStrideRows(input: StridedInput): { offsets: Int32Array; length: number } | undefined {
+  const rank = input.shape.length;
+  const length = input.shape[rank - 1] as number;
+  if (rank < 2 || input.strides[rank - 1] !== 1 || length < MIN_BLOCK_COPY) return undefined;
+  return { offsets: stridedOffsets(input.shape.slice(0, -1), input.strides.slice(0, -1), input.offset), length };
+}
+
+/** Rows shorter than this are copied element by element: `set` on a subarray costs more than a short loop. */
+const MIN_BLOCK_COPY = 16;
 
 /** A zeroed typed array of the same kind as `like`. */
 export function emptyLike(like: TypedArray, size: number): TypedArray {
