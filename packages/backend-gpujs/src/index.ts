@@ -1,3 +1,4 @@
+import './announce.js';
 export { GpuJsBackend, GpuJsStorage } from './gpujs-backend.js';
 export { GPUJS_MODES, type GpuJsMode } from './gpujs.js';
 export type { ModeChoice, SkippedMode } from './modes.js';

@@ -64,6 +64,22 @@ async function headlessGlFailure(): Promise<string> {
   }
 }
 
+/**
+ * Why no WebAssembly memory can be made here, or undefined. Every kernel of webasm mode makes one,
+ * and under a limit on virtual memory (`ulimit -v`) V8 cannot reserve the address space each needs:
+ * found at the start, the mode is skipped with this reason instead of failing at the first kernel.
+ */
+function webAssemblyMemoryFailure(): string | undefined {
+  // By its shape: TypeScript declares the WebAssembly namespace only in its DOM libraries.
+  const { WebAssembly: wasm } = globalThis as typeof globalThis & { WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => object } };
+  try {
+    new wasm.Memory({ initial: 1, maximum: 4096 });
+    return undefined;
+  } catch (error) {
+    return `no WebAssembly memory can be made (${messageOf(error)}); a limit on virtual memory (ulimit -v) does this`;
+  }
+}
+
 /** Undefined when `mode` can run here, else the reason it cannot. */
 async function unavailableReason(mode: GpuJsMode): Promise<string | undefined> {
   switch (mode) {
@@ -86,7 +102,7 @@ async function unavailableReason(mode: GpuJsMode): Promise<string | undefined> {
       if (gpuJsSupports('headlessgl')) return undefined;
       return isNode() ? headlessGlFailure() : 'headless-gl is for Node, not browsers';
     case 'webasm':
-      return gpuJsSupports('webasm') ? undefined : 'WebAssembly is not available';
+      return gpuJsSupports('webasm') ? webAssemblyMemoryFailure() : 'WebAssembly is not available';
   }
 }
 

@@ -37,6 +37,21 @@ describe('choosing the gpu.js mode', () => {
     if (reasons.has('webgpu')) expect(reasons.get('webgpu')).toMatch(/webgpu|adapter/);
   });
 
+  it('skips webasm at the start, saying why, where no WebAssembly memory can be made (under ulimit -v)', async () => {
+    // By its shape: TypeScript declares the WebAssembly namespace only in its DOM libraries.
+    const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: { Memory: () => object } };
+    vi.spyOn(wasm, 'Memory').mockImplementation(function () {
+      throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+    });
+    try {
+      await expect(chooseMode('webasm')).rejects.toThrow(
+        "gpu.js mode 'webasm' is unavailable: no WebAssembly memory can be made (WebAssembly.Memory(): could not allocate memory); a limit on virtual memory (ulimit -v) does this",
+      );
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
   it('starts exactly the requested mode, or says why it cannot', async () => {
     await expect(chooseMode('webasm')).resolves.toEqual({ mode: 'webasm', skipped: [] });
     await expect(chooseMode('webgl2')).rejects.toThrow("gpu.js mode 'webgl2' is unavailable: no WebGL2 context");

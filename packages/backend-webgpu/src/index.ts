@@ -3,6 +3,7 @@
  * `webgpu` package) in Node, `navigator.gpu` in browsers. Importing registers nothing; call
  * `registerWebGpuBackend()`.
  */
+import './announce.js';
 export { bucketBytes, MIN_BUCKET_BYTES, type BufferPoolStats } from './buffer-pool.js';
 export type { GpuLike, GpuPowerPreference } from './gpu-like.js';
 export { webGpuKernels } from './kernels/index.js';

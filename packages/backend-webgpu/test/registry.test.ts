@@ -12,7 +12,7 @@ describe('the webgpu backend in Node', () => {
   it('registers without starting anything, and falls back with a reason when no adapter answers', async () => {
     registerWebGpuBackend();
     registerWebGpuBackend(); // a second call is harmless
-    expect(listBackends().find((b) => b.name === 'webgpu')).toEqual({ name: 'webgpu', priority: 2, available: undefined });
+    expect(listBackends().find((b) => b.name === 'webgpu')).toEqual({ name: 'webgpu', priority: 2, available: 'not probed yet' });
 
     const infos = await probeBackends();
     const webgpu = infos.find((b) => b.name === 'webgpu');

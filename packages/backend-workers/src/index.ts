@@ -1,3 +1,4 @@
+import './announce.js';
 export { registerWorkersBackend, WORKERS_PRIORITY } from './register.js';
 export { WorkersBackend, type WorkersBackendOptions } from './workers-backend.js';
 export { WorkersStorage } from './shared-heap.js';

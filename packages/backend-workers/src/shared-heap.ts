@@ -1,4 +1,4 @@
-import type { DType, Storage, TypedArray } from '@kindling/tensor';
+import { memory, type DType, type Storage, type TypedArray } from '@kindling/tensor';
 import type { SharedMemory } from './wasm-types.js';
 
 /*
@@ -124,7 +124,11 @@ export class SharedHeap {
       const needed = Math.ceil((end - available) / PAGE_BYTES);
       const pages = Math.min(MAXIMUM_PAGES - available / PAGE_BYTES, Math.max(needed, Math.ceil(available / PAGE_BYTES / 4)));
       if (pages < needed) {
-        throw new RangeError(`workers backend: out of memory: ${bytes} more bytes do not fit in the 4 GiB a WebAssembly memory can hold; dispose tensors you no longer need`);
+        throw new RangeError(
+          `workers backend: out of memory: ${bytes} more bytes do not fit in the 4 GiB a WebAssembly memory can hold, with ${memory().numTensors} tensors alive. ` +
+            "Something keeps every step's tensors: a list of losses or outputs kept across steps, or work outside a Module's forward, a DataLoader loop or a backward(). " +
+            "Read values out with item(), wrap such work in tidy(), or dispose() what you keep (see 'Memory' in @kindling/tensor's README)",
+        );
       }
       this.memory.grow(pages);
     }

@@ -24,7 +24,7 @@ function fill(backend: WorkersBackend, size: number, value: number, dtype: DType
  * rows when they are contiguous, 4×4 register transposes when the view is a transpose. Other
  * element sizes use the cpu kernel.
  */
-function contiguous(backend: WorkersBackend, x: View<WorkersStorage>): WorkersStorage {
+export function contiguous(backend: WorkersBackend, x: View<WorkersStorage>): WorkersStorage {
   if (x.dtype !== 'float32' && x.dtype !== 'int32') return onCpu(backend, 'Contiguous', { x });
   const out = backend.heap.allocate(x.dtype, sizeOf(x));
   if (out.size === 0) return out;

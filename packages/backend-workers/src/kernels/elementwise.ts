@@ -1,6 +1,7 @@
-import type { BinaryOp, CompareOp, KernelConfig, UnaryOp, View } from '@kindling/tensor';
+import { contiguousStrides, type BinaryOp, type CompareOp, type KernelConfig, type UnaryOp, type View } from '@kindling/tensor';
 import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
+import { contiguous } from './copy.js';
 import { onCpu } from './fallback.js';
 import * as codes from './op-codes.js';
 import { batchOffsets, isDense, isRepeatedColumn, isRepeatedRow, isUniform, lastExtent, runSplit, sizeOf } from './layout.js';
@@ -36,9 +37,29 @@ const COMPARE_CODES: Record<CompareOp, number> = {
 /** `x op y` is `y swapped(op) x`: lets a broadcast scalar on the left use the scalar-on-the-right kernel. */
 const SWAPPED: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
 
-function unary(backend: WorkersBackend, x: View<WorkersStorage>, op: UnaryOp): WorkersStorage {
+/**
+ * `view` made dense for the WebAssembly kernels: itself when it already is, else a row-major copy by
+ * the copy kernel (a transposed or sliced operand: attention's heads, an RNN's gates), which the
+ * caller releases. One extra pass over the data costs far less than the cpu kernel's strided walk.
+ */
+function dense(backend: WorkersBackend, view: View<WorkersStorage>): { view: View<WorkersStorage>; copy?: WorkersStorage } {
+  if (isDense(view)) return { view };
+  const copy = contiguous(backend, view);
+  return { view: { storage: copy, dtype: view.dtype, shape: view.shape, strides: contiguousStrides(view.shape), offset: 0 }, copy };
+}
+
+function unary(backend: WorkersBackend, strided: View<WorkersStorage>, op: UnaryOp): WorkersStorage {
   const code = UNARY_CODES[op];
-  if (x.dtype !== 'float32' || code === undefined || !isDense(x)) return onCpu(backend, 'Unary', { x, op });
+  if (strided.dtype !== 'float32' || code === undefined) return onCpu(backend, 'Unary', { x: strided, op });
+  const { view: x, copy } = dense(backend, strided);
+  try {
+    return unaryDense(backend, x, code);
+  } finally {
+    if (copy) backend.release(copy);
+  }
+}
+
+function unaryDense(backend: WorkersBackend, x: View<WorkersStorage>, code: number): WorkersStorage {
   const out = backend.heap.allocate('float32', sizeOf(x));
   const source = backend.address(x);
   runSplit(backend, 'Unary', out.size, ELEMENTWISE_PARALLEL_ELEMENTS, ALIGN, (start, end) => ({
@@ -113,7 +134,12 @@ function binary(backend: WorkersBackend, a: View<WorkersStorage>, b: View<Worker
   }
   if ((denseA && binaryBroadcast(backend, code, a, b, false, out)) || (denseB && binaryBroadcast(backend, code, b, a, true, out))) return out;
   backend.release(out);
-  return onCpu(backend, 'Binary', { a, b, op });
+  const [left, right] = [dense(backend, a), dense(backend, b)];
+  try {
+    return binary(backend, left.view, right.view, op);
+  } finally {
+    for (const { copy } of [left, right]) if (copy) backend.release(copy);
+  }
 }
 
 function compare(backend: WorkersBackend, a: View<WorkersStorage>, b: View<WorkersStorage>, op: CompareOp): WorkersStorage {

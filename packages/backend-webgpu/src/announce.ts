@@ -1,0 +1,5 @@
+import { announceBackendPackage } from '@kindling/tensor';
+
+// Importing the package registers nothing, but tells the registry it is here, so that a default
+// chosen while its backend is unregistered says which call was forgotten.
+announceBackendPackage('webgpu', '@kindling/backend-webgpu', 'registerWebGpuBackend');
