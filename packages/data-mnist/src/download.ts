@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -33,6 +33,32 @@ export class DownloadError extends Error {
   ) {
     super(`could not download ${fileName}: ${attempts.length === 0 ? 'no mirrors were given' : attempts.join('; ')}`);
   }
+}
+
+/**
+ * The cache directory cannot be created or written: no mirror is asked, since nothing fetched could
+ * be kept. `code` is the file system's (EACCES, EROFS, ENOTDIR, ...).
+ */
+export class CacheNotWritableError extends Error {
+  override name = 'CacheNotWritableError';
+  constructor(
+    readonly cacheDir: string,
+    readonly code: string,
+  ) {
+    super(`the cache directory ${cacheDir} cannot be written (${code}), so nothing was downloaded; pass another cacheDir, or set XDG_CACHE_HOME to a writable directory`);
+  }
+}
+
+/** Creates `cacheDir` if needed and writes and removes a file in it, so a download never starts where it could not be kept. */
+async function checkCacheWritable(cacheDir: string): Promise<void> {
+  const probe = join(cacheDir, `.write-check-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    await writeFile(probe, '', { flag: 'wx' });
+  } catch (error) {
+    throw new CacheNotWritableError(cacheDir, error instanceof Error && 'code' in error ? String(error.code) : String(error));
+  }
+  await rm(probe, { force: true });
 }
 
 const MAX_REDIRECTS = 5;
@@ -135,7 +161,8 @@ async function downloadFrom(url: string, destination: string, sha256: string, ti
 /**
  * Downloads `<name>.gz` from the first mirror that serves it intact, decompressing it into
  * `<cacheDir>/<name>`, and returns that path. A failed or interrupted download leaves nothing in the
- * cache. Uses node:http(s), so proxies set in the environment are not consulted.
+ * cache. A cache directory that cannot be written is a `CacheNotWritableError` before any mirror is
+ * asked. Uses node:http(s), so proxies set in the environment are not consulted.
  *
  * @example
  * const path = await downloadMnistFile('t10k-labels-idx1-ubyte', defaultCacheDir());
@@ -145,7 +172,7 @@ export async function downloadMnistFile(name: MnistFileName | string, cacheDir: 
   if (sha256 === undefined) throw new Error(`could not download ${name}: no SHA-256 is known for it; pass one as the sha256 option`);
   const mirrors = options.mirrors ?? DEFAULT_MIRRORS;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  await mkdir(cacheDir, { recursive: true });
+  await checkCacheWritable(cacheDir);
   await removeStaleDownloads(cacheDir, name);
   const destination = join(cacheDir, name);
   const attempts: string[] = [];

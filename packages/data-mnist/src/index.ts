@@ -1,5 +1,5 @@
 export * from './portable.js';
-export { DEFAULT_MIRRORS, DownloadError, downloadMnistFile, type DownloadOptions } from './download.js';
+export { CacheNotWritableError, DEFAULT_MIRRORS, DownloadError, downloadMnistFile, type DownloadOptions } from './download.js';
 export { decompressIfGzip, parseIdxImages, parseIdxLabels, parseIdxPair } from './idx.js';
 export { MNIST, type MnistLoadOptions, type MnistTensors } from './mnist.js';
 export { readDataSets, type DataSets, type ReadDataSetsOptions } from './read-data-sets.js';

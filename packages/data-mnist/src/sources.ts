@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { downloadMnistFile } from './download.js';
+import { CacheNotWritableError, downloadMnistFile } from './download.js';
 import { MNIST_FILE_NAMES, type MnistFileName } from './mnist-files.js';
 
 /** Where the MNIST files can come from, in the default order of preference. */
@@ -176,6 +176,8 @@ export async function resolveMnistFiles(options: SourceOptions = {}): Promise<Mn
             });
           } catch (error) {
             failures.push(error instanceof Error ? error.message : String(error));
+            // The next file could not be kept either: said once, not once per file.
+            if (error instanceof CacheNotWritableError) break;
           }
         }
         if (failures.length === 0) return { source: 'download', dir: cacheDir, paths: found as Record<MnistFileName, string> };

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DownloadError, downloadMnistFile, MNIST_FILE_NAMES, readDataSets, resolveMnistFiles, type MnistFileName } from '../src/index.js';
+import { CacheNotWritableError, DownloadError, downloadMnistFile, MNIST_FILE_NAMES, readDataSets, resolveMnistFiles, type MnistFileName } from '../src/index.js';
 import { idxImages, miniMnist, temporaryDir } from './fixtures.js';
 
 const NAME = 't10k-images-idx3-ubyte';
@@ -143,6 +143,39 @@ describe('downloadMnistFile', () => {
     const { mirror } = await serve(files({ [`${NAME}.gz`]: gz }));
     await expect(downloadMnistFile(NAME, cache.dir, { mirrors: [mirror] })).rejects.toThrow(/checksum mismatch.*expected 0fa7898d/);
     expect(readdirSync(cache.dir)).toEqual([]);
+  });
+});
+
+describe('a cache directory that cannot be written', () => {
+  // Root writes through any permission bits, so these use paths no one can create a file in.
+  it.each([
+    { what: 'under a regular file', cacheDir: () => join(cache.dir, 'a-file', 'mnist'), code: 'ENOTDIR' },
+    { what: 'that is a regular file', cacheDir: () => join(cache.dir, 'a-file'), code: 'EEXIST' },
+  ])('is refused before any mirror is asked: a cache dir $what', async ({ cacheDir, code }) => {
+    writeFileSync(join(cache.dir, 'a-file'), '');
+    const { mirror, requests } = await serve(files({ [`${NAME}.gz`]: gz }));
+    const download = downloadMnistFile(NAME, cacheDir(), { mirrors: [mirror], sha256: sha256(raw) });
+    await expect(download).rejects.toThrow(new CacheNotWritableError(cacheDir(), code));
+    await expect(download).rejects.toThrow(`the cache directory ${cacheDir()} cannot be written (${code}), so nothing was downloaded`);
+    expect(requests).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('is refused when its permissions forbid writing (as a user other than root)', async () => {
+    const readOnly = join(cache.dir, 'read-only');
+    mkdirSync(readOnly, { mode: 0o555 });
+    const { mirror, requests } = await serve(files({ [`${NAME}.gz`]: gz }));
+    await expect(downloadMnistFile(NAME, readOnly, { mirrors: [mirror], sha256: sha256(raw) })).rejects.toThrow(new CacheNotWritableError(readOnly, 'EACCES'));
+    expect(requests).toEqual([]);
+  });
+
+  it('is said once by the download source, not once per missing file', async () => {
+    writeFileSync(join(cache.dir, 'a-file'), '');
+    const cacheDir = join(cache.dir, 'a-file', 'mnist');
+    const { mirror, requests } = await serve(files({}));
+    const resolving = resolveMnistFiles({ cacheDir, mirrors: [mirror], sources: ['download'] });
+    await expect(resolving).rejects.toThrow(`download into ${cacheDir}: the cache directory ${cacheDir} cannot be written (ENOTDIR), so nothing was downloaded`);
+    await expect(resolving).rejects.toThrow(/^(?![\s\S]*cannot be written[\s\S]*cannot be written)/);
+    expect(requests).toEqual([]);
   });
 });
 

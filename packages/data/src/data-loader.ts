@@ -79,16 +79,36 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
     }
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;
+    if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
+      throw new RangeError(`DataLoader: seed must be a safe integer, got ${options.seed}`);
+    }
     this.seed = options.seed ?? defaultGenerator.nextUint32();
     this.generator = new Generator(this.seed);
     this.collatesByDefault = options.collate === undefined;
     // Without a collate function, B is its default, Collated<T>: what defaultCollate returns.
     this.collate = options.collate ?? (defaultCollate as unknown as (items: T[]) => B);
+    this.itemCount();
+  }
+
+  /**
+   * The dataset's `length`, checked: a length that is not a count (negative, fractional, NaN,
+   * missing) would give no batches without a word, and one past the Int32Array of indices a pass
+   * draws would fail deep inside it. Read on every use, since a dataset may grow between passes.
+   */
+  private itemCount(): number {
+    const items: unknown = this.dataset.length;
+    if (typeof items === 'number' && items > MAX_ITEMS) {
+      throw new RangeError(`DataLoader: the dataset's length ${items} is more items than a DataLoader indexes (at most ${MAX_ITEMS})`);
+    }
+    if (typeof items !== 'number' || !Number.isInteger(items) || items < 0) {
+      throw new RangeError(`DataLoader: the dataset's length must be a non-negative integer (its number of items), got ${String(items)}`);
+    }
+    return items;
   }
 
   /** The number of batches in one pass. */
   get length(): number {
-    const items = this.dataset.length;
+    const items = this.itemCount();
     return this.dropLast ? Math.floor(items / this.batchSize) : Math.ceil(items / this.batchSize);
   }
 
@@ -97,7 +117,7 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
    * same draw, so this is for a copy of the data elsewhere. Advances the shuffle like a pass does.
    */
   nextEpochIndices(): Int32Array[] {
-    const items = this.dataset.length;
+    const items = this.itemCount();
     const order = this.shuffle ? permutation(items, this.generator) : Int32Array.from({ length: items }, (_, i) => i);
     return Array.from({ length: this.length }, (_, b) => order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, items)));
   }
@@ -129,6 +149,9 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
     }
   }
 }
+
+/** The most items a pass can visit: its order is an Int32Array of indices. */
+const MAX_ITEMS = 2 ** 31 - 1;
 
 const FREED_BY_LOADER =
   'when the DataLoader yielded the batch after next (what a loop over a DataLoader makes lives until then; keep() what should live longer)';

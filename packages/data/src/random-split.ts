@@ -23,6 +23,9 @@ function countsFromFractions(fractions: readonly number[], total: number): numbe
   return counts;
 }
 
+/** One Subset per length: a tuple when the lengths are written out (`[0.8, 0.2]` gives two), so destructuring them needs no checks. */
+export type SubsetsFor<T, L extends readonly number[]> = { -readonly [K in keyof L]: Subset<T> };
+
 /**
  * Splits `dataset` into non-overlapping random subsets, as `torch.utils.data.random_split`:
  * `lengths` are item counts that add up to the dataset's length, or fractions that add up to 1
@@ -32,7 +35,7 @@ function countsFromFractions(fractions: readonly number[], total: number): numbe
  * @example
  * const [train, validation] = randomSplit(dataset, [0.8, 0.2], { seed: 42 });
  */
-export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: RandomSplitOptions = {}): Subset<T>[] {
+export function randomSplit<T, const L extends readonly number[]>(dataset: Dataset<T>, lengths: L, options: RandomSplitOptions = {}): SubsetsFor<T, L> {
   if (lengths.length === 0) throw new RangeError('randomSplit: expected at least one length, got none');
   const sum = lengths.reduce((a, b) => a + b, 0);
   const counts = isClose(sum, 1) && sum <= 1 ? countsFromFractions(lengths, dataset.length) : [...lengths];
@@ -48,5 +51,5 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
   const generator = options.seed === undefined ? defaultGenerator : new Generator(options.seed);
   const order = permutation(total, generator);
   let offset = 0;
-  return counts.map((count) => new Subset(dataset, order.subarray(offset, (offset += count))));
+  return counts.map((count) => new Subset(dataset, order.subarray(offset, (offset += count)))) as SubsetsFor<T, L>;
 }

@@ -26,6 +26,29 @@ describe('DataLoader', () => {
     expect(new DataLoader(records(10)).length).toBe(10);
   });
 
+  it.each([-5, NaN, 2.5, undefined, '10'])("refuses a dataset whose length is %s, naming the dataset's length", (length) => {
+    const dataset = { length, get: () => 0 } as unknown as Dataset<number>;
+    expect(() => new DataLoader(dataset)).toThrow(`DataLoader: the dataset's length must be a non-negative integer (its number of items), got ${String(length)}`);
+  });
+
+  it('refuses a dataset longer than a pass can index, before allocating its order', () => {
+    for (const length of [Infinity, 2 ** 31]) {
+      expect(() => new DataLoader({ length, get: () => 0 })).toThrow(`DataLoader: the dataset's length ${length} is more items than a DataLoader indexes (at most 2147483647)`);
+    }
+  });
+
+  it("checks the dataset's length again on each pass, for a dataset that changed", async () => {
+    const dataset = { length: 4, get: (index: number) => index };
+    const loader = new DataLoader(dataset, { batchSize: 2 });
+    dataset.length = -1;
+    expect(() => loader.length).toThrow("the dataset's length must be a non-negative integer");
+    await expect(loader[Symbol.asyncIterator]().next()).rejects.toThrow("the dataset's length must be a non-negative integer");
+  });
+
+  it.each([NaN, 1.5, 2 ** 53, -Infinity])('refuses the seed %s with its own error, naming its option', (seed) => {
+    expect(() => new DataLoader(records(3), { seed })).toThrow(`DataLoader: seed must be a safe integer, got ${seed}`);
+  });
+
   it('visits the items in order without shuffle, the last batch partial', async () => {
     expect(await pass(new DataLoader(records(7), { batchSize: 3 }))).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
   });

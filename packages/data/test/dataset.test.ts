@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { checkIndex, ConcatDataset, randomSplit, Subset, type Dataset } from '../src/index.js';
 
 /** Items 0..n-1 times ten, so an item says which index read it. */
@@ -49,6 +49,15 @@ describe('ConcatDataset', () => {
 });
 
 describe('randomSplit', () => {
+  it('is typed as a tuple of the lengths written out, so destructuring needs no undefined checks', () => {
+    const [train, validation] = randomSplit(tens(10), [0.8, 0.2], { seed: 0 });
+    expectTypeOf(train).toEqualTypeOf<Subset<number>>();
+    expectTypeOf(validation).toEqualTypeOf<Subset<number>>();
+    expect([train.length, validation.length]).toEqual([8, 2]);
+    const lengths: number[] = [5, 5];
+    expectTypeOf(randomSplit(tens(10), lengths)).toEqualTypeOf<Subset<number>[]>();
+  });
+
   it('splits by counts into disjoint subsets that cover the dataset', () => {
     const parts = randomSplit(tens(10), [3, 7], { seed: 1 });
     expect(parts.map((part) => part.length)).toEqual([3, 7]);

@@ -32,7 +32,7 @@ describe('DeviceDataset on the cpu backend', () => {
     const seen: number[] = [];
     const sizes: number[] = [];
     for (const batch of data.batches(2, new Generator(9))) {
-      sizes.push(batch.labels.size);
+      sizes.push(batch.labels.numel());
       seen.push(...Array.from(batch.labels.dataSync(), (label) => 4 - label));
       batch.images.dispose();
       batch.labels.dispose();

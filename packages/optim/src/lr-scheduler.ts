@@ -161,6 +161,8 @@ export class StepLR extends LRScheduler {
 
 /** Options for {@link MultiStepLR}. */
 export interface MultiStepLROptions {
+  /** Epochs at which to decay: non-negative integers in non-decreasing order (or the second argument, in PyTorch's order). */
+  milestones?: readonly number[];
   /** The factor applied at each milestone (default 0.1). */
   gamma?: number;
 }
@@ -171,15 +173,21 @@ export interface MultiStepLROptions {
  * twice, as in PyTorch.
  *
  * @example
- * const scheduler = new MultiStepLR(optimizer, [30, 80], { gamma: 0.1 }); // 0.05, then 0.005 from epoch 30, 0.0005 from 80
+ * const scheduler = new MultiStepLR(optimizer, { milestones: [30, 80], gamma: 0.1 }); // 0.05, then 0.005 from epoch 30, 0.0005 from 80
+ * new MultiStepLR(optimizer, [30, 80], { gamma: 0.1 }); // the same, in PyTorch's order
  */
 export class MultiStepLR extends LRScheduler {
   readonly milestones: readonly number[];
   readonly gamma: number;
 
-  /** @param milestones - Epochs at which to decay: non-negative integers in non-decreasing order. */
-  constructor(optimizer: SchedulableOptimizer, milestones: readonly number[], { gamma = 0.1 }: MultiStepLROptions = {}) {
+  /** Options first, as every scheduler takes them: `{ milestones, gamma }`. */
+  constructor(optimizer: SchedulableOptimizer, options: MultiStepLROptions & { milestones: readonly number[] });
+  /** PyTorch's order: `MultiStepLR(optimizer, milestones, { gamma })`. */
+  constructor(optimizer: SchedulableOptimizer, milestones: readonly number[], options?: MultiStepLROptions);
+  constructor(optimizer: SchedulableOptimizer, milestonesOrOptions: readonly number[] | MultiStepLROptions, options: MultiStepLROptions = {}) {
     super(optimizer, 'MultiStepLR');
+    const inOptions = !Array.isArray(milestonesOrOptions) && typeof milestonesOrOptions === 'object' && milestonesOrOptions !== null;
+    const { milestones, gamma = 0.1 } = inOptions ? (milestonesOrOptions as MultiStepLROptions) : { ...options, milestones: milestonesOrOptions as readonly number[] };
     if (!Array.isArray(milestones)) throw new TypeError(`MultiStepLR: milestones must be an array of epochs, got ${describeValue(milestones)}`);
     milestones.forEach((milestone: number, i) => {
       const previous = i > 0 ? (milestones[i - 1] as number) : 0;

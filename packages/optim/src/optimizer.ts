@@ -130,6 +130,13 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
    * optimizer.zeroGrad();
    */
   async step(): Promise<void> {
+    // A group's lr may have been set since the constructor checked it (by hand or by a scheduler);
+    // a NaN or negative rate would corrupt every weight without an error, so no parameter moves.
+    this.paramGroups.forEach(({ lr }, index) => {
+      if (!(typeof lr === 'number' && lr >= 0)) {
+        throw new RangeError(`${this.name}.step: parameter group ${index} has an invalid learning rate: ${String(lr)} (lr must be a number >= 0); no parameter was updated`);
+      }
+    });
     const backends = new Set<Backend>();
     for (const group of this.paramGroups) {
       for (const param of group.params) {

@@ -59,6 +59,22 @@ describe('MultiStepLR, OneCycleLR and ReduceLROnPlateau validation', () => {
     expect(optimizer.paramGroups[0]?.betas).toEqual([0.95, 0.99]);
   });
 
+  it('MultiStepLR takes its milestones in the options, as every scheduler takes its settings, or in PyTorch\'s order', () => {
+    const inOptions = sgd(1);
+    const positional = sgd(1);
+    const a = new MultiStepLR(inOptions, { milestones: [1, 3], gamma: 0.5 });
+    const b = new MultiStepLR(positional, [1, 3], { gamma: 0.5 });
+    const rates = (opt: SGD, scheduler: MultiStepLR) =>
+      [0, 1, 2, 3].map(() => {
+        const lr = opt.paramGroups[0]?.lr;
+        scheduler.step();
+        return lr;
+      });
+    expect(rates(inOptions, a)).toEqual([1, 0.5, 0.5, 0.25]);
+    expect(rates(positional, b)).toEqual([1, 0.5, 0.5, 0.25]);
+    expect(() => new MultiStepLR(sgd(1), { gamma: 0.5 } as never)).toThrow('MultiStepLR: milestones must be an array of epochs, got undefined');
+  });
+
   it('ReduceLROnPlateau.step refuses a metric that is not a number', () => {
     const scheduler = new ReduceLROnPlateau(sgd(1));
     expect(() => scheduler.step('0.5' as never)).toThrow('ReduceLROnPlateau.step: the metric must be a number, got string 0.5');

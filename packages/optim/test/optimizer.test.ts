@@ -44,6 +44,23 @@ describe('hyperparameter validation', () => {
     expect(make).toThrow(message);
   });
 
+  it.each([
+    ['NaN', Number.NaN],
+    ['a negative rate', -0.01],
+  ])('refuses at step() an lr set to %s after construction, naming the group, updating nothing', async (_name, badLr) => {
+    const [a, b] = params([1, 2], [3]);
+    const optimizer = new Adam([{ params: [a as Param] }, { params: [b as Param] }], { lr: 0.1 });
+    (a as Param).grad = tensor([1, 1]);
+    (b as Param).grad = tensor([1]);
+    (optimizer.paramGroups[1] as { lr: number }).lr = badLr;
+    await expect(optimizer.step()).rejects.toThrow(
+      new RangeError(`Adam.step: parameter group 1 has an invalid learning rate: ${badLr} (lr must be a number >= 0); no parameter was updated`),
+    );
+    expect(Array.from((a as Param).data.dataSync())).toEqual([1, 2]);
+    expect(Array.from((b as Param).data.dataSync())).toEqual([3]);
+    expect(optimizer.state.size).toBe(0);
+  });
+
   it('takes lr from each group when SGD has no default', () => {
     const [a, b] = params([1], [2]);
     const optimizer = new SGD([{ params: [a as Param], lr: 0.1 }, { params: [b as Param], lr: 0.2 }]);
@@ -252,7 +269,7 @@ describe('stateDict and loadStateDict', () => {
   it('rejects mismatched snapshots, naming the mismatch, and changes nothing', async () => {
     const ps = params([1, 2], [3]);
     const optimizer = new SGD(ps, { lr: 0.1, momentum: 0.9 });
-    ps.forEach((p) => (p.grad = zeros([p.data.size])));
+    ps.forEach((p) => (p.grad = zeros([p.data.numel()])));
     await optimizer.step();
     const good = optimizer.stateDict();
     const group = good.paramGroups[0] as (typeof good.paramGroups)[number];
@@ -278,7 +295,7 @@ describe('stateDict and loadStateDict', () => {
   async function steppedAdam() {
     const ps = params([1, 2], [3]);
     const adam = new Adam(ps, { lr: 0.01 });
-    ps.forEach((p) => (p.grad = tensor(p.data.size === 2 ? [0.5, -0.5] : [1])));
+    ps.forEach((p) => (p.grad = tensor(p.data.numel() === 2 ? [0.5, -0.5] : [1])));
     await adam.step();
     const observe = async () => ({
       groups: adam.paramGroups.map(({ params: groupParams, ...settings }) => ({ ...settings, size: groupParams.length })),
@@ -295,7 +312,7 @@ describe('stateDict and loadStateDict', () => {
   it("refuses SGD's state in Adam, naming the parameter and the key, and changes nothing", async () => {
     const { ps, adam, before, observe } = await steppedAdam();
     const sgd = new SGD(params([1, 2], [3]), { lr: 0.1, momentum: 0.9 });
-    sgd.paramGroups[0]?.params.forEach((p) => (p.grad = zeros([p.data.size])));
+    sgd.paramGroups[0]?.params.forEach((p) => (p.grad = zeros([p.data.numel()])));
     await sgd.step();
     const sgdState = sgd.stateDict();
     // Adam's group keys, so only the state is wrong.
