@@ -32,7 +32,7 @@ export function embedding(indices: Tensor, weight: Input, options: EmbeddingOpti
   const [numEmbeddings, embeddingDim] = w.shape as [number, number];
   const paddingIdx = resolvePaddingIdx(options.paddingIdx, numEmbeddings, 'embedding');
   return composite('embedding', [indices, w], { paddingIdx }, () => {
-    const rows = w.indexSelect(0, indices.reshape([indices.size])).reshape([...indices.shape, embeddingDim]);
+    const rows = w.indexSelect(0, indices.reshape([indices.numel()])).reshape([...indices.shape, embeddingDim]);
     if (paddingIdx === null) return rows;
     // The padding lookups take the same values through a constant, so the gradient skips that row.
     const looksUpPadding = indices.ne(paddingIdx).unsqueeze(-1);

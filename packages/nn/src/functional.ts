@@ -138,7 +138,11 @@ export { elu, erf, gelu, leakyRelu, silu, type GeluOptions } from './activations
 export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from './normalization.js';
 export { embedding, type EmbeddingOptions } from './embedding.js';
 export { dropout2d } from './channel-dropout.js';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';
+export { rmsNorm, type RmsNormOptions } from './rms-norm.js';
 export { pad, type PadMode } from './padding.js';
+export { convTranspose1d, convTranspose2d, type ConvTranspose1dOptions, type ConvTranspose2dOptions } from './transposed-convolution.js';
+export { interpolate, type InterpolateMode, type InterpolateOptions } from './interpolate.js';
 
 export {
   binaryCrossEntropy,

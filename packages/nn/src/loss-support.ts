@@ -1,6 +1,6 @@
 import type { Variable } from '@kindling/autograd';
 import { asVariable } from './parameter.js';
-import { assertLossReduction, formatShape, type LossReduction, type Tensor } from '@kindling/tensor';
+import { assertLossReduction, formatShape, unobservedRead, type LossReduction, type Tensor } from '@kindling/tensor';
 
 /** How per-sample losses become the result: their mean, their sum, or all of them ('none'). */
 export type { LossReduction };
@@ -29,7 +29,7 @@ function checkTarget(target: Tensor, batch: number | undefined, numClasses: numb
   // A range check needs the values; asynchronous backends cannot hand them over synchronously, and
   // their gather kernel is left to reject bad indices.
   if (!target.backend.readSync) return;
-  for (const index of target.dataSync()) {
+  for (const index of unobservedRead(() => target.dataSync())) {
     if (index !== ignoreIndex && (index < 0 || index >= numClasses)) {
       throw new RangeError(`${opName}: target index ${index} is out of range for ${numClasses} classes (valid: 0 to ${numClasses - 1}, or ignoreIndex ${ignoreIndex})`);
     }

@@ -1,5 +1,5 @@
 import { isTracing } from '@kindling/autograd';
-import { describeValue, DTYPES, formatShape, isFloatingDType, isTensor, scoped, type Tensor } from '@kindling/tensor';
+import { describeValue, DTYPES, formatShape, isFloatingDType, INSPECT, isTensor, scoped, type Tensor } from '@kindling/tensor';
 import { Parameter } from './parameter.js';
 
 /** Options of `loadStateDict`. */
@@ -349,6 +349,16 @@ export abstract class Module {
   }
 
   /**
+   * Calls `fn` on every submodule (children first, depth-first) and then on this module, as
+   * PyTorch's `apply`; the usual use is initialisation: `model.apply((m) => { if (m instanceof Linear) ... })`.
+   */
+  apply(fn: (module: Module) => void): this {
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /**
    * The module's own settings for `toString()`, as PyTorch's `extra_repr` (`inFeatures=784,
    * outFeatures=512, bias=true` for Linear). Empty by default.
    */
@@ -368,6 +378,11 @@ export abstract class Module {
     // A single line of settings and no children stays on one line, as most built-in layers print.
     if (lines.length === 1 && extra !== '' && !extra.includes('\n')) return `${name}(${extra})`;
     return `${name}(\n${lines.map((line) => `  ${line}`).join('\n')}\n)`;
+  }
+
+  /** What `console.log(model)` prints in Node: the same as `toString()`. */
+  [INSPECT](): string {
+    return this.toString();
   }
 }
 
@@ -392,6 +407,8 @@ function scopeForwards(prototype: object): void {
     };
     Object.defineProperty(forward, SCOPED, { value: true });
     Object.defineProperty(forward, 'name', { value: original.name });
+    // Its parameter count stays forward's own: exportOnnx tells a caller who passes too few sample inputs how many it takes.
+    Object.defineProperty(forward, 'length', { value: original.length });
     Object.defineProperty(proto, 'forward', { value: forward, writable: true, configurable: true, enumerable: false });
   }
 }

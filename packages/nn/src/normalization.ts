@@ -78,7 +78,7 @@ function batchNormChecked(
     }
   }
   const reduced = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
-  const count = x.size / Math.max(channels, 1);
+  const count = x.numel() / Math.max(channels, 1);
   let normalized: Variable;
   if (training) {
     if (count <= 1) throw new Error(`batchNorm: expected more than 1 value per channel when training, got an input of shape ${formatShape(x.shape)}`);

@@ -23,9 +23,9 @@ export class Parameter extends Variable {
     super(data, { requiresGrad: options.requiresGrad ?? true });
   }
 
-  /** PyTorch's layout: `Parameter containing:` and the values. */
+  /** PyTorch's layout: `Parameter containing:` and the values, with `requires_grad=True` unless frozen. */
   override toString(): string {
-    return `Parameter containing:\n${this.data.toString()}`;
+    return `Parameter containing:\n${super.toString()}`;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Variable } from '@kindling/autograd';
-import { broadcastShapes, formatShape, type Shape } from '@kindling/tensor';
+import { broadcastShapes, formatShape, unobservedRead, type Shape } from '@kindling/tensor';
 import { reduceLosses, type LossReduction } from './loss-support.js';
 import { asVariable, type Input } from './parameter.js';
 
@@ -81,7 +81,7 @@ function flooredLog(v: Variable): Variable {
  */
 function checkProbabilities(x: Variable, opName: string): void {
   if (!x.data.backend.readSync) return;
-  for (const p of x.data.dataSync()) {
+  for (const p of unobservedRead(() => x.data.dataSync())) {
     if (!(p >= 0 && p <= 1)) {
       throw new RangeError(`${opName}: every input must be a probability in [0, 1], got ${p}; pass logits to binaryCrossEntropyWithLogits instead`);
     }

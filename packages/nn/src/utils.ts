@@ -5,6 +5,9 @@ import { stack, tidy, zeros, type Tensor } from '@kindling/tensor';
  * Gradient clipping, as PyTorch's `torch.nn.utils`: `import { utils } from '@kindling/nn'`.
  */
 
+/** Sequence helpers, as PyTorch's `torch.nn.utils.rnn`: `utils.rnn.padSequence(sequences)`. */
+export * as rnn from './rnn-utils.js';
+
 /** The Variables among `parameters` that have a gradient. */
 function withGrads(parameters: Variable | Iterable<Variable>, opName: string): (Variable & { grad: Tensor })[] {
   const list = Symbol.iterator in Object(parameters) ? [...(parameters as Iterable<Variable>)] : [parameters as Variable];

@@ -1,5 +1,5 @@
 import type { Variable } from '@kindling/autograd';
-import { elu, gelu, leakyRelu, silu } from '../activations.js';
+import { elu, gelu, leakyRelu, silu, type GeluOptions } from '../activations.js';
 import { logSoftmax, relu, sigmoid, softmax, tanh } from '../functional.js';
 import { Module } from '../module.js';
 import { asVariable, type Input } from '../parameter.js';
@@ -25,11 +25,14 @@ export class Tanh extends Module {
   }
 }
 
-/** The Gaussian error linear unit as a layer (PyTorch's `nn.GELU`); see `F.gelu`. */
+/** The Gaussian error linear unit as a layer (PyTorch's `nn.GELU`): `new GELU({ approximate: 'tanh' })` or `new GELU('tanh')`; see `F.gelu`. */
 export class GELU extends Module {
-  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+  readonly approximate: 'none' | 'tanh';
+
+  constructor(approximate: 'none' | 'tanh' | GeluOptions = 'none') {
     super();
-    if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`GELU: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+    this.approximate = typeof approximate === 'object' ? (approximate.approximate ?? 'none') : approximate;
+    if (this.approximate !== 'none' && this.approximate !== 'tanh') throw new Error(`GELU: approximate must be 'none' or 'tanh', got '${String(this.approximate)}'`);
   }
 
   forward(input: Input): Variable {

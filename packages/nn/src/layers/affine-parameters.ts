@@ -15,15 +15,20 @@ export interface ParameterFactory {
 }
 
 /**
- * A weight of `weightShape` and, with `bias`, a bias with one entry per output (dim 0 of the
- * weight), drawn by `resetAffineParameters`.
+ * A weight of `weightShape` and, with `bias`, a bias with one entry per output (`biasLength`: dim 0
+ * of the weight, but dim 1 × groups for a transposed convolution), drawn by `resetAffineParameters`.
  */
-export function createAffineParameters(weightShape: Shape, bias: boolean, factory: ParameterFactory): { weight: Parameter; bias: Parameter | null } {
+export function createAffineParameters(
+  weightShape: Shape,
+  bias: boolean,
+  factory: ParameterFactory,
+  biasLength = weightShape[0] as number,
+): { weight: Parameter; bias: Parameter | null } {
   const options = { dtype: factory.dtype ?? 'float32', device: factory.device };
   // Placeholders of the right shape, dtype and device that resetAffineParameters fills; kept, like
   // every parameter value, so that building a model inside a `tidy` does not free its weights.
   const weight = new Parameter(zeros(weightShape, options).keep());
-  const biasParameter = bias ? new Parameter(zeros([weightShape[0] as number], options).keep()) : null;
+  const biasParameter = bias ? new Parameter(zeros([biasLength], options).keep()) : null;
   const parameters = biasParameter ? [weight, biasParameter] : [weight];
   const placeholders = parameters.map((p) => p.data);
   resetAffineParameters(weight, biasParameter);

@@ -21,7 +21,8 @@ export interface EmbeddingLayerOptions extends ParameterFactory {
  * embed.forward(tokenIds).shape; // [batch, sequence] gives [batch, sequence, 128]
  */
 export class Embedding extends Module {
-  readonly weight: Parameter;
+  /** Assignable, so that two modules can share one Parameter (weight tying: `lmHead.weight = wte.weight`). */
+  weight: Parameter;
   readonly paddingIdx: number | null;
 
   constructor(

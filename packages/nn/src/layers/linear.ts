@@ -21,7 +21,8 @@ export interface LinearOptions extends ParameterFactory {
  * layer.forward(images).shape; // [batch, 512]
  */
 export class Linear extends Module {
-  readonly weight: Parameter;
+  /** Assignable, so that two modules can share one Parameter (weight tying: `lmHead.weight = wte.weight`). */
+  weight: Parameter;
   readonly bias: Parameter | null;
 
   constructor(

@@ -140,6 +140,8 @@ export interface LayerNormLayerOptions extends ParameterFactory {
   eps?: number;
   /** Whether to learn an elementwise `weight` (ones) and `bias` (zeros) of `normalizedShape` (default true). */
   elementwiseAffine?: boolean;
+  /** Whether the affine transform learns the `bias` too (default true; PyTorch 2.1's `bias`). */
+  bias?: boolean;
 }
 
 /**
@@ -165,7 +167,7 @@ export class LayerNorm extends Module {
     this.eps = options.eps ?? 1e-5;
     this.elementwiseAffine = options.elementwiseAffine ?? true;
     this.weight = this.elementwiseAffine ? filledParameter(this.normalizedShape, 1, options) : null;
-    this.bias = this.elementwiseAffine ? filledParameter(this.normalizedShape, 0, options) : null;
+    this.bias = this.elementwiseAffine && (options.bias ?? true) ? filledParameter(this.normalizedShape, 0, options) : null;
   }
 
   forward(input: Input): Variable {

@@ -119,7 +119,7 @@ export function encodeHeader(tensors: Readonly<Record<string, Tensor>>, metadata
   for (const [name, t] of order) {
     if (name === '__metadata__') throw new Error("save: '__metadata__' is reserved by the safetensors format and cannot name a tensor");
     t.assertUsable(`save (tensor '${name}')`);
-    const bytes = t.size * itemSize(t);
+    const bytes = t.numel() * itemSize(t);
     // defineProperty rather than assignment, so that a tensor named '__proto__' is still an own key.
     Object.defineProperty(header, name, {
       value: { dtype: WRITE_NAMES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes] },

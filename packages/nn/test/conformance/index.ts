@@ -1,5 +1,6 @@
 import { findBackend } from '@kindling/tensor';
 import { beforeAll, describe } from 'vitest';
+import { attentionSuite } from './attention.js';
 import { buffersSuite } from './buffers.js';
 import { convolutionSuite } from './convolution.js';
 import { useBackend } from './harness.js';
@@ -11,7 +12,9 @@ import { moduleSuite } from './module.js';
 import { paddingSuite } from './padding.js';
 import { pointwiseLossesSuite } from './pointwise-losses.js';
 import { pytorchParitySuite } from './pytorch-parity.js';
+import { recurrentSuite } from './recurrent.js';
 import { safetensorsSuite } from './safetensors.js';
+import { upsamplingSuite } from './upsampling.js';
 
 export interface NnConformanceOptions {
   /** Whether node:fs works where the suite runs (default true); in a browser the file tests are skipped. */
@@ -38,5 +41,8 @@ export function describeNnConformance(backendName: string, { fileSystem = true }
     safetensorsSuite(float64, fileSystem);
     layerParitySuite(float64);
     buffersSuite(float64);
+    upsamplingSuite(float64);
+    recurrentSuite(float64, fileSystem);
+    attentionSuite(float64, fileSystem);
   });
 }

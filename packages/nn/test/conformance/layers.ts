@@ -110,8 +110,8 @@ export function layersSuite(): void {
       // A sample standard deviation over n normal samples has a standard error of about std/√(2n).
       const expectNormal = async (mean: number, std: number): Promise<void> => {
         const sample = moments(await w.data.data());
-        expect(Math.abs(sample.mean - mean)).toBeLessThan((5 * std) / Math.sqrt(w.size));
-        expect(Math.abs(Math.sqrt(sample.variance) - std)).toBeLessThan((5 * std) / Math.sqrt(2 * w.size));
+        expect(Math.abs(sample.mean - mean)).toBeLessThan((5 * std) / Math.sqrt(w.numel()));
+        expect(Math.abs(Math.sqrt(sample.variance) - std)).toBeLessThan((5 * std) / Math.sqrt(2 * w.numel()));
       };
       init.kaimingNormal(w, { generator, nonlinearity: 'relu' });
       await expectNormal(0, Math.sqrt(2 / 200));

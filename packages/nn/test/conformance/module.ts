@@ -1,5 +1,6 @@
 import { Variable } from '@kindling/autograd';
 import { getBackend, ones, randn, tensor, zeros, type Tensor } from '@kindling/tensor';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CrossEntropyLoss, Dropout, Flatten, functional as F, Linear, Module, Parameter, ReLU, Sequential, type Input } from '../../src/index.js';
 
@@ -177,7 +178,33 @@ export function moduleSuite(float64: boolean): void {
       const printed = new Parameter(tensor([1, 2])).toString();
       // An asynchronous backend cannot read values inside toString(), so it says how to read them instead.
       if (!getBackend().synchronous) expect(printed).toMatch(/^Parameter containing:\ntensor\(<on [a-z0-9-]+: await t\.data\(\) to read>/);
-      else expect(printed).toMatch(/^Parameter containing:\ntensor\(\[1\.?0*, 2\.?0*\](, device='[a-z0-9-]+')?\)$/);
+      else expect(printed).toMatch(/^Parameter containing:\ntensor\(\[1\.?0*, 2\.?0*\](, device='[a-z0-9-]+')?, requires_grad=True\)$/);
+      if (getBackend().synchronous) expect(new Parameter(tensor([1, 2]), { requiresGrad: false }).toString()).not.toContain('requires_grad');
+    });
+
+    it('prints the same in console.log (util.inspect) as in toString', () => {
+      expect(inspect(new Outer())).toBe(new Outer().toString());
+      expect(inspect({ model: new Small() })).toContain('(first): Linear(inFeatures=3, outFeatures=4, bias=true)');
+      const parameter = new Parameter(tensor([1, 2]));
+      expect(inspect(parameter)).toBe(parameter.toString());
+    });
+  });
+
+  describe('Module.apply', () => {
+    it('visits every submodule, children first, then the module itself, and returns it', () => {
+      const model = new Outer();
+      const visited: string[] = [];
+      expect(model.apply((m) => visited.push(m.constructor.name))).toBe(model);
+      expect(visited).toEqual(['Linear', 'ReLU', 'Sequential', 'Linear', 'Outer']);
+    });
+
+    it('initialises weights the way PyTorch users write it', async () => {
+      const model = new Small();
+      model.apply((m) => {
+        if (m instanceof Linear) m.weight.data.fill_(0.5);
+      });
+      expect(Array.from(await model.second.weight.data.data())).toEqual(new Array(8).fill(0.5));
+      expect(Array.from(await model.first.weight.data.data())).toEqual(new Array(12).fill(0.5));
     });
   });
 
