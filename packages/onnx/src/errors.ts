@@ -13,6 +13,18 @@ export class OnnxUnsupportedError extends Error {
   }
 }
 
+/**
+ * A file that is not a valid ONNX model, which ONNX Runtime refuses too: no opset for the default
+ * domain, a graph output no node produces, a cycle, a name defined twice, a negative dim. The
+ * message names the node, its op and the opset, or the value, and says what to do.
+ */
+export class OnnxImportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OnnxImportError';
+  }
+}
+
 /** A graph that cannot be exported as it is: `op` names the Kindling op, `modulePath` where it ran. */
 export class OnnxExportError extends Error {
   constructor(

@@ -33,7 +33,7 @@ function magnitude(values: ArrayLike<number | bigint>): number {
  * range and masks stay masks; floating entries also move up by a small positive amount, so an
  * all-zero sample changes too and non-negative inputs stay non-negative.
  */
-function variedLike(sample: Tensor, next: () => number): Tensor {
+function shuffledLike(sample: Tensor, next: () => number): Tensor {
   const values = (sample.dataSync() as TypedArray).slice();
   for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
@@ -42,6 +42,37 @@ function variedLike(sample: Tensor, next: () => number): Tensor {
   if (isFloatingDType(sample.dtype)) {
     const scale = 0.1 * magnitude(values);
     for (let i = 0; i < values.length; i++) values[i] = (values[i] as number) + scale * next();
+  }
+  return tensor(values, { dtype: sample.dtype, device: sample.device }).reshape(sample.shape);
+}
+
+/**
+ * Another input of the same shape and kind as `sample` that differs in every entry, so that a sum,
+ * a mean or a sign forward branched on changes, where shuffling keeps them: floating entries are
+ * mirrored within the sample's range (x becomes min + max - x; the midpoint moves up a little),
+ * other entries each become the next larger value the sample holds (the largest the smallest), so
+ * indices stay in range. A bool sample of one value is flipped; an integer one stays as it is.
+ */
+function changedEverywhereLike(sample: Tensor): Tensor {
+  const values = (sample.dataSync() as TypedArray).slice();
+  let low = Infinity;
+  let high = -Infinity;
+  for (const v of values) {
+    low = Math.min(low, Number(v));
+    high = Math.max(high, Number(v));
+  }
+  if (isFloatingDType(sample.dtype)) {
+    const nudge = 0.1 * magnitude(values);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      const mirrored = low + high - v;
+      values[i] = mirrored === v ? v + nudge : mirrored;
+    }
+  } else {
+    const distinct = [...new Set(Array.from(values, Number))].sort((a, b) => a - b);
+    if (sample.dtype === 'bool' && distinct.length === 1) distinct.push(1 - (distinct[0] as number));
+    const nextValue = new Map(distinct.map((v, i) => [v, distinct[(i + 1) % distinct.length] as number]));
+    for (let i = 0; i < values.length; i++) values[i] = nextValue.get(Number(values[i])) as number;
   }
   return tensor(values, { dtype: sample.dtype, device: sample.device }).reshape(sample.shape);
 }
@@ -61,12 +92,21 @@ function disagreement(actual: Tensor, expected: Tensor): string | null {
   return null;
 }
 
+/** The inputs the graph and forward are run on, each set with how it was made from the samples. */
+function variedInputs(samples: readonly Tensor[]): { how: string; inputs: Tensor[] }[] {
+  const next = uniformStream(0x5eed);
+  return [
+    { how: "the sample's entries shuffled and nudged up", inputs: samples.map((sample) => shuffledLike(sample, next)) },
+    { how: "every entry of the sample changed (floating ones mirrored within its range)", inputs: samples.map((sample) => changedEverywhereLike(sample)) },
+  ];
+}
+
 /**
  * A trace records the ops that ran on Variables for the sample inputs. A value `forward` computed
- * some other way (plain Tensor ops on `.data`, a number read with `.item()`, a branch on input
- * values) is frozen into the graph as the sample made it. So the written graph runs once more, on
- * other inputs of the sample's shapes, beside `forward` on the same inputs: where they disagree,
- * the graph is not the model, and export fails rather than write it.
+ * some other way (plain Tensor ops on `.data`, a branch on values read from them) is frozen into
+ * the graph as the sample made it. So the written graph runs again, on other inputs of the
+ * sample's shapes, beside `forward` on the same inputs: where they disagree, the graph is not the
+ * model, and export fails rather than write it.
  */
 export function checkGraphMatchesForward(
   bytes: Uint8Array,
@@ -76,34 +116,36 @@ export function checkGraphMatchesForward(
   outputNames: readonly string[],
   modelName: string,
 ): void {
-  const next = uniformStream(0x5eed);
-  const inputs = sampleInputs.map((sample) => variedLike(sample, next));
   const graph = importOnnx(bytes, { device: sampleInputs[0]?.device });
-  let mismatch: string | null;
+  const varied = variedInputs(sampleInputs);
+  let mismatch: string | null = null;
   try {
-    // forward's own tensors are left to the garbage collector, as a call by the user would: the
-    // module may keep some of them, and the check frees nothing of the module's.
-    const expected = noGrad(() => forward(inputs));
-    mismatch = tidy(() =>
-      noGrad(() => {
-        const actual = graph.run(Object.fromEntries(inputNames.map((name, i) => [name, inputs[i] as Tensor])));
-        for (const [i, name] of outputNames.entries()) {
-          const problem = disagreement((actual[name] as Variable).data, expected[i] as Tensor);
-          if (problem !== null) return `output '${name}': ${problem}`;
-        }
-        return null;
-      }),
-    );
+    for (const { how, inputs } of varied) {
+      // forward's own tensors are left to the garbage collector, as a call by the user would: the
+      // module may keep some of them, and the check frees nothing of the module's.
+      const expected = noGrad(() => forward(inputs));
+      mismatch = tidy(() =>
+        noGrad(() => {
+          const actual = graph.run(Object.fromEntries(inputNames.map((name, i) => [name, inputs[i] as Tensor])));
+          for (const [i, name] of outputNames.entries()) {
+            const problem = disagreement((actual[name] as Variable).data, expected[i] as Tensor);
+            if (problem !== null) return `on ${how}, output '${name}': ${problem}`;
+          }
+          return null;
+        }),
+      );
+      if (mismatch !== null) break;
+    }
   } finally {
     for (const parameter of graph.parameters()) parameter.data.dispose();
-    for (const input of inputs) input.dispose();
+    for (const { inputs } of varied) for (const input of inputs) input.dispose();
   }
   if (mismatch === null) return;
   throw new OnnxExportError(
     'forward',
     '',
     `exportOnnx: the traced graph of ${modelName} does not compute what its forward does on inputs other than the sample (${mismatch}). ` +
-      'forward computes something the trace cannot see: plain Tensor ops on a Variable\'s .data, a value read with item() or dataSync(), or a branch on input values. ' +
-      'Write those steps with Variable ops (as nn.functional does), or pass { check: false } to write the sample\'s trace anyway.',
+      "forward computes something the trace cannot see: plain Tensor ops on a Variable's .data, or a branch on values read from them. " +
+      "Write those steps with Variable ops (as nn.functional does), or pass { check: false } to write the sample's trace anyway.",
   );
 }

@@ -71,9 +71,21 @@ export class EmitContext {
 
   /** An export error naming the op, the module path and what went wrong. */
   fail(detail: string): OnnxExportError {
-    const where = this.scope === '' ? 'the top-level module' : `module '${this.scope.slice(1).replace(/\//g, '.')}'`;
-    return new OnnxExportError(this.op.op, this.scope, `exportOnnx: '${this.op.op}' in ${where}: ${detail}`);
+    return new OnnxExportError(this.op.op, this.scope, `exportOnnx: '${this.op.op}' in ${describeScope(this.scope)}: ${detail}`);
   }
+}
+
+/** A module path as the exporter keeps it (`/features/0`, '' at the top) in words: `module 'features.0'`. */
+export function describeScope(scope: string): string {
+  return scope === '' ? 'the top-level module' : `module '${scope.slice(1).replace(/\//g, '.')}'`;
+}
+
+/** Runs `emit` on a batched input: an unbatched one ([C, ...spatial]) gets a batch dim of 1 around it. */
+export function batched(c: EmitContext, spatialRank: number, emit: (x: string) => string): string {
+  const unbatched = c.shapeOf(0).length === spatialRank + 1;
+  const x = unbatched ? c.node('Unsqueeze', [c.input(0), c.ints([0])]) : c.input(0);
+  const y = emit(x);
+  return unbatched ? c.node('Squeeze', [y, c.ints([0])]) : y;
 }
 
 /** Writes the nodes of one traced op; gives the name of the value that is its output. */

@@ -7,8 +7,11 @@ import { onnxDType } from '../tensor-proto.js';
 import { checkGraphMatchesForward } from './check-export.js';
 import { EmitContext } from './emit-context.js';
 import { GraphBuilder } from './graph-builder.js';
+import { assertDistinctNames, graphNames, sampleInputList, withInputCount } from './export-arguments.js';
 import { LAYER_EMITTERS } from './layer-emitters.js';
 import { PRIMITIVE_EMITTERS } from './primitive-emitters.js';
+import { recurrentComposite } from './recurrent-emitters.js';
+import { TracedReads } from './traced-reads.js';
 
 export interface ExportOnnxOptions {
   /** The ONNX opset to write, 13 to 18 (default 17). */
@@ -24,6 +27,12 @@ export interface ExportOnnxOptions {
    * disagree, which is how a value the trace could not see shows (default true).
    */
   check?: boolean;
+  /**
+   * Accept host reads in forward (`item()`, `itemSync()`, `dataSync()`, ...) of values computed
+   * from the inputs, writing the value the sample gave as a constant, with one warning (default
+   * false: such a read is an `OnnxExportError`, as a branch on it would not follow other inputs).
+   */
+  allowHostReads?: boolean;
 }
 
 const OPSETS = [13, 14, 15, 16, 17, 18];
@@ -31,16 +40,19 @@ const IR_VERSION = 8;
 
 /** The value of `forward` as a list of tensors: one Variable or Tensor, or an array of them. */
 function outputTensors(result: unknown): Tensor[] {
-  const items = Array.isArray(result) ? (result as unknown[]) : [result];
+  if (result instanceof Promise) {
+    // Forward goes on, untraced, after its first await: a failure there is not this export's, and must not surface as an unhandled rejection.
+    void result.catch(() => undefined);
+    throw new Error('exportOnnx: forward returned a Promise; the export traces one synchronous forward pass, so read values with await outside forward (or with itemSync()/dataSync())');
+  }
+  // Nested arrays are flattened and nulls left out, as PyTorch's exporter does with tuples and None:
+  // LSTM's [output, [hN, cN]] is three outputs, MultiheadAttention's [output, null] one.
+  const items = Array.isArray(result) ? (result as unknown[]).flat(Infinity).filter((item) => item !== null) : [result];
   return items.map((item, i) => {
     if (item instanceof Variable) return item.data;
     if (isTensor(item)) return item;
     throw new Error(`exportOnnx: forward returned ${Array.isArray(result) ? `an array whose item ${i} is` : ''} ${typeof item}; it must return a Variable or Tensor, or an array of them`);
   });
-}
-
-function defaultNames(given: readonly string[] | undefined, count: number, base: string): string[] {
-  return Array.from({ length: count }, (_, i) => given?.[i] ?? (count === 1 ? base : `${base}_${i}`));
 }
 
 function valueInfo(name: string, tensor: Tensor, dynamic: Readonly<Record<number, string>> | undefined): ValueInfoProto {
@@ -52,7 +64,7 @@ function valueInfo(name: string, tensor: Tensor, dynamic: Readonly<Record<number
 function withModuleScopes<T>(module: Module, scopes: string[], fn: () => T): T {
   const patched = module.namedModules().filter(([path]) => path !== '');
   for (const [path, child] of patched) {
-    const original = child.forward.bind(child) as (...args: unknown[]) => unknown;
+    const original = recurrentComposite(child, child.forward.bind(child) as (...args: unknown[]) => unknown);
     const forward = (...args: unknown[]): unknown => {
       scopes.push(`/${path.replace(/\./g, '/')}`);
       try {
@@ -86,10 +98,12 @@ function inEvalMode<T>(module: Module, fn: () => T): T {
  * `torch.onnx.export`) and writes it as an ONNX model: nn's layers as ONNX's ops (Linear as Gemm,
  * Conv2d as Conv, BatchNorm as BatchNormalization, Dropout as nothing), the parameters and buffers
  * as initializers under their `stateDict()` names. An op that ONNX cannot express is an
- * `OnnxExportError` naming the op and the module it ran in. The graph is then run once on other
- * inputs of the sample's shapes beside `forward`, and an `OnnxExportError` says so if they
- * disagree (a value computed outside the trace, such as a plain Tensor op on `.data`). The model's
- * tensors must be on a synchronous backend (`cpu`, `workers`).
+ * `OnnxExportError` naming the op and the module it ran in; so is a host read in forward (`item()`,
+ * `itemSync()`, `dataSync()`, ...) of a value computed from the inputs, whose number the graph
+ * would freeze, unless `allowHostReads` accepts it. The graph is then run on other inputs of the
+ * sample's shapes beside `forward`, and an `OnnxExportError` says so if they disagree (a value
+ * computed outside the trace, such as a plain Tensor op on `.data`). The model's tensors must be on
+ * a synchronous backend (`cpu`, `workers`).
  *
  * @example
  * const bytes = exportOnnx(net, zeros([1, 784]), { dynamicAxes: { input: { 0: 'batch' }, output: { 0: 'batch' } } });
@@ -97,14 +111,15 @@ function inEvalMode<T>(module: Module, fn: () => T): T {
 export function exportOnnx(module: Module, sampleInputs: Input | readonly Input[], options: ExportOnnxOptions = {}): Uint8Array {
   const opset = options.opset ?? 17;
   if (!OPSETS.includes(opset)) throw new RangeError(`exportOnnx: opset ${opset} is not supported (supported: ${OPSETS.join(', ')})`);
-  const inputs = (Array.isArray(sampleInputs) ? sampleInputs : [sampleInputs]) as Input[];
+  const inputs = sampleInputList(module, sampleInputs);
   const inputTensors = inputs.map((input) => (input instanceof Variable ? input.data : input));
-  const inputNames = defaultNames(options.inputNames, inputs.length, 'input');
+  const inputNames = graphNames(options.inputNames, inputs.length, 'input');
   const stateNames = new Map<Tensor, string>([...module.namedBuffers(), ...module.namedParameters().map(([name, p]) => [name, p.data] as const)].map(([name, t]) => [t, name]));
   const builder = new GraphBuilder(opset, stateNames);
   inputTensors.forEach((t, i) => builder.bind(t, inputNames[i] as string));
 
   const scopes: string[] = [];
+  const reads = new TracedReads(inputTensors, inputNames, () => scopes.at(-1) ?? '');
   const tracer: OpTracer = {
     takesComposite: (op, opInputs, attrs) => {
       const emitter = LAYER_EMITTERS[op];
@@ -116,12 +131,21 @@ export function exportOnnx(module: Module, sampleInputs: Input | readonly Input[
       const emit = PRIMITIVE_EMITTERS[op.op] ?? LAYER_EMITTERS[op.op]?.emit;
       if (emit === undefined) throw ctx.fail(`ONNX export does not support this op (it supports ${[...Object.keys(PRIMITIVE_EMITTERS), ...Object.keys(LAYER_EMITTERS)].sort().join(', ')})`);
       builder.bind(op.output, emit(ctx));
+      reads.follow(op);
     },
   };
   const forward = module.forward.bind(module) as (...args: Input[]) => unknown;
-  const outputs = inEvalMode(module, () => noGrad(() => withModuleScopes(module, scopes, () => traceOps(tracer, () => outputTensors(forward(...inputs))))));
+  const tracedForward = recurrentComposite(module, forward as (...args: unknown[]) => unknown);
+  let result: unknown;
+  try {
+    result = inEvalMode(module, () => noGrad(() => withModuleScopes(module, scopes, () => reads.run(options.allowHostReads ?? false, () => traceOps(tracer, () => tracedForward(...inputs))))));
+  } catch (error) {
+    throw withInputCount(module, inputs.length, error);
+  }
+  const outputs = outputTensors(result);
 
-  const outputNames = defaultNames(options.outputNames, outputs.length, 'output');
+  const outputNames = graphNames(options.outputNames, outputs.length, 'output');
+  assertDistinctNames(inputNames, outputNames, builder);
   outputs.forEach((t, i) => {
     const [identity] = builder.node('Identity', [builder.nameOf(t, '')], {}, '', t.dtype);
     builder.rename(identity as string, outputNames[i] as string);

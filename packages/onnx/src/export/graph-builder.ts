@@ -4,7 +4,7 @@ import { ATTRIBUTE_TYPE, type AttributeProto, type NodeProto, type TensorProto }
 import { onnxDType, tensorProto } from '../tensor-proto.js';
 
 /** A node attribute, typed as ONNX stores it. */
-export type Attribute = { int: number } | { float: number } | { ints: readonly number[] } | { floats: readonly number[] } | { string: string } | { tensor: TensorProto };
+export type Attribute = { int: number } | { float: number } | { ints: readonly number[] } | { floats: readonly number[] } | { string: string } | { strings: readonly string[] } | { tensor: TensorProto };
 
 function attributeProto(name: string, value: Attribute): AttributeProto {
   if ('int' in value) return { name, type: ATTRIBUTE_TYPE.INT, i: value.int };
@@ -12,6 +12,7 @@ function attributeProto(name: string, value: Attribute): AttributeProto {
   if ('ints' in value) return { name, type: ATTRIBUTE_TYPE.INTS, ints: [...value.ints] };
   if ('floats' in value) return { name, type: ATTRIBUTE_TYPE.FLOATS, floats: [...value.floats] };
   if ('string' in value) return { name, type: ATTRIBUTE_TYPE.STRING, s: new TextEncoder().encode(value.string) };
+  if ('strings' in value) return { name, type: ATTRIBUTE_TYPE.STRINGS, strings: value.strings.map((s) => new TextEncoder().encode(s)) };
   return { name, type: ATTRIBUTE_TYPE.TENSOR, t: value.tensor };
 }
 

@@ -1,6 +1,8 @@
 import type { Shape } from '@kindling/tensor';
 import type { Attribute } from './graph-builder.js';
-import type { EmitContext, Emitter } from './emit-context.js';
+import { batched, type EmitContext, type Emitter } from './emit-context.js';
+import { RECURRENT_EMITTERS } from './recurrent-emitters.js';
+import { RESAMPLING_EMITTERS } from './resampling-emitters.js';
 
 /*
  * The composites nn declares (conv2d, batchNorm, gelu, ...), each written as the ONNX op made for
@@ -26,14 +28,6 @@ interface AxisWindow {
 }
 
 const PAD_MODES: Readonly<Record<string, string>> = { reflect: 'reflect', replicate: 'edge', circular: 'wrap' };
-
-/** Runs `emit` on a batched input: an unbatched one ([C, ...]) gets a batch dim of 1 around it. */
-function batched(c: EmitContext, spatialRank: number, emit: (x: string) => string): string {
-  const unbatched = c.shapeOf(0).length === spatialRank + 1;
-  const x = unbatched ? c.node('Unsqueeze', [c.input(0), c.ints([0])]) : c.input(0);
-  const y = emit(x);
-  return unbatched ? c.node('Squeeze', [y, c.ints([0])]) : y;
-}
 
 function convolution(spatialRank: number): Emitter {
   return (c) => {
@@ -150,6 +144,9 @@ const randomDropout: Emitter = (c) => {
   throw c.fail(`${c.op.op} with training true draws a new random mask on every call, which an inference graph cannot hold; export in evaluation mode (exportOnnx calls model.eval()) or pass training=false`);
 };
 
+/** A bool mask (true = masked out) as the additive one attention adds to its scores: −∞ where true, 0 elsewhere. */
+const additiveMask: Emitter = (c) => c.node('Where', [c.input(0, null), c.scalar(-Infinity), c.scalar(0)]);
+
 export const LAYER_EMITTERS: Readonly<Record<string, CompositeEmitter>> = {
   linear: { emit: linear },
   conv1d: { emit: convolution(1) },
@@ -165,4 +162,7 @@ export const LAYER_EMITTERS: Readonly<Record<string, CompositeEmitter>> = {
   elu: { emit: (c) => c.node('Elu', [c.input(0)], { alpha: { float: c.attrs.alpha as number } }) },
   dropout: { emit: randomDropout },
   dropout2d: { emit: randomDropout },
+  additiveMask: { emit: additiveMask },
+  ...RESAMPLING_EMITTERS,
+  ...RECURRENT_EMITTERS,
 };

@@ -53,6 +53,10 @@ export class Attributes {
     return this.get(name, ATTRIBUTE_TYPE.INTS, 'a list of ints')?.ints;
   }
 
+  strings(name: string): string[] | undefined {
+    return this.get(name, ATTRIBUTE_TYPE.STRINGS, 'a list of strings')?.strings?.map((bytes) => TEXT.decode(bytes));
+  }
+
   floats(name: string): number[] | undefined {
     return this.get(name, ATTRIBUTE_TYPE.FLOATS, 'a list of floats')?.floats;
   }

@@ -1,10 +1,12 @@
 import { isFloatingDType } from '@kindling/tensor';
 import { OnnxUnsupportedError } from '../errors.js';
-import { ONNX_DTYPE, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from '../proto/proto.js';
-import { kindlingDType, onnxDType, readTensorProto, type HostTensor } from '../tensor-proto.js';
+import { ONNX_DTYPE, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../proto/proto.js';
+import { assertFitsDevice, checkedShape, kindlingDType, onnxDType, readTensorProto, type HostTensor } from '../tensor-proto.js';
 import { Attributes } from './attributes.js';
-import { ONNX_OPS, SUPPORTED_ONNX_OPS } from './op-table.js';
+import { initializerRoles, type InitializerRole } from './initializer-roles.js';
+import { ONNX_OPS } from './op-table.js';
 import type { NodeContext, OnnxOp, OpResult } from './op-types.js';
+import { assertOpsSupported, checkConvKernels, checkGraph, checkVersions, nodeLabel } from './validate.js';
 import { Value } from './value.js';
 
 /** A node checked at import: its op, attributes and where it is, for messages. */
@@ -25,14 +27,19 @@ export interface GraphPort {
 export interface PreparedGraph {
   readonly opset: number;
   readonly nodes: readonly PreparedNode[];
-  /** Floating initializers (trainable) and the others (constants), by name. */
-  readonly floating: ReadonlyMap<string, HostTensor>;
+  /**
+   * The floating initializers that are the model's state, by name, checked but not yet read: the
+   * model reads each one into its Parameter or buffer in turn, so a large model holds one copy of
+   * its weights besides the file.
+   */
+  readonly floating: ReadonlyMap<string, TensorProto>;
+  /** What each of `floating` becomes: a Parameter where the graph trains it, else a buffer. */
+  readonly roles: ReadonlyMap<string, Exclude<InitializerRole, 'constant'>>;
+  /** The other initializers (integers, and floats read only as settings), read. */
   readonly constants: ReadonlyMap<string, HostTensor>;
   readonly inputs: readonly GraphPort[];
   readonly outputs: readonly GraphPort[];
 }
-
-const DEFAULT_DOMAINS = new Set(['', 'ai.onnx']);
 
 function port(info: ValueInfoProto, what: string): GraphPort {
   const name = info.name ?? '';
@@ -43,18 +50,15 @@ function port(info: ValueInfoProto, what: string): GraphPort {
   }
   const dtype = kindlingDType(tensorType.elemType ?? 0, `the graph ${what} '${name}'`);
   const dims = tensorType.shape?.dim?.map((d) => d.dimValue ?? d.dimParam);
+  checkedShape(dims?.filter((d): d is number => typeof d === 'number') ?? [], `the graph ${what} '${name}'`);
   return { name, dtype, dims };
 }
 
 function prepareNode(proto: NodeProto, index: number, opset: number): PreparedNode {
   const opType = proto.opType ?? '';
-  const where = `'${opType}' node ${proto.name ? `'${proto.name}'` : `#${index}`} (opset ${opset})`;
-  const domain = proto.domain ?? '';
-  const op = DEFAULT_DOMAINS.has(domain) ? ONNX_OPS[opType] : undefined;
-  if (op === undefined) {
-    const qualified = DEFAULT_DOMAINS.has(domain) ? opType : `${domain}.${opType}`;
-    throw new OnnxUnsupportedError(`op ${qualified}`, `importOnnx: ${where}: the op ${qualified} is not supported. Supported ops: ${SUPPORTED_ONNX_OPS.join(', ')}`);
-  }
+  const where = `${nodeLabel(proto, index)} (opset ${opset})`;
+  // assertOpsSupported has refused every node whose op is not in the table.
+  const op = ONNX_OPS[opType] as OnnxOp;
   const attrs = new Attributes(proto.attribute ?? [], where);
   for (const name of attrs.names()) {
     if (!op.attributes.includes(name)) {
@@ -66,21 +70,39 @@ function prepareNode(proto: NodeProto, index: number, opset: number): PreparedNo
   return { proto, op, attrs, where };
 }
 
-/** Checks every node, type and initializer of `model` against what Kindling supports. */
-export function prepareGraph(model: ModelProto): PreparedGraph {
+/**
+ * Checks `model` against what ONNX allows and what Kindling supports, before any weight is read:
+ * versions, the graph's names and order, every op, and each initializer's dims against what the
+ * backend `device` holds.
+ */
+export function prepareGraph(model: ModelProto, device: string): PreparedGraph {
   const graph: GraphProto = model.graph ?? {};
-  const opset = model.opsetImport?.find((o) => DEFAULT_DOMAINS.has(o.domain ?? ''))?.version ?? 1;
+  const opset = checkVersions(model);
   if ((graph.sparseInitializer?.length ?? 0) > 0) throw new OnnxUnsupportedError('sparse initializers', 'importOnnx: the graph has sparse initializers, which are not supported');
-  const floating = new Map<string, HostTensor>();
+  const order = checkGraph(graph, opset);
+  const protos = graph.node ?? [];
+  assertOpsSupported(protos, opset);
+  checkConvKernels(graph, opset);
+  const nodes = order.map((index) => prepareNode(protos[index] as NodeProto, index, opset));
+  const isFloating = (initializer: TensorProto): boolean => isFloatingDType(kindlingDType(initializer.dataType ?? 0, `the initializer '${initializer.name ?? ''}'`));
+  const allRoles = initializerRoles(protos, new Set((graph.initializer ?? []).filter(isFloating).map((i) => i.name ?? '')));
+  const floating = new Map<string, TensorProto>();
+  const roles = new Map<string, Exclude<InitializerRole, 'constant'>>();
   const constants = new Map<string, HostTensor>();
   for (const initializer of graph.initializer ?? []) {
-    const host = readTensorProto(initializer, `the initializer '${initializer.name}'`);
-    (isFloatingDType(kindlingDType(host.onnxType, '')) ? floating : constants).set(initializer.name ?? '', host);
+    const name = initializer.name ?? '';
+    const what = `the initializer '${name}'`;
+    assertFitsDevice(device, initializer.dataType ?? 0, checkedShape(initializer.dims ?? [], what), what);
+    const role = allRoles.get(name) ?? 'constant';
+    if (role === 'constant') constants.set(name, readTensorProto(initializer, what));
+    else {
+      floating.set(name, initializer);
+      roles.set(name, role);
+    }
   }
   const inputs = (graph.input ?? []).filter((i) => !floating.has(i.name ?? '') && !constants.has(i.name ?? '')).map((i) => port(i, 'input'));
   const outputs = (graph.output ?? []).map((o) => port(o, 'output'));
-  const nodes = (graph.node ?? []).map((node, i) => prepareNode(node, i, opset));
-  return { opset, nodes, floating, constants, inputs, outputs };
+  return { opset, nodes, floating, roles, constants, inputs, outputs };
 }
 
 /** Inputs all known and small: run the op on the host's cpu backend and keep its exact results. */
@@ -93,10 +115,10 @@ function hostOf(result: OpResult, inputTypes: readonly number[], where: string):
   // int32 results of int64 inputs stay int64, as the graph declares them.
   const onnxType = variable.dtype === 'int32' && inputTypes.includes(ONNX_DTYPE.INT64) ? ONNX_DTYPE.INT64 : dtype;
   if (!variable.data.backend.readSync) throw new Error(`${where}: folding needs a synchronous backend`);
-  return { onnxType, shape: variable.shape, values: Array.from(variable.data.dataSync(), Number) };
+  return { onnxType, shape: variable.shape, values: variable.data.dataSync().slice() };
 }
 
-function runNode(node: PreparedNode, inputs: readonly (Value | undefined)[], device: string, opset: number): OpResult[] {
+function runNode(node: PreparedNode, inputs: readonly (Value | undefined)[], device: string, opset: number, training: boolean): OpResult[] {
   const ctx = (onDevice: string, values: readonly (Value | undefined)[]): NodeContext => ({
     where: node.where,
     opType: node.proto.opType ?? '',
@@ -105,6 +127,7 @@ function runNode(node: PreparedNode, inputs: readonly (Value | undefined)[], dev
     attrs: node.attrs,
     inputs: values,
     outputCount: (node.proto.output ?? []).length,
+    training,
   });
   const present = inputs.filter((v): v is Value => v !== undefined);
   const foldable = present.length > 0 && present.every((v) => v.host !== undefined && v.host.values.length <= FOLD_LIMIT);
@@ -120,18 +143,20 @@ function runNode(node: PreparedNode, inputs: readonly (Value | undefined)[], dev
   return node.op.run(ctx(device, inputs));
 }
 
-/** Runs the graph's nodes in order on `values` (initializers and inputs by name); returns every value by name. */
-export function executeGraph(graph: PreparedGraph, values: Map<string, Value>, device: string): Map<string, Value> {
+/**
+ * Runs the graph's nodes in order on `values` (initializers and inputs by name), in training mode
+ * or not (`model.training`); returns every value by name.
+ */
+export function executeGraph(graph: PreparedGraph, values: Map<string, Value>, device: string, training: boolean): Map<string, Value> {
   for (const node of graph.nodes) {
     const inputs = (node.proto.input ?? []).map((name) => {
       if (name === '') return undefined;
-      const value = values.get(name);
-      if (value === undefined) throw new Error(`${node.where}: its input '${name}' is neither a graph input, an initializer nor an earlier node's output`);
-      return value;
+      // checkGraph ordered the nodes so that every input is defined by now.
+      return values.get(name) as Value;
     });
     let results: OpResult[];
     try {
-      results = runNode(node, inputs, device, graph.opset);
+      results = runNode(node, inputs, device, graph.opset, training);
     } catch (error) {
       if (error instanceof OnnxUnsupportedError || (error as Error).message.includes(node.where)) throw error;
       throw new Error(`${node.where}: ${(error as Error).message}`, { cause: error });

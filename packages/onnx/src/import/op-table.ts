@@ -5,8 +5,11 @@ import { elementwiseOps } from './ops/elementwise.js';
 import { indexingOps } from './ops/indexing.js';
 import { linearOps } from './ops/linear.js';
 import { lossOps } from './ops/loss.js';
+import { matrixOps } from './ops/matrix.js';
 import { normalizationOps } from './ops/normalization.js';
+import { recurrentOps } from './ops/recurrent.js';
 import { reductionOps } from './ops/reduction.js';
+import { resamplingOps } from './ops/resampling.js';
 import { shapeOps } from './ops/shape.js';
 
 /** Every ONNX op (default domain) that importOnnx runs: op type → how it is built from Kindling ops. */
@@ -20,6 +23,9 @@ export const ONNX_OPS: OpTable = {
   ...convolutionOps,
   ...normalizationOps,
   ...lossOps,
+  ...matrixOps,
+  ...recurrentOps,
+  ...resamplingOps,
 };
 
 /** The op types importOnnx supports, sorted. */

@@ -15,6 +15,8 @@ export interface NodeContext {
   readonly inputs: readonly (Value | undefined)[];
   /** How many outputs the node names (optional trailing ones may be left out). */
   readonly outputCount: number;
+  /** The model's training mode (`model.train()`), which BatchNormalization with training_mode=1 follows. */
+  readonly training: boolean;
 }
 
 /** What an op returns per output: a Variable, or a Value when it knows the exact numbers. */

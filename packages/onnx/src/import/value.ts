@@ -1,5 +1,5 @@
 import { Variable } from '@kindling/autograd';
-import type { DType } from '@kindling/tensor';
+import type { DType, Tensor } from '@kindling/tensor';
 import { hostToTensor, kindlingDType, type HostTensor } from '../tensor-proto.js';
 
 /**
@@ -11,6 +11,8 @@ import { hostToTensor, kindlingDType, type HostTensor } from '../tensor-proto.js
  */
 export class Value {
   #variable: Variable | undefined;
+  /** The model's buffer this value reads (running statistics), which an op may update in place. */
+  #buffer: Tensor | undefined;
 
   private constructor(
     variable: Variable | undefined,
@@ -29,6 +31,17 @@ export class Value {
     return new Value(undefined, host, device, name);
   }
 
+  /** A buffer of the model: read as any value, and updatable in place through `buffer`. */
+  static buffer(tensor: Tensor, name: string): Value {
+    const value = new Value(new Variable(tensor), undefined, tensor.device, name);
+    value.#buffer = tensor;
+    return value;
+  }
+
+  get buffer(): Tensor | undefined {
+    return this.#buffer;
+  }
+
   get variable(): Variable {
     this.#variable ??= new Variable(hostToTensor(this.host as HostTensor, this.device, `the value '${this.name}'`));
     return this.#variable;
@@ -44,7 +57,7 @@ export class Value {
 
   /** The exact numbers, from the host copy or read back from a synchronous backend; undefined otherwise. */
   numbers(): readonly number[] | undefined {
-    if (this.host) return this.host.values;
+    if (this.host) return Array.isArray(this.host.values) ? this.host.values : Array.from(this.host.values);
     const data = this.variable.data;
     if (!data.backend.readSync) return undefined;
     return Array.from(data.dataSync(), Number);

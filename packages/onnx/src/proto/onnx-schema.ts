@@ -1,8 +1,9 @@
 /*
  * The ONNX protobuf schema, onnx/onnx.proto from ONNX 1.12 (IR version 8; SPDX-License-Identifier:
  * Apache-2.0, Copyright (c) ONNX Project Contributors), with its comments left out. protobufjs
- * compiles it when the package first reads or writes a model (proto.ts); the field numbers are
- * what make a file readable, and ONNX only ever adds fields, so newer files decode too.
+ * compiles it when the package first writes a model (proto.ts); decode.ts reads files by the same
+ * field numbers. The field numbers are what make a file readable, and ONNX only ever adds fields,
+ * so newer files decode too.
  */
 export const ONNX_PROTO_SCHEMA = `
 syntax = "proto2";

@@ -1,23 +1,27 @@
 import protobuf from 'protobufjs';
+import { decodeMessage, SCHEMAS } from './decode.js';
 import { ONNX_PROTO_SCHEMA } from './onnx-schema.js';
+import { WireReader } from './wire-reader.js';
 
 /*
- * ONNX's messages as protobufjs decodes them (camelCase fields, int64 as numbers, repeated fields
- * always arrays, absent scalars left out), typed here for the fields Kindling reads and writes.
+ * ONNX's messages as decode.ts reads them and protobufjs writes them (camelCase fields, int64 as
+ * numbers, repeated fields always arrays, absent scalars left out), typed here for the fields
+ * Kindling reads and writes. A decoded TensorProto's data fields are typed arrays (int64 exact,
+ * as BigInt64Array) and its raw_data a view of the file's bytes; the writer takes plain arrays.
  */
 
 export interface TensorProto {
   dims?: number[];
   dataType?: number;
   segment?: unknown;
-  floatData?: number[];
-  int32Data?: number[];
+  floatData?: Float32Array | number[];
+  int32Data?: Int32Array | number[];
   stringData?: Uint8Array[];
-  int64Data?: number[];
+  int64Data?: BigInt64Array | number[];
   name?: string;
   rawData?: Uint8Array;
-  doubleData?: number[];
-  uint64Data?: number[];
+  doubleData?: Float64Array | number[];
+  uint64Data?: BigUint64Array | number[];
   dataLocation?: number;
   externalData?: { key?: string; value?: string }[];
 }
@@ -116,22 +120,17 @@ export const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5
 
 let schema: protobuf.Root | undefined;
 
-function messageType(name: 'ModelProto' | 'TensorProto'): protobuf.Type {
+function messageType(name: 'ModelProto'): protobuf.Type {
   schema ??= protobuf.parse(ONNX_PROTO_SCHEMA).root;
   return schema.lookupType(`onnx.${name}`);
 }
 
-const DECODE_OPTIONS: protobuf.IConversionOptions = { longs: Number, enums: Number, arrays: true };
-
-function decode<T>(name: 'ModelProto' | 'TensorProto', bytes: Uint8Array, what: string): T {
-  const type = messageType(name);
-  let message: protobuf.Message;
+function decode<T>(name: keyof typeof SCHEMAS, bytes: Uint8Array, what: string): T {
   try {
-    message = type.decode(bytes);
+    return decodeMessage(new WireReader(bytes), SCHEMAS[name], name) as T;
   } catch (error) {
     throw new Error(`${what}: the ${bytes.length} bytes are not an ONNX ${name} (${(error as Error).message})`);
   }
-  return type.toObject(message, DECODE_OPTIONS) as T;
 }
 
 /** Decodes a serialized ModelProto (a `.onnx` file). */

@@ -1,9 +1,11 @@
 import { registerWorkersBackend } from '@kindling/backend-workers';
 import { listCases, SUITES } from './onnx-cases.js';
+import { describeReadmeCounts } from './readme-counts.js';
 import { describeConformance } from './suite.js';
 
 registerWorkersBackend();
 
 const cases = SUITES.flatMap((suite) => listCases(suite));
 
-for (const device of ['cpu', 'workers']) describeConformance(device, cases, 'every case');
+const tallies = ['cpu', 'workers'].map((device) => describeConformance(device, cases, 'every case'));
+describeReadmeCounts(tallies);

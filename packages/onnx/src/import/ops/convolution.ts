@@ -1,6 +1,7 @@
 import { Variable } from '@kindling/autograd';
 import { functional as F } from '@kindling/nn';
 import { onesLike, tensor } from '@kindling/tensor';
+import { OnnxImportError } from '../../errors.js';
 import type { Attributes } from '../attributes.js';
 import { expectOneOf, input, unsupported, type NodeContext, type OnnxOp, type OpTable } from '../op-types.js';
 import { padAxis } from './indexing.js';
@@ -70,11 +71,24 @@ function pair(list: number[]): [number, number] {
   return [list[0] as number, list[1] as number];
 }
 
+/**
+ * Refuses a Conv whose `kernel_shape` is not its weight's spatial dims: ONNX Runtime refuses it,
+ * and following either one silently would compute something the file does not say.
+ */
+export function assertKernelMatchesWeight(where: string, kernelShape: readonly number[] | undefined, weightName: string, weightShape: readonly number[]): void {
+  const kernel = weightShape.slice(2);
+  if (kernelShape === undefined || (kernelShape.length === kernel.length && kernelShape.every((k, i) => k === kernel[i]))) return;
+  throw new OnnxImportError(
+    `${where}: its kernel_shape [${kernelShape.join(', ')}] contradicts its weight '${weightName}' of shape [${weightShape.join(', ')}], whose kernel is [${kernel.join(', ')}]; fix the attribute or leave it out (the weight's shape gives the kernel)`,
+  );
+}
+
 function conv(ctx: NodeContext): Variable[] {
   const x = input(ctx, 0);
   const weight = input(ctx, 1);
   const rank = spatialRank(ctx, x);
-  let window = windowOf(ctx, x, ctx.attrs.ints('kernel_shape') ?? weight.shape.slice(2));
+  assertKernelMatchesWeight(ctx.where, ctx.attrs.ints('kernel_shape'), ctx.inputs[1]?.name ?? '', weight.shape);
+  let window = windowOf(ctx, x, weight.shape.slice(2));
   let padded = x;
   if (window.pads.some(([before, after]) => before !== after)) [padded, window] = padExplicitly(x, window, 0);
   const options = { stride: window.strides, padding: window.pads.map(([before]) => before), dilation: window.dilations, groups: ctx.attrs.int('group', 1) };

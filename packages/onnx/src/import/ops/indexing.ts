@@ -1,32 +1,47 @@
 import { cat, Variable } from '@kindling/autograd';
-import { formatShape, full, tensor, type Tensor } from '@kindling/tensor';
+import { formatShape, full, shapeSize, tensor, type Tensor } from '@kindling/tensor';
 import { expectOneOf, input, inputNumbers, normalizeAxis, type NodeContext, type OpTable } from '../op-types.js';
 
 /* Ops that pick, join, split or pad along axes. */
 
-/** An int32 index tensor on the input's device, from numbers or from a tensor (negatives count from `extent`'s end). */
-function indexTensor(ctx: NodeContext, i: number, extent: number): Tensor {
-  const known = ctx.inputs[i]?.host?.values;
+/**
+ * `index` checked against `extent`, never wrapped: ONNX Runtime refuses an index outside
+ * [-extent, extent - 1] ("indices element out of data bounds"), and an int64 beyond int32 must not
+ * turn into a small one.
+ */
+function checkedIndex(ctx: NodeContext, index: number, at: number, axis: number, dataShape: readonly number[]): number {
+  const extent = dataShape[axis] as number;
+  if (Number.isInteger(index) && index >= -extent && index < extent) return index < 0 ? index + extent : index;
+  const name = ctx.inputs[1]?.name ?? '';
+  throw new RangeError(
+    `${ctx.where}: index ${index} (element ${at} of its indices '${name}') is out of bounds for axis ${axis} of its data, of shape ${formatShape(dataShape)}: indices must lie in [${-extent}, ${extent - 1}] (ONNX Runtime refuses it too: indices element out of data bounds)`,
+  );
+}
+
+/** An int32 index tensor on the input's device, negatives counted from the end of `axis`. */
+function indexTensor(ctx: NodeContext, axis: number, dataShape: readonly number[]): Tensor {
+  const known = ctx.inputs[1]?.host?.values;
   if (known !== undefined) {
-    const shape = ctx.inputs[i]?.shape ?? [known.length];
-    return tensor(Int32Array.from(known, (v) => (v < 0 ? v + extent : v)), { shape: [...shape], device: ctx.device });
+    const shape = ctx.inputs[1]?.shape ?? [known.length];
+    return tensor(Int32Array.from(known, (v, at) => checkedIndex(ctx, v, at, axis, dataShape)), { shape: [...shape], device: ctx.device });
   }
-  const index = input(ctx, i).data;
-  return index.where(index.ge(0), index.add(extent));
+  // Indices computed on the device are int32 already; indexSelect and gather check their range where the backend can read them.
+  const index = input(ctx, 1).data;
+  return index.where(index.ge(0), index.add(dataShape[axis] as number));
 }
 
 function gather(ctx: NodeContext): Variable[] {
   const x = input(ctx, 0);
   const axis = normalizeAxis(ctx.attrs.int('axis', 0), x.ndim, ctx.where);
-  const index = indexTensor(ctx, 1, x.shape[axis] as number);
-  const picked = x.indexSelect(axis, index.reshape([index.size]));
+  const index = indexTensor(ctx, axis, x.shape);
+  const picked = x.indexSelect(axis, index.reshape([shapeSize(index.shape)]));
   return [picked.reshape([...x.shape.slice(0, axis), ...index.shape, ...x.shape.slice(axis + 1)])];
 }
 
 function gatherElements(ctx: NodeContext): Variable[] {
   const x = input(ctx, 0);
   const axis = normalizeAxis(ctx.attrs.int('axis', 0), x.ndim, ctx.where);
-  return [x.gather(axis, indexTensor(ctx, 1, x.shape[axis] as number))];
+  return [x.gather(axis, indexTensor(ctx, axis, x.shape))];
 }
 
 /** The positions one axis of a Slice takes, with ONNX's clamping; negative steps walk backwards. */

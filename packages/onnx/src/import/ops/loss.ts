@@ -19,7 +19,7 @@ function nll(ctx: NodeContext, logProbs: Variable): Variable {
   const safe: Tensor = ignored === undefined ? target : target.where(ignored.eq(false), 0);
   const picked = logProbs.gather(1, safe.unsqueeze(1)).squeeze(1);
   const classWeights = ctx.inputs[2]?.variable;
-  let weights = classWeights === undefined ? new Variable(ones(target.shape, { dtype: logProbs.dtype, device: logProbs.device })) : classWeights.indexSelect(0, safe.reshape([safe.size])).reshape(target.shape);
+  let weights = classWeights === undefined ? new Variable(ones(target.shape, { dtype: logProbs.dtype, device: logProbs.device })) : classWeights.indexSelect(0, safe.reshape([safe.numel()])).reshape(target.shape);
   if (ignored !== undefined) weights = weights.where(ignored.eq(false), 0);
   const losses = picked.neg().mul(weights);
   const reduction = ctx.attrs.string('reduction', 'mean');
