@@ -1,6 +1,7 @@
 import { contiguousStrides, type BinaryOp, type CompareOp, type KernelConfig, type UnaryOp, type View } from '@kindling/tensor';
 import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
+import type { KernelExport } from '../pool/kernel-module.js';
 import { contiguous } from './copy.js';
 import { onCpu } from './fallback.js';
 import * as codes from './op-codes.js';
@@ -15,9 +16,28 @@ export const ELEMENTWISE_PARALLEL_ELEMENTS = 1 << 17;
 /** Thread boundaries fall on multiples of 16 elements: whole vectors, whole 64-byte lines. */
 const ALIGN = 16;
 
-// The ops the WebAssembly kernels cover, by their codes (op-codes.ts); ops left out (exp, log, sigmoid, tanh, pow) need
-// float64 libm accuracy and use the cpu kernel, which calls Math.* exactly as the reference does.
+// The ops the WebAssembly kernels cover, by their codes (op-codes.ts): exact ones four lanes at a
+// time (assembly/elementwise.ts), and the transcendental ones in float64, one element at a time
+// (assembly/math.ts); pow stays on the cpu kernel.
 const UNARY_CODES: Partial<Record<UnaryOp, number>> = { neg: codes.UNARY_NEG, abs: codes.UNARY_ABS, relu: codes.UNARY_RELU, sqrt: codes.UNARY_SQRT, sign: codes.UNARY_SIGN };
+const UNARY_MATH_CODES: Partial<Record<UnaryOp, number>> = {
+  exp: codes.UNARY_EXP,
+  log: codes.UNARY_LOG,
+  sigmoid: codes.UNARY_SIGMOID,
+  tanh: codes.UNARY_TANH,
+  sin: codes.UNARY_SIN,
+  cos: codes.UNARY_COS,
+  erf: codes.UNARY_ERF,
+  erfc: codes.UNARY_ERFC,
+  rsqrt: codes.UNARY_RSQRT,
+  expm1: codes.UNARY_EXPM1,
+  log1p: codes.UNARY_LOG1P,
+};
+/**
+ * A transcendental op costs ~20 ns an element against ~0.25 ns for an add, so it pays to wake a
+ * worker from a few thousand elements on (2^12: ~80 µs of work against ~10 µs to wake one).
+ */
+const UNARY_MATH_PARALLEL_ELEMENTS = 1 << 12;
 const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
   add: codes.BINARY_ADD,
   sub: codes.BINARY_SUB,
@@ -49,24 +69,23 @@ function dense(backend: WorkersBackend, view: View<WorkersStorage>): { view: Vie
 }
 
 function unary(backend: WorkersBackend, strided: View<WorkersStorage>, op: UnaryOp): WorkersStorage {
-  const code = UNARY_CODES[op];
-  if (strided.dtype !== 'float32' || code === undefined) return onCpu(backend, 'Unary', { x: strided, op });
+  const exact = UNARY_CODES[op];
+  const math = UNARY_MATH_CODES[op];
+  if (strided.dtype !== 'float32' || (exact === undefined && math === undefined)) return onCpu(backend, 'Unary', { x: strided, op });
   const { view: x, copy } = dense(backend, strided);
   try {
-    return unaryDense(backend, x, code);
+    const out = backend.heap.allocate('float32', sizeOf(x));
+    const source = backend.address(x);
+    const [kernel, code, parallelFrom]: [KernelExport, number, number] =
+      exact !== undefined ? ['unaryF32', exact, ELEMENTWISE_PARALLEL_ELEMENTS] : ['unaryMathF32', math as number, UNARY_MATH_PARALLEL_ELEMENTS];
+    runSplit(backend, 'Unary', out.size, parallelFrom, ALIGN, (start, end) => ({
+      kernel,
+      args: [code, source + start * 4, out.byteOffset + start * 4, end - start],
+    }));
+    return out;
   } finally {
     if (copy) backend.release(copy);
   }
-}
-
-function unaryDense(backend: WorkersBackend, x: View<WorkersStorage>, code: number): WorkersStorage {
-  const out = backend.heap.allocate('float32', sizeOf(x));
-  const source = backend.address(x);
-  runSplit(backend, 'Unary', out.size, ELEMENTWISE_PARALLEL_ELEMENTS, ALIGN, (start, end) => ({
-    kernel: 'unaryF32',
-    args: [code, source + start * 4, out.byteOffset + start * 4, end - start],
-  }));
-  return out;
 }
 
 /** A dense matrix against a broadcast operand; `broadcastOnLeft` when the broadcast one is `a`. */

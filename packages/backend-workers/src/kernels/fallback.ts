@@ -4,10 +4,10 @@ import type { WorkersBackend } from '../workers-backend.js';
 
 /**
  * Why work outside the WebAssembly kernels runs on the cpu kernels, on the shared memory in place:
- * the module covers the tutorial's hot path (float32, dense layouts, the ops without libm calls).
+ * the module covers float32 elementwise ops, reductions to sums and means, matmuls, windows and
+ * the optimizers; other dtypes and kernels (gathers, softmax, pow, casts) run on the cpu kernels.
  */
-export const OUTSIDE_WASM_REASON =
-  'the WebAssembly kernels cover float32 in dense layouts, without the libm functions (exp, log, sigmoid, tanh, pow) that need float64 accuracy';
+export const OUTSIDE_WASM_REASON = 'the WebAssembly kernels cover float32 elementwise ops (pow excepted), sums and means, matmuls, windows and optimizer steps';
 
 /** A kernel that the WebAssembly module does not cover for these arguments, on the cpu implementation. */
 export function onCpu<K extends KernelName>(backend: WorkersBackend, name: K, args: KernelArgs<WorkersStorage>[K]): KernelResult<K, WorkersStorage> {

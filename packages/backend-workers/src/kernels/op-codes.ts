@@ -9,6 +9,18 @@ export const UNARY_ABS = 1;
 export const UNARY_RELU = 2;
 export const UNARY_SQRT = 3;
 export const UNARY_SIGN = 4;
+// The unary ops computed in float64 from libm-style functions (assembly/math.ts), one element at a time.
+export const UNARY_EXP = 5;
+export const UNARY_LOG = 6;
+export const UNARY_SIGMOID = 7;
+export const UNARY_TANH = 8;
+export const UNARY_SIN = 9;
+export const UNARY_COS = 10;
+export const UNARY_ERF = 11;
+export const UNARY_ERFC = 12;
+export const UNARY_RSQRT = 13;
+export const UNARY_EXPM1 = 14;
+export const UNARY_LOG1P = 15;
 
 export const BINARY_ADD = 0;
 export const BINARY_SUB = 1;

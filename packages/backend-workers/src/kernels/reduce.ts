@@ -1,6 +1,7 @@
 import { contiguousStrides, shapeSize, type KernelConfig, type ReduceOp, type View } from '@kindling/tensor';
 import type { WorkersStorage } from '../shared-heap.js';
 import type { WorkersBackend } from '../workers-backend.js';
+import { contiguous } from './copy.js';
 import { onCpu } from './fallback.js';
 import { isDense, runSplit } from './layout.js';
 
@@ -10,6 +11,11 @@ import { isDense, runSplit } from './layout.js';
  * ~4 floats/ns on one thread, so 2^17 elements are ~30 µs against ~10 µs to wake a worker.
  */
 export const REDUCE_PARALLEL_ELEMENTS = 1 << 17;
+
+/** Whether the view repeats elements (a stride of 0 on a dim longer than 1): copying it dense would multiply the work. */
+function hasBroadcastDims(x: View<WorkersStorage>): boolean {
+  return x.strides.some((stride, d) => stride === 0 && (x.shape[d] as number) > 1);
+}
 
 /** Whether `dims` (sorted) are exactly the first `dims.length` dims, or exactly the last ones. */
 function reducedEnd(dims: readonly number[], rank: number): 'leading' | 'trailing' | undefined {
@@ -57,6 +63,16 @@ function reduceBothEnds(backend: WorkersBackend, x: View<WorkersStorage>, dims: 
  * matrix), its trailing dims (rows) or both; everything else uses the cpu kernel.
  */
 function reduce(backend: WorkersBackend, x: View<WorkersStorage>, dims: readonly number[], op: ReduceOp): WorkersStorage {
+  if (x.dtype === 'float32' && (op === 'sum' || op === 'mean') && !isDense(x) && !hasBroadcastDims(x)) {
+    // A transposed or sliced input (a gradient reduced to a broadcast operand's shape, attention's
+    // heads) is copied dense by the WebAssembly copy kernel first: cheaper than the cpu kernel's strided walk.
+    const copy = contiguous(backend, x);
+    try {
+      return reduce(backend, { storage: copy, dtype: x.dtype, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 }, dims, op);
+    } finally {
+      backend.release(copy);
+    }
+  }
   const end = reducedEnd(dims, x.shape.length);
   const simple = x.dtype === 'float32' && (op === 'sum' || op === 'mean') && isDense(x);
   const trailingFrom = simple && !end ? splitEnds(dims, x.shape.length) : undefined;

@@ -12,6 +12,7 @@ import type { CompiledModule, SharedMemory } from '../wasm-types.js';
 export const KERNEL_EXPORTS = [
   'matmulF32',
   'unaryF32',
+  'unaryMathF32',
   'binaryF32',
   'binaryRowsF32',
   'binaryColumnsF32',

@@ -3,6 +3,11 @@
  * converges without much cancellation, and the continued fraction of erfc (evaluated by the
  * modified Lentz method) in the tails. Both are accurate to about 1e-14 relative against a
  * reference implementation, which float64 gradchecks need.
+ *
+ * This file is valid TypeScript and valid AssemblyScript: the workers backend's WebAssembly kernels
+ * compile it too (backend-workers/assembly/math.ts), so both backends compute the same function.
+ * Hence `x !== x` for NaN, no JavaScript-only globals, and counters typed `number` (float64 in
+ * both; AssemblyScript would make them integers and `n / 2` an integer division).
  */
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
@@ -13,7 +18,7 @@ function erfSeries(x: number): number {
   const x2 = x * x;
   let term = x;
   let sum = x;
-  for (let n = 1; n < 200; n++) {
+  for (let n: number = 1; n < 200; n++) {
     term *= -x2 / n;
     const next = term / (2 * n + 1);
     sum += next;
@@ -28,8 +33,8 @@ function erfcContinuedFraction(x: number): number {
   const tiny = 1e-300;
   let fraction = x;
   let c = x;
-  let d = 0;
-  for (let n = 1; n < 500; n++) {
+  let d: number = 0;
+  for (let n: number = 1; n < 500; n++) {
     const a = n / 2;
     d = x + a * d;
     d = 1 / (d === 0 ? tiny : d);
@@ -44,7 +49,7 @@ function erfcContinuedFraction(x: number): number {
 
 /** The error function, 2/√π ∫₀ˣ e^(−t²) dt. */
 export function erf(x: number): number {
-  if (Number.isNaN(x)) return x;
+  if (x !== x) return x;
   const magnitude = Math.abs(x);
   if (magnitude < 2.5) return erfSeries(x);
   const value = 1 - erfcContinuedFraction(magnitude);
@@ -53,7 +58,7 @@ export function erf(x: number): number {
 
 /** The complementary error function 1 − erf x, accurate relative to itself where it is tiny (large x). */
 export function erfc(x: number): number {
-  if (Number.isNaN(x)) return x;
+  if (x !== x) return x;
   if (x < 0.5) return 1 - erf(x);
   if (x < 1.5) return 1 - erfSeries(x);
   return erfcContinuedFraction(x);
