@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
@@ -76,7 +76,9 @@ function workspaceProjects(): (string | TestProjectInlineConfiguration)[] {
 /**
  * Tests resolve every `@kindling/*` package to its TypeScript source, so a suite written in one
  * package (tensor's conformance suite, say) and a backend package under test share one module
- * instance, and with it one kernel and backend registry.
+ * instance, and with it one kernel and backend registry. A subpath export (`./models`) resolves to
+ * the source file of its name; it comes before its package's entry, since the first alias that
+ * matches an import wins and the package's own name matches its subpaths too.
  */
 function sourceAliases(): Record<string, string> {
   const aliases: Record<string, string> = {};
@@ -84,8 +86,15 @@ function sourceAliases(): Record<string, string> {
     const groupDir = join(repoRoot, group);
     if (!existsSync(groupDir)) continue;
     for (const entry of readdirSync(groupDir, { withFileTypes: true })) {
-      const entryPoint = join(groupDir, entry.name, 'src', 'index.ts');
-      if (entry.isDirectory() && existsSync(entryPoint)) aliases[`@kindling/${entry.name}`] = entryPoint;
+      const packageDir = join(groupDir, entry.name);
+      const entryPoint = join(packageDir, 'src', 'index.ts');
+      if (!entry.isDirectory() || !existsSync(entryPoint)) continue;
+      const { exports } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { exports?: Record<string, unknown> };
+      for (const subpath of Object.keys(exports ?? {})) {
+        const source = join(packageDir, 'src', `${subpath.slice(2)}.ts`);
+        if (subpath.startsWith('./') && existsSync(source)) aliases[`@kindling/${entry.name}/${subpath.slice(2)}`] = source;
+      }
+      aliases[`@kindling/${entry.name}`] = entryPoint;
     }
   }
   return aliases;

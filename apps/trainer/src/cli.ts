@@ -1,32 +1,28 @@
 #!/usr/bin/env node
-import { listBackends, ready, setBackend } from '@kindling/tensor';
-import { describeBackends, registerBackends } from './backends.js';
+import { startRunBackend } from './backends.js';
+import { GPT_USAGE, requestsGpt } from './gpt-options.js';
+import { runGptCli } from './gpt-cli.js';
 import { parseCli, USAGE, UsageError, type CliOptions, type CnnCliOptions, type MlpCliOptions } from './options.js';
-import { checkWritable, writeTextAtomically, writeWithFallback, type Output, type WriteOutcome } from './outputs.js';
+import { checkOutputs, reportOutcome, writeTextAtomically, writeWithFallback, type Output } from './outputs.js';
 import { runPlot } from './plot.js';
 import { Progress } from './progress.js';
 import { trainCnn, type CnnTrainResult } from './train-cnn.js';
 import { train, type TrainResult } from './train.js';
 
+/** The options that name a file the run writes, by flag. */
+const OUTPUT_OPTIONS = { save: 'save', 'export-onnx': 'exportOnnx', report: 'report', plot: 'plot' } as const;
+type OutputFlag = keyof typeof OUTPUT_OPTIONS;
+
 /** Every file the run will write, with its flag. */
 function outputsOf(options: CliOptions): Output[] {
-  const outputs: Output[] = [];
-  if (options.save !== undefined) outputs.push({ flag: 'save', path: options.save });
-  if (options.exportOnnx !== undefined) outputs.push({ flag: 'export-onnx', path: options.exportOnnx });
-  if (options.report !== undefined) outputs.push({ flag: 'report', path: options.report });
-  if (options.plot !== undefined) outputs.push({ flag: 'plot', path: options.plot });
-  return outputs;
+  return Object.entries(OUTPUT_OPTIONS).flatMap(([flag, key]) => (options[key] === undefined ? [] : [{ flag, path: options[key] }]));
 }
 
-/** Says where an output went; false when it is not where it was asked for. */
-function reportOutcome(flag: string, requested: string, outcome: WriteOutcome, what: string): boolean {
-  if (outcome.error === undefined) {
-    console.log(`saved ${what} to ${requested}`);
-    return true;
-  }
-  if (outcome.path !== undefined) console.error(`kindling-train: --${flag} ${requested}: ${outcome.error}; saved ${what} to ${outcome.path} instead`);
-  else console.error(`kindling-train: --${flag} ${requested}: ${outcome.error}; ${what} could not be saved anywhere`);
-  return false;
+/** `options` writing to `targets` (the files `checkOutputs` resolved) instead of the paths as given. */
+function writingTo<T extends CliOptions>(options: T, targets: readonly Output[]): T {
+  const resolved = { ...options };
+  for (const { flag, path } of targets) resolved[OUTPUT_OPTIONS[flag as OutputFlag]] = path;
+  return resolved;
 }
 
 /** The tutorial's run and output. */
@@ -69,32 +65,31 @@ async function runCnn(options: CnnCliOptions): Promise<CnnTrainResult> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (requestsGpt(argv)) return runGptCli(argv);
   const options = parseCli(argv);
   if (options.help) {
     console.log(USAGE);
     return 0;
   }
-  // Before anything slow: a run is never lost to an output path that cannot be written.
-  for (const output of outputsOf(options)) checkWritable(output);
-  registerBackends();
-  const backend = options.backend ? await setBackend(options.backend) : await ready();
-  if (options.verbose) console.log(describeBackends(listBackends()));
-  console.log(`Training on backend '${backend.name}'`);
+  // Before anything slow: a run is never lost to an output path that cannot be written, or to two
+  // outputs in one file. Messages name the paths as given; the writes go to the resolved files.
+  const run = writingTo(options, checkOutputs(outputsOf(options)));
+  await startRunBackend(options.backend, options.verbose);
 
-  const result = options.model === 'cnn' ? await runCnn(options) : await runMlp(options);
+  const result = run.model === 'cnn' ? await runCnn(run) : await runMlp(run);
   const timing = result.iterations > 0 ? `${result.iterations} steps in ${result.trainSeconds.toFixed(1)} s (${result.msPerStep.toFixed(2)} ms/step, median)` : 'evaluated';
   console.log(`${timing} on '${result.backend}', peak RSS ${result.peakRssMB.toFixed(0)} MB`);
   let allWritten = true;
   if (options.save && result.saved) allWritten = reportOutcome('save', options.save, result.saved, 'the weights');
   if (options.exportOnnx && result.exported) allWritten = reportOutcome('export-onnx', options.exportOnnx, result.exported, 'the ONNX model') && allWritten;
-  if (options.report) {
+  if (options.report && run.report) {
     const text = `${JSON.stringify(result, null, 2)}\n`;
-    const outcome = await writeWithFallback(options.report, (path) => writeTextAtomically(path, text));
+    const outcome = await writeWithFallback(run.report, (path) => writeTextAtomically(path, text));
     allWritten = reportOutcome('report', options.report, outcome, 'the report') && allWritten;
   }
-  if (options.plot) {
+  if (options.plot && run.plot) {
     const svg = runPlot(result);
-    const outcome = await writeWithFallback(options.plot, (path) => writeTextAtomically(path, svg));
+    const outcome = await writeWithFallback(run.plot, (path) => writeTextAtomically(path, svg));
     allWritten = reportOutcome('plot', options.plot, outcome, 'the curves') && allWritten;
   }
   return allWritten ? 0 : 1;
@@ -104,7 +99,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof UsageError) {
-      console.error(`kindling-train: ${error.message}\n\n${USAGE}`);
+      console.error(`kindling-train: ${error.message}\n\n${requestsGpt(process.argv.slice(2)) ? GPT_USAGE : USAGE}`);
       process.exit(2);
     }
     console.error(`kindling-train: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,6 +1,5 @@
 /**
- * The trainer's two networks and nothing else (`@kindling/trainer/models`): what a web page or
- * another program needs to build, load or train them, without the command line's Node modules.
+ * `@kindling/trainer/models`: the trainer's two networks and their checkpoints' check, which now
+ * live in `@kindling/models`; kept so that code importing them from here goes on working.
  */
-export { ConvNet } from './cnn.js';
-export { Net } from './net.js';
+export { ConvNet, Net, nonFiniteWeights } from '@kindling/models';

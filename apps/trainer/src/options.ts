@@ -7,9 +7,11 @@ export const USAGE = `Usage: kindling-train [options]
 Trains on MNIST with Kindling: --model mlp (the default) is the PyTorch MNIST tutorial's network
 (784-512-512-10, ReLU, cross-entropy); --model cnn is PyTorch's examples/mnist/main.py (two
 convolutions, max-pool, dropout, two linear layers; Adadelta with the rate decayed every epoch).
+--model gpt is nanoGPT's character-level GPT on tiny Shakespeare, with its own flags
+(kindling-train --model gpt --help lists them); kindling-sample writes text with its checkpoints.
 
 Options:
-  --model <name>         mlp or cnn (default mlp)
+  --model <name>         mlp, cnn or gpt (default mlp)
   --backend <name>       compute backend (default: the best available)
   --iters <n>            training steps (mlp: default 4000; cnn: stop early after n steps)
   --batch-size <n>       examples per step (mlp: default 128; cnn: default 64)
@@ -114,7 +116,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (typeof value === 'string' && value.trim() === '') throw new UsageError(`--${flag} needs a value, got an empty string`);
   }
   const model = (values.model ?? 'mlp') as ModelName;
-  if (!MODELS.includes(model)) throw new UsageError(`--model must be one of ${MODELS.join(', ')}, got '${values.model}'`);
+  if (!MODELS.includes(model)) throw new UsageError(`--model must be one of ${[...MODELS, 'gpt'].join(', ')}, got '${values.model}'`);
   const other = model === 'mlp' ? 'cnn' : 'mlp';
   for (const flag of MODEL_FLAGS[other]) {
     if (flag in values) throw new UsageError(`--${flag} applies to --model ${other} only, not to --model ${model}`);

@@ -1,6 +1,7 @@
-import type { Module } from '@kindling/nn';
+import { load, type Module } from '@kindling/nn';
 import { saveOnnx } from '@kindling/onnx';
 import { fromValues, getBackend, memory, zeros, type Backend, type Tensor } from '@kindling/tensor';
+import { nonFiniteWeights } from '@kindling/models';
 
 /** What both models' runs take besides their hyperparameters: the data, the checkpoints, the NaN policy and progress. */
 export interface RunSettings {
@@ -86,6 +87,23 @@ export class LossWatch {
 }
 
 /**
+ * Loads the weights of the checkpoint at `path` into `net`, refusing one that holds NaN or infinite
+ * values: such weights make every output NaN, which the run would otherwise report as a diverged
+ * loss and blame on the learning rate. Read on `cpu`, where the check is synchronous; loading
+ * copies them to the network's device.
+ */
+export async function loadCheckpoint(net: Module, path: string): Promise<void> {
+  const tensors = await load(path, { device: 'cpu' });
+  try {
+    const problem = nonFiniteWeights(tensors);
+    if (problem !== undefined) throw new Error(`the checkpoint ${path} has non-finite weights: ${problem}; train from scratch or load a checkpoint saved before the run diverged`);
+    net.loadStateDict(tensors);
+  } finally {
+    for (const tensor of Object.values(tensors)) tensor.dispose();
+  }
+}
+
+/**
  * The device-buffer counters of a backend that pools them (`webgpu`'s `stats().buffers`), found by
  * their shape so that any backend reporting them is covered; undefined for the others.
  */
@@ -113,20 +131,25 @@ export function medianStepMs(stepMs: readonly number[]): number {
 }
 
 /**
+ * Moves `net`'s weights to `cpu` when the current backend cannot be read synchronously (webgpu), as
+ * the ONNX exporter reads them so; returns the backend they are on. Only once the run is over.
+ */
+export async function weightsOnSynchronousBackend(net: Module): Promise<string> {
+  if (getBackend().synchronous) return getBackend().name;
+  for (const parameter of net.parameters()) {
+    const onDevice = parameter.data;
+    parameter.data = fromValues(await onDevice.data(), onDevice.shape, 'cpu').keep();
+    onDevice.dispose();
+  }
+  return 'cpu';
+}
+
+/**
  * Writes the trained `net` to `path` as an ONNX model taking `inputShape` with any batch size. The
- * exporter reads the weights synchronously, so on an asynchronous backend (webgpu) they move to
- * `cpu` first; the run is over by then.
+ * exporter reads the weights synchronously (see `weightsOnSynchronousBackend`).
  */
 export async function exportTrainedOnnx(net: Module, inputShape: readonly number[], names: { input: string; output: string }, path: string): Promise<void> {
-  let device = getBackend().name;
-  if (!getBackend().synchronous) {
-    device = 'cpu';
-    for (const parameter of net.parameters()) {
-      const onDevice = parameter.data;
-      parameter.data = fromValues(await onDevice.data(), onDevice.shape, device).keep();
-      onDevice.dispose();
-    }
-  }
+  const device = await weightsOnSynchronousBackend(net);
   const sample = zeros([1, ...inputShape], { device });
   const dynamicAxes = { [names.input]: { 0: 'batch' }, [names.output]: { 0: 'batch' } };
   try {

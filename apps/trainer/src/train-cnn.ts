@@ -1,12 +1,12 @@
 import { noGrad } from '@kindling/autograd';
 import { DataLoader, type TensorDataset } from '@kindling/data';
 import { MNIST } from '@kindling/data-mnist';
-import { functional as F, load, save } from '@kindling/nn';
+import { functional as F, save } from '@kindling/nn';
 import { Adadelta, StepLR } from '@kindling/optim';
 import { getBackend, manualSeed, tidy, type Tensor } from '@kindling/tensor';
-import { ConvNet } from './cnn.js';
+import { ConvNet } from '@kindling/models';
 import { writeWithFallback, type WriteOutcome } from './outputs.js';
-import { exportTrainedOnnx, freeRun, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
+import { exportTrainedOnnx, freeRun, loadCheckpoint, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
 
 export interface CnnTrainOptions extends RunSettings {
   /** Passes over the 60,000 training images; the learning rate is multiplied by `gamma` after each. */
@@ -223,7 +223,7 @@ export async function trainCnn(options: CnnTrainOptions): Promise<CnnTrainResult
   const freeData = () => [...trainData.tensors, ...testData.tensors].forEach((t) => t.dispose());
 
   const net = new ConvNet();
-  if (options.load) net.loadStateDict(await load(options.load));
+  if (options.load) await loadCheckpoint(net, options.load);
   options.onNetwork?.(net.toString());
   const optimizer = new Adadelta(net.parameters(), { lr: options.lr });
   const started = performance.now();

@@ -1,12 +1,12 @@
 import { noGrad } from '@kindling/autograd';
 import { DeviceDataset } from '@kindling/data';
 import { readDataSets, type Batch, type DataSet } from '@kindling/data-mnist';
-import { CrossEntropyLoss, load, save } from '@kindling/nn';
+import { CrossEntropyLoss, save } from '@kindling/nn';
 import { Adam, AdamW, SGD } from '@kindling/optim';
 import { getBackend, manualSeed, tidy } from '@kindling/tensor';
-import { Net } from './net.js';
+import { Net } from '@kindling/models';
 import { writeWithFallback, type WriteOutcome } from './outputs.js';
-import { exportTrainedOnnx, freeRun, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
+import { exportTrainedOnnx, freeRun, loadCheckpoint, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
 
 export { DivergedError, type MemorySnapshot, type RunSettings } from './run-support.js';
 
@@ -159,7 +159,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
 
   const net = new Net();
-  if (options.load) net.loadStateDict(await load(options.load));
+  if (options.load) await loadCheckpoint(net, options.load);
   options.onNetwork?.(net.toString());
   const optimizer = makeOptimizer(options.optimizer, net, options.lr);
 

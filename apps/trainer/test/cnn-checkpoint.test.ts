@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { load, save } from '@kindling/nn';
 import { fromValues, manualSeed, setBackend } from '@kindling/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConvNet } from '../src/cnn.js';
+import { ConvNet } from '@kindling/models';
 
 /*
  * The CNN's checkpoint round trip with PyTorch. The fixtures are written by

@@ -29,7 +29,7 @@ describe('kindling-train flags', () => {
     for (const flag of ['epochs', 'gamma', 'log-interval']) {
       expect(() => parseCli([`--${flag}`, '2'])).toThrow(new UsageError(`--${flag} applies to --model cnn only, not to --model mlp`));
     }
-    expect(() => parseCli(['--model', 'resnet'])).toThrow(new UsageError("--model must be one of mlp, cnn, got 'resnet'"));
+    expect(() => parseCli(['--model', 'resnet'])).toThrow(new UsageError("--model must be one of mlp, cnn, gpt, got 'resnet'"));
   });
 
   it('explains bad flags', () => {
