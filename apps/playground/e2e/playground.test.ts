@@ -7,7 +7,7 @@ import { noGrad } from '@kindling/autograd';
 import { readDataSets } from '@kindling/data-mnist';
 import { load } from '@kindling/nn';
 import { tidy } from '@kindling/tensor';
-import { Net } from '@kindling/trainer/models';
+import { Net } from '@kindling/models';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,7 @@ describe('the playground in Chromium', () => {
     expect(await workers.getAttribute('data-available')).toBe('false');
     expect(await workers.textContent()).toContain("needs Node: it reads its WebAssembly kernels from disk, shares them out over Node's worker threads");
     expect(await byTestId('backend').inputValue()).toBe('webgpu');
+    expect(await byTestId('shakespeare-link').getAttribute('href')).toBe('./shakespeare.html');
   });
 
   it('trains 30 steps with live charts, pausing and resuming on the way', async () => {

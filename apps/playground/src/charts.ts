@@ -9,6 +9,8 @@ export interface SeriesOptions {
   scale?: string;
   /** The y extent: fixed, or from 0 to a little above the highest value (default: fitted to the values). */
   range?: readonly [number, number] | 'from-zero';
+  /** Values come at some steps only (null at the others): drawn as dots joined across the gaps. */
+  sparse?: boolean;
 }
 
 const HEIGHT = 190;
@@ -26,7 +28,7 @@ function scaleRange(range: SeriesOptions['range']): uPlot.Scale.Range | undefine
  */
 export class LiveChart {
   private readonly plot: uPlot;
-  private readonly columns: number[][];
+  private readonly columns: [steps: number[], ...values: (number | null)[][]];
   private redraw = 0;
 
   constructor(
@@ -59,7 +61,10 @@ export class LiveChart {
             ...(scaleNames.length > 1 ? { label: series.filter((s) => (s.scale ?? 'y') === scale).map((s) => s.label).join(', ') } : {}),
           })),
         ],
-        series: [{ label: 'step' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, scale: s.scale ?? 'y' }))],
+        series: [
+          { label: 'step' },
+          ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, scale: s.scale ?? 'y', ...(s.sparse ? { spanGaps: true, points: { show: true } } : {}) })),
+        ],
       },
       this.columns as uPlot.AlignedData,
       element,
@@ -68,10 +73,11 @@ export class LiveChart {
     this.element.dataset['points'] = '0';
   }
 
-  /** Adds the point of `step`: one value per series. */
-  push(step: number, ...values: number[]): void {
-    this.columns[0]?.push(step);
-    values.forEach((value, i) => this.columns[i + 1]?.push(value));
+  /** Adds the point of `step`: one value per series (null for none, in a sparse series). */
+  push(step: number, ...values: (number | null)[]): void {
+    const [steps, ...series] = this.columns;
+    steps.push(step);
+    values.forEach((value, i) => series[i]?.push(value));
     this.element.dataset['points'] = String(this.points);
     this.redraw ||= requestAnimationFrame(() => {
       this.redraw = 0;

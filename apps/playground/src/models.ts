@@ -3,7 +3,7 @@ import { MNIST_NORMALIZATION } from '@kindling/data-mnist';
 import { functional as F, type Input, type Module } from '@kindling/nn';
 import { Adadelta, Adam } from '@kindling/optim';
 import type { Tensor } from '@kindling/tensor';
-import { ConvNet, Net } from '@kindling/trainer/models';
+import { ConvNet, Net } from '@kindling/models';
 
 export type ModelKind = 'mlp' | 'cnn';
 

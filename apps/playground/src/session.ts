@@ -1,8 +1,9 @@
 import { noGrad } from '@kindling/autograd';
 import { WebGpuBackend } from '@kindling/backend-webgpu';
 import { DataSet } from '@kindling/data-mnist';
-import { deserialize, serialize } from '@kindling/nn';
+import { serialize } from '@kindling/nn';
 import { fromValues, getBackend, manualSeed, memory, tidy, type Tensor } from '@kindling/tensor';
+import { readCheckpoint } from './checkpoint.js';
 import { MODELS, type ModelKind, type ModelSpec, type Network } from './models.js';
 
 /** What the page lets the user change, read again before every step. */
@@ -92,9 +93,10 @@ export class Session {
   /**
    * A network with the weights of a `.safetensors` file (`kindling-train --save`, or this page's
    * download): the mlp's or the cnn's, whichever has the file's keys; the error names both mismatches.
+   * Weights with NaN or infinite values are refused (see `readCheckpoint`).
    */
   static fromCheckpoint(bytes: Uint8Array, fileName: string, data: Splits): Session {
-    const { tensors } = deserialize(bytes, fileName);
+    const tensors = readCheckpoint(bytes, fileName);
     const problems: string[] = [];
     try {
       for (const spec of Object.values(MODELS)) {
