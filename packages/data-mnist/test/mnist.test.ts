@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader } from '@kindling/data';
 import { memory, type Tensor } from '@kindling/tensor';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { MNIST, mnistPackageDir } from '../src/index.js';
 import { miniMnist, temporaryDir, writeMiniMnist } from './fixtures.js';
 
@@ -166,5 +166,12 @@ describe('MNIST on the real files', () => {
     expect(Math.min(...values)).toBeCloseTo(-0.4242, 4); // (0 - 0.1307) / 0.3081
     expect(Math.max(...values)).toBeLessThanOrEqual(2.8215);
     first.dispose();
+  });
+});
+
+describe('MNIST.tensors typing', () => {
+  it('returns named tensors, so destructuring by name needs no checks', () => {
+    type Tensors = ReturnType<MNIST['tensors']>;
+    expectTypeOf<Tensors>().toEqualTypeOf<{ images: Tensor; labels: Tensor }>();
   });
 });

@@ -1,5 +1,17 @@
-import { describe, expect, it } from 'vitest';
-import { Adadelta, Adam, MultiStepLR, OneCycleLR, ReduceLROnPlateau, SGD } from '../src/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  Adadelta,
+  Adam,
+  CosineAnnealingLR,
+  MultiStepLR,
+  OneCycleLR,
+  ReduceLROnPlateau,
+  SGD,
+  StepLR,
+  type CosineAnnealingLROptions,
+  type SchedulableOptimizer,
+  type StepLROptions,
+} from '../src/index.js';
 import { params } from './helpers.js';
 
 /* Validation and state dicts of MultiStepLR, OneCycleLR and ReduceLROnPlateau; their schedules are checked against PyTorch in the conformance suite. */
@@ -141,5 +153,17 @@ describe('MultiStepLR, OneCycleLR and ReduceLROnPlateau stateDict and loadStateD
     ];
     for (const [bad, message] of cases) expect(() => resumed.loadStateDict(bad as never)).toThrow(message);
     expect(resumed.stateDict()).toEqual(before);
+  });
+});
+
+describe("schedulers' signatures", () => {
+  it('take the optimizer, then one options object (MultiStepLR also PyTorch order)', () => {
+    expectTypeOf<ConstructorParameters<typeof StepLR>>().toEqualTypeOf<[SchedulableOptimizer, StepLROptions]>();
+    expectTypeOf<ConstructorParameters<typeof CosineAnnealingLR>>().toEqualTypeOf<[SchedulableOptimizer, CosineAnnealingLROptions]>();
+    expectTypeOf(MultiStepLR).toBeConstructibleWith(sgd(1), { milestones: [1, 2], gamma: 0.5 });
+    expectTypeOf(MultiStepLR).toBeConstructibleWith(sgd(1), [1, 2], { gamma: 0.5 });
+    expectTypeOf(OneCycleLR).toBeConstructibleWith(sgd(1), { maxLr: 0.1, totalSteps: 10 });
+    expectTypeOf(ReduceLROnPlateau).toBeConstructibleWith(sgd(1), { mode: 'min', patience: 2 });
+    expect(new StepLR(sgd(1), { stepSize: 2 }).getLastLr()).toEqual([1]);
   });
 });
