@@ -1,5 +1,5 @@
 import { noGrad, type Variable } from '@kindling/autograd';
-import { Dropout, Embedding, functional as F, GELU, init, LayerNorm, Linear, Module, ModuleList, type Input } from '@kindling/nn';
+import { Dropout, Embedding, functional as F, GELU, init, LayerNorm, Linear, Module, ModuleList } from '@kindling/nn';
 import { arange, cat, multinomial, tidy, type Tensor } from '@kindling/tensor';
 
 /**
