@@ -176,11 +176,7 @@ export function compareF32(op: i32, a: usize, b: usize, out: usize, n: i32, bSca
   }
 }
 
-/**
- * out[i] = cond[i] ? a[i] : b[i] for any 4-byte dtype (float32 or int32: the select is bitwise);
- * `aScalar` / `bScalar` read element 0 for every i (a broadcast zero, say).
- */
-export function where32(cond: usize, a: usize, aScalar: bool, b: usize, bScalar: bool, out: usize, n: i32): void {
+function whereRun(cond: usize, a: usize, aScalar: bool, b: usize, bScalar: bool, out: usize, n: i32): void {
   const zero = i32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -195,6 +191,24 @@ export function where32(cond: usize, a: usize, aScalar: bool, b: usize, bScalar:
     const x = load<u32>(aScalar ? a : a + offset);
     const y = load<u32>(bScalar ? b : b + offset);
     store<u32>(out + offset, load<u8>(cond + <usize>i) != 0 ? x : y);
+  }
+}
+
+/**
+ * out[i] = cond[(phase + i) % period] ? a[i] : b[i] for i < n, for any 4-byte dtype (float32 or
+ * int32: the select is bitwise). The condition repeats every `period` flags (attention's causal
+ * mask [L, S] over every batch and head), `phase` being where this share starts in it; `aScalar` /
+ * `bScalar` read element 0 for every i (a broadcast zero, say).
+ */
+export function where32(cond: usize, period: i32, phase: i32, a: usize, aScalar: bool, b: usize, bScalar: bool, out: usize, n: i32): void {
+  let done = 0;
+  let start = phase;
+  while (done < n) {
+    const run = min(n - done, period - start);
+    const offset = <usize>done << 2;
+    whereRun(cond + <usize>start, aScalar ? a : a + offset, aScalar, bScalar ? b : b + offset, bScalar, out + offset, run);
+    done += run;
+    start = 0;
   }
 }
 

@@ -6,6 +6,7 @@
 export { copy2d32 } from './copy';
 export { binaryColumnsF32, binaryF32, binaryRowsF32, binaryScalarF32, compareF32, unaryF32, where32 } from './elementwise';
 export { unaryMathF32 } from './math';
+export { softmaxRowsF32 } from './vector-math';
 export { matmulF32, matmulScratchBytes } from './matmul';
 export { adamF32, sgdF32 } from './optimizer';
 export { adadeltaF32, adagradF32, rmspropF32 } from './adaptive-optimizers';

@@ -79,6 +79,16 @@ describe('workers elementwise kernels against cpu', () => {
     expectMatches(x.relu().where(x.ge(0), y.transpose(0, 0)), a.relu().where(a.ge(0), b));
   });
 
+  it('selects with a condition repeated over leading dims (a causal mask over batch and heads), split across threads', () => {
+    // 37 × 61 flags: a period that no thread boundary or vector width divides.
+    const [scoresA, scoresX] = pair([Math.ceil(BIG / (37 * 61)), 37, 61], 14);
+    const [maskA, maskX] = pair([37, 61], 15);
+    expectMatches(scoresX.where(maskX.gt(0), -Infinity), scoresA.where(maskA.gt(0), -Infinity));
+    expectMatches(scoresX.where(maskX.gt(0).reshape([1, 37, 61]), scoresX.neg()), scoresA.where(maskA.gt(0).reshape([1, 37, 61]), scoresA.neg()));
+    const [rowA, rowX] = pair([61], 16);
+    expectMatches(scoresX.where(rowX.gt(0), 0), scoresA.where(rowA.gt(0), 0));
+  });
+
   it('splits large elementwise ops across the pool and keeps small ones on the caller', async () => {
     const [a, x] = pair([BIG], 12);
     await backend.ready();

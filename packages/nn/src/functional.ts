@@ -42,7 +42,12 @@ export function linear(input: Input, weight: Input, bias?: Input | null): Variab
   }
   const b = bias === undefined || bias === null ? null : asVariable(bias);
   return composite('linear', [x, w, b], {}, () => {
-    const product = x.matmul(w.transpose(0, 1));
+    // Leading dims are flattened into rows, as PyTorch's addmm: one product, whose weight gradient
+    // is one product too, instead of a batch of products broadcasting the weight and a sum over them.
+    const leading = x.shape.slice(0, -1);
+    const rows = x.ndim > 2 ? x.reshape([leading.reduce((count, extent) => count * extent, 1), inFeatures]) : x;
+    const flat = rows.matmul(w.transpose(0, 1));
+    const product = x.ndim > 2 ? flat.reshape([...leading, w.shape[0] as number]) : flat;
     return b === null ? product : product.add(b);
   });
 }

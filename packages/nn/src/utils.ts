@@ -46,12 +46,15 @@ export function clipGradNorm(parameters: Variable | Iterable<Variable>, maxNorm:
   const dtype = targets.some(({ grad }) => grad.dtype === 'float64') ? 'float64' : 'float32';
   // tidy frees the per-parameter norms; the new gradients are kept and the total is returned.
   return tidy(() => {
-    const norms = targets.map(({ grad }) => {
-      const magnitude = grad.abs().to(dtype);
-      return normType === Infinity ? magnitude.max() : magnitude.pow(normType).sum().pow(1 / normType);
+    // Each gradient's Σ|g|^p rather than its norm: the p-th root and power in between cancel, and
+    // for p = 2 the square is a multiply (pow runs on the cpu kernel in the workers backend).
+    const parts = targets.map(({ grad }) => {
+      const g = grad.to(dtype);
+      if (normType === Infinity) return g.abs().max();
+      return normType === 2 ? g.mul(g).sum() : g.abs().pow(normType).sum();
     });
-    const joined = stack(norms);
-    const total = normType === Infinity ? joined.max() : joined.pow(normType).sum().pow(1 / normType);
+    const joined = stack(parts);
+    const total = normType === Infinity ? joined.max() : normType === 2 ? joined.sum().sqrt() : joined.sum().pow(1 / normType);
     // As PyTorch: the 1e-6 keeps the division finite, and a coefficient above 1 is clamped (no scaling up).
     const coefficient = total.add(1e-6).pow(-1).mul(maxNorm).clamp(undefined, 1);
     for (const parameter of targets) replaceGrad(parameter, parameter.grad.mul(coefficient.to(parameter.grad.dtype)));

@@ -5,7 +5,7 @@ import type { KernelExport } from '../pool/kernel-module.js';
 import { contiguous } from './copy.js';
 import { onCpu } from './fallback.js';
 import * as codes from './op-codes.js';
-import { batchOffsets, isDense, isRepeatedColumn, isRepeatedRow, isUniform, lastExtent, runSplit, sizeOf } from './layout.js';
+import { batchOffsets, isDense, isRepeatedColumn, isRepeatedRow, isUniform, lastExtent, repeatedBlock, runSplit, sizeOf } from './layout.js';
 
 /**
  * Elementwise ops over at least this many elements are split across threads. Measured on the
@@ -178,14 +178,15 @@ function compare(backend: WorkersBackend, a: View<WorkersStorage>, b: View<Worke
 function where(backend: WorkersBackend, condition: View<WorkersStorage>, a: View<WorkersStorage>, b: View<WorkersStorage>): WorkersStorage {
   const fourBytes = a.dtype === 'float32' || a.dtype === 'int32';
   const supported = (v: View<WorkersStorage>): boolean => isDense(v) || isUniform(v);
-  if (!fourBytes || !isDense(condition) || !supported(a) || !supported(b)) return onCpu(backend, 'Where', { condition, a, b });
+  const period = repeatedBlock(condition);
+  if (!fourBytes || period === undefined || !supported(a) || !supported(b)) return onCpu(backend, 'Where', { condition, a, b });
   const out = backend.heap.allocate(a.dtype, sizeOf(a));
   const flags = backend.address(condition);
   const [x, y] = [backend.address(a), backend.address(b)];
   const [xScalar, yScalar] = [isDense(a) ? 0 : 1, isDense(b) ? 0 : 1];
   runSplit(backend, 'Where', out.size, ELEMENTWISE_PARALLEL_ELEMENTS, ALIGN, (start, end) => ({
     kernel: 'where32',
-    args: [flags + start, xScalar ? x : x + start * 4, xScalar, yScalar ? y : y + start * 4, yScalar, out.byteOffset + start * 4, end - start],
+    args: [flags, period, start % period, xScalar ? x : x + start * 4, xScalar, yScalar ? y : y + start * 4, yScalar, out.byteOffset + start * 4, end - start],
   }));
   return out;
 }

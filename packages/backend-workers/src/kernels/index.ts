@@ -5,11 +5,12 @@ import { binaryConfig, compareConfig, unaryConfig, whereConfig } from './element
 import { matmulConfig } from './matmul.js';
 import { adadeltaStepConfig, adagradStepConfig, adamStepConfig, rmspropStepConfig, sgdStepConfig } from './optimizer.js';
 import { reduceConfig } from './reduce.js';
+import { softmaxConfig } from './softmax.js';
 import { col2imConfig, im2colConfig, maxPool2dConfig, maxPool2dGradConfig } from './windows.js';
 
 /**
- * The kernels the `workers` backend accelerates. Those off the tutorial's hot path (casts,
- * arg-reductions, softmax on [128, 10], gathers and scatters of 128 labels, joins, cross-entropy)
+ * The kernels the `workers` backend accelerates. Those off the hot paths (casts,
+ * arg-reductions, gathers and scatters of 128 labels, joins, cross-entropy)
  * are not registered: the cpu fallback runs them on the shared memory in place (its hostAccess),
  * measured at under 0.1 ms a step each.
  */
@@ -22,6 +23,7 @@ export const workersKernels: KernelTable<WorkersBackend> = {
   Where: whereConfig,
   MatMul: matmulConfig,
   Reduce: reduceConfig,
+  Softmax: softmaxConfig,
   AdamStep: adamStepConfig,
   SgdStep: sgdStepConfig,
   AdadeltaStep: adadeltaStepConfig,

@@ -26,6 +26,19 @@ export function isRepeatedRow(view: View<WorkersStorage>): boolean {
   return last >= 1 && view.strides[last] === 1 && view.strides.every((stride, d) => d === last || stride === 0 || view.shape[d] === 1);
 }
 
+/**
+ * The number of elements of the contiguous block that the view repeats over its leading dims (a
+ * causal mask [L, S] broadcast over batch and heads), or undefined when it is no such view; a
+ * dense view is one block of all its elements, a broadcast scalar a block of 1.
+ */
+export function repeatedBlock(view: View<WorkersStorage>): number | undefined {
+  const rank = view.shape.length;
+  let from = 0;
+  while (from < rank && (view.strides[from] === 0 || view.shape[from] === 1)) from++;
+  const shape = view.shape.slice(from);
+  return isContiguous(shape, view.strides.slice(from)) ? shapeSize(shape) : undefined;
+}
+
 /** Whether the view repeats one value across its last dim, its leading dims being contiguous. */
 export function isRepeatedColumn(view: View<WorkersStorage>): boolean {
   const last = view.shape.length - 1;

@@ -31,6 +31,7 @@ export const KERNEL_EXPORTS = [
   'col2imF32',
   'maxPoolF32',
   'maxPoolGradF32',
+  'softmaxRowsF32',
 ] as const;
 
 export type KernelExport = (typeof KERNEL_EXPORTS)[number];

@@ -49,7 +49,8 @@ function erfcContinuedFraction(x: number): number {
 
 /** The error function, 2/√π ∫₀ˣ e^(−t²) dt. */
 export function erf(x: number): number {
-  if (x !== x) return x;
+  // NaN, and ±0 with its sign (which the series would lose), as PyTorch's erf.
+  if (x !== x || x === 0) return x;
   const magnitude = Math.abs(x);
   if (magnitude < 2.5) return erfSeries(x);
   const value = 1 - erfcContinuedFraction(magnitude);
