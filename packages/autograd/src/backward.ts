@@ -1,6 +1,7 @@
 import { formatShape, newHandle, onesLike, tidy, type Tensor } from '@kindling/tensor';
 import { freedGraphError, type InputMeta, type Node } from './graph.js';
 import { fitToInput } from './reduce-to-shape.js';
+import { addWindowInPlace, placeWindow, startWindowBuffer, windowOf } from './window-gradients.js';
 import type { Variable } from './variable.js';
 
 /** Options of `Variable.backward`. */
@@ -88,12 +89,20 @@ export function runBackward(root: Variable, gradient: Tensor | undefined, option
   /** Gradients that must outlive their node: they are, or are part of, what goes into a `.grad`. */
   const toStage = new Set<Tensor>();
   const deliver = (v: Variable, g: Tensor): void => {
+    const window = windowOf(g);
     if (isTarget(v)) {
-      const sum = sumInto(staged.get(v), g, toStage);
+      const sum = sumInto(staged.get(v), window ? placeWindow(g, window) : g, toStage);
       staged.set(v, sum);
       toStage.add(sum);
     }
-    if (v.gradFn !== null && needed.has(v.gradFn)) pending.set(v.gradFn, sumInto(pending.get(v.gradFn), g, toStage));
+    if (v.gradFn !== null && needed.has(v.gradFn)) {
+      const previous = pending.get(v.gradFn);
+      if (!window) pending.set(v.gradFn, sumInto(previous, g, toStage));
+      else if (previous === undefined) pending.set(v.gradFn, startWindowBuffer(g, window));
+      else if (!addWindowInPlace(previous, g, window)) pending.set(v.gradFn, sumInto(previous, placeWindow(g, window), toStage));
+    }
+    // A window's values were copied wherever they went.
+    if (window) g.free(FREED_WHEN_PASSED_ON);
   };
 
   const consumed = startGeneration();
@@ -109,7 +118,7 @@ export function runBackward(root: Variable, gradient: Tensor | undefined, option
       pending.delete(node);
       const needs = node.inputs.map(leadsToTarget);
       const inputGrads = tidy(() =>
-        node.apply(grad, needs).map((g, k) => (g !== null && needs[k] ? fitToInput(g, node.inputMeta[k] as InputMeta) : null)),
+        node.apply(grad, needs).map((g, k) => (g !== null && needs[k] ? fitWindowOrWhole(g, node.inputMeta[k] as InputMeta) : null)),
       );
       // A rule may pass its gradient on unchanged, or the same tensor to two inputs (add): each
       // delivery gets a handle of its own, so that freeing one sum never frees another's operand.
@@ -130,6 +139,13 @@ export function runBackward(root: Variable, gradient: Tensor | undefined, option
 }
 
 const FREED_WHEN_PASSED_ON = 'during backward(), once the gradient had gone on to the inputs of the op';
+
+/** A window gradient as it is when it already has its input's dtype (deliver places it), else any gradient fitted to its input. */
+function fitWindowOrWhole(g: Tensor, input: InputMeta): Tensor {
+  const window = windowOf(g);
+  if (window === undefined) return fitToInput(g, input);
+  return g.dtype === input.dtype ? g : fitToInput(placeWindow(g, window), input);
+}
 
 /** `previous + g`, freeing `previous` unless it is also bound for a `.grad`. */
 function sumInto(previous: Tensor | undefined, g: Tensor, toStage: ReadonlySet<Tensor>): Tensor {

@@ -1,4 +1,5 @@
-import { zeros, type Tensor } from '@kindling/tensor';
+import type { Tensor } from '@kindling/tensor';
+import { windowGradient } from '../window-gradients.js';
 import { SAVES_NOTHING, type GradContext, type GradientRule, type GradientTableFor, type NoAttrs } from './rule.js';
 
 export interface SliceAttrs {
@@ -34,13 +35,13 @@ const reshapeBack: GradientRule<NoAttrs> = {
 
 const identity: GradientRule<NoAttrs> = { kernel: 'Contiguous', saves: SAVES_NOTHING, backward: (g) => [g] };
 
-/** The gradient of the taken entries written into their window of zeros of the input's shape: no index is built. */
+/**
+ * The gradient of the taken entries, marked as a window of the input: backward writes it into a
+ * zero tensor of the input's shape, or adds it in place into the one an earlier window started.
+ */
 function sliceBack(g: Tensor, ctx: GradContext<SliceAttrs>): Tensor {
   const { dim, start, step } = ctx.attrs;
-  const count = g.shape[dim] as number;
-  const grad = zeros(ctx.inputs[0].shape, { dtype: g.dtype, device: g.device });
-  if (count > 0) grad.slice(dim, start, start + (count - 1) * step + 1, step).copy_(g);
-  return grad;
+  return windowGradient(g, { shape: ctx.inputs[0].shape, dim, start, step });
 }
 
 export const viewGradients: GradientTableFor<ViewAttrs> = {

@@ -190,6 +190,40 @@ export function describeEngine(device: string): void {
       y.backward();
       await expectGrad(x, [[2, 1, 3, 0, 2], [5, 4, 6, 3, 5]]);
     });
+
+    it('adds the windows of an intermediate into one gradient, whatever their dims, steps and overlaps', async () => {
+      const x = leaf([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]);
+      const h = x.mul(1);
+      // Disjoint steps along dim 1 (copied in), then windows that overlap them, cross them, skip
+      // through them, and a whole gradient beside them (added).
+      let loss = h.select(1, 0).sum();
+      for (let t = 1; t < 5; t++) loss = loss.add(h.select(1, t).mul(t + 1).sum());
+      loss = loss.add(h.narrow(1, 1, 3).sum()).add(h.select(0, 1).mul(10).sum()).add(h.slice(1, 0, 5, 2).mul(2).sum()).add(h.sum());
+      for (let t = 0; t < 5; t++) loss = loss.add(h.select(1, t).mul(100).sum());
+      loss.backward();
+      const expected = [0, 1].map((i) => [0, 1, 2, 3, 4].map((j) => j + 1 + (j >= 1 && j <= 3 ? 1 : 0) + (i === 1 ? 10 : 0) + (j % 2 === 0 ? 2 : 0) + 1 + 100));
+      await expectGrad(x, expected);
+    });
+
+    it('keeps memory flat across backward passes that add many windows', async () => {
+      const x = leaf([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]);
+      const pass = (): number => {
+        x.grad?.dispose();
+        x.grad = null;
+        tidy(() => {
+          const h = x.mul(2);
+          let loss = h.select(0, 0).sum();
+          for (let t = 1; t < 4; t++) loss = loss.add(h.select(0, t).mul(t).sum());
+          loss.backward();
+        });
+        return memory().numTensors;
+      };
+      // The first passes also free what earlier tests' graphs left (outputs go two backward passes later).
+      pass();
+      const settled = pass();
+      expect(pass()).toBe(settled);
+      await expectGrad(x, [[2, 2, 2], [2, 2, 2], [4, 4, 4], [6, 6, 6]]);
+    });
   });
 
   describe('which nodes backward visits', () => {

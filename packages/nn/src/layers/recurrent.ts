@@ -56,16 +56,11 @@ interface DirectionParameters {
 }
 
 /**
- * The steps of a [T, ...] sequence, each [...]. A select's gradient is a zero tensor of its source's
- * whole shape with one step written in, so T selects from the whole sequence would cost T² in the
- * backward pass; halving recursively costs T·log₂T, and the last piece's squeeze costs nothing.
+ * The steps of a [T, ...] sequence, each [...]. Their gradients are windows that backward adds into
+ * one tensor of the sequence's shape, so T selects cost one such tensor in the backward pass.
  */
 function unbindSteps(sequence: Variable): Variable[] {
-  const length = sequence.shape[0] as number;
-  if (length === 1) return [sequence.squeeze(0)];
-  if (!sequence.requiresGrad) return Array.from({ length }, (_, t) => sequence.select(0, t));
-  const half = Math.ceil(length / 2);
-  return [...unbindSteps(sequence.narrow(0, 0, half)), ...unbindSteps(sequence.narrow(0, half, length - half))];
+  return Array.from({ length: sequence.shape[0] as number }, (_, t) => sequence.select(0, t));
 }
 
 /** What RNN, LSTM and GRU share: PyTorch's parameters and their names, the shape checks and the loop over layers, directions and steps. */
