@@ -116,6 +116,58 @@ describe("exportOnnx's check runs the graph on inputs that differ from the sampl
   });
 });
 
+describe('exportOnnx checks each dim named in dynamicAxes at another extent', () => {
+  /** Adds a learned position table, cut to the input's length: the trace keeps the sample's length as a constant. */
+  class Positions extends Module {
+    table = new Parameter(randn([16, 4]));
+    forward(x: Input): Variable {
+      const v = asVariable(x);
+      return v.add(this.table.narrow(0, 0, v.shape[1] as number));
+    }
+  }
+
+  it('refuses a dynamic dim whose extent the trace holds as a constant, naming the input, the dim and the extents', () => {
+    manualSeed(3);
+    const sample = randn([2, 5, 4]);
+    const attempt = (): Uint8Array => exportOnnx(new Positions(), sample, { inputNames: ['x'], dynamicAxes: { x: { 0: 'batch', 1: 'time' } } });
+    expect(attempt).toThrow(OnnxExportError);
+    expect(attempt).toThrow(/dynamicAxes names dim 1 of input 'x' \('time'\) dynamic, but the traced graph of Positions holds its extent 5 as a constant: at extent 4, where forward runs/);
+    expect(attempt).toThrow(/Leave dim 1 of 'x' out of dynamicAxes to export the model for extent 5, or pass \{ check: false \}/);
+  });
+
+  it('accepts the dims the graph does take at any extent, growing a dim of extent 1', async () => {
+    manualSeed(4);
+    const model = new Positions();
+    const bytes = exportOnnx(model, randn([1, 5, 4]), { inputNames: ['x'], dynamicAxes: { x: { 0: 'batch' } } });
+    const x = randn([3, 5, 4]);
+    const output = importOnnx(bytes).run({ x });
+    expect(Array.from((output['output'] as Variable).data.dataSync())).toEqual(Array.from(model.forward(x).data.dataSync()));
+  });
+
+  it("refuses a reshape to the sample's count of rows under a dynamic batch", () => {
+    class Rows extends Module {
+      linear = new Linear(4, 2);
+      forward(x: Input): Variable {
+        const v = asVariable(x);
+        const [batch, time] = v.shape as [number, number, number];
+        return this.linear.forward(v.reshape([batch * time, 4])).reshape([batch, time, 2]);
+      }
+    }
+    expect(() => exportOnnx(new Rows(), randn([2, 3, 4]), { dynamicAxes: { input: { 0: 'batch' } } })).toThrow(/dim 0 of input 'input' \('batch'\)[^]*at extent 1, where forward runs, the graph fails/);
+  });
+
+  it('checks nothing at an extent where forward itself fails', () => {
+    class ThreeSteps extends Module {
+      forward(x: Input): Variable {
+        const v = asVariable(x);
+        if (v.shape[1] !== 3) throw new Error('ThreeSteps takes 3 steps');
+        return v.mul(2);
+      }
+    }
+    expect(() => exportOnnx(new ThreeSteps(), randn([2, 3]), { dynamicAxes: { input: { 1: 'time' } } })).not.toThrow();
+  });
+});
+
 describe('exportOnnx says what is wrong with its arguments', () => {
   it('no sample inputs is an error saying what forward takes and how to pass samples', () => {
     const model = new Sequential(new Linear(4, 2), new ReLU());

@@ -1,5 +1,5 @@
 import { noGrad, type Variable } from '@kindling/autograd';
-import { isFloatingDType, tensor, tidy, type Tensor, type TypedArray } from '@kindling/tensor';
+import { cat, isFloatingDType, tensor, tidy, type Tensor, type TypedArray } from '@kindling/tensor';
 import { OnnxExportError } from '../errors.js';
 import { importOnnx } from '../import/import-onnx.js';
 
@@ -101,12 +101,91 @@ function variedInputs(samples: readonly Tensor[]): { how: string; inputs: Tensor
   ];
 }
 
+/** Where the graph's outputs differ from `expected` on `inputs` (or the graph fails), as a sentence; null where they agree. */
+function graphDisagreement(graph: ReturnType<typeof importOnnx>, inputs: readonly Tensor[], expected: readonly Tensor[], inputNames: readonly string[], outputNames: readonly string[]): string | null {
+  return tidy(() =>
+    noGrad(() => {
+      let actual: Record<string, Variable>;
+      try {
+        actual = graph.run(Object.fromEntries(inputNames.map((name, i) => [name, inputs[i] as Tensor])));
+      } catch (error) {
+        return `the graph fails: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      for (const [i, name] of outputNames.entries()) {
+        const problem = disagreement((actual[name] as Variable).data, expected[i] as Tensor);
+        if (problem !== null) return `output '${name}': ${problem}`;
+      }
+      return null;
+    }),
+  );
+}
+
+/** `sample` one shorter along `dim`, or, from an extent of 1, one longer (its first entry repeated): entries stay valid indices and masks. */
+function resizedAlong(sample: Tensor, dim: number): Tensor {
+  const extent = sample.shape[dim] as number;
+  if (extent > 1) return sample.narrow(dim, 0, extent - 1).contiguous();
+  return cat([sample, sample.narrow(dim, 0, 1)], dim);
+}
+
+/** The axes named dynamic for the inputs, as [input index, dim, name]. */
+function dynamicInputDims(inputNames: readonly string[], dynamicAxes: DynamicAxes): [number, number, string][] {
+  return inputNames.flatMap((name, i) => Object.entries(dynamicAxes[name] ?? {}).map(([dim, axis]): [number, number, string] => [i, Number(dim), axis]));
+}
+
+/** What `exportOnnx` calls `dynamicAxes`: names for the dims that may vary, by input or output name. */
+export type DynamicAxes = Readonly<Record<string, Readonly<Record<number, string>>>>;
+
+/**
+ * Runs the graph with each dim named dynamic at another extent, beside `forward`: a graph that
+ * holds the traced extent as a constant (a reshape to a row count, a mask or positions built for
+ * the sample's length) fails or differs there, and export fails rather than write a graph that
+ * claims a dynamic dim it cannot take. A dim at which `forward` itself fails is not checked.
+ */
+function checkDynamicAxes(
+  graph: ReturnType<typeof importOnnx>,
+  forward: (inputs: readonly Tensor[]) => Tensor[],
+  sampleInputs: readonly Tensor[],
+  inputNames: readonly string[],
+  outputNames: readonly string[],
+  dynamicAxes: DynamicAxes,
+  modelName: string,
+): void {
+  for (const [index, dim, axis] of dynamicInputDims(inputNames, dynamicAxes)) {
+    const sample = sampleInputs[index] as Tensor;
+    if (!(dim >= 0 && dim < sample.ndim)) continue;
+    const resized = resizedAlong(sample, dim);
+    try {
+      const inputs = sampleInputs.map((t, i) => (i === index ? resized : t));
+      let expected: Tensor[];
+      try {
+        expected = noGrad(() => forward(inputs));
+      } catch {
+        continue;
+      }
+      const problem = graphDisagreement(graph, inputs, expected, inputNames, outputNames);
+      if (problem === null) continue;
+      const name = inputNames[index] as string;
+      throw new OnnxExportError(
+        'dynamicAxes',
+        '',
+        `exportOnnx: dynamicAxes names dim ${dim} of input '${name}' ('${axis}') dynamic, but the traced graph of ${modelName} holds its extent ${sample.shape[dim]} ` +
+          `as a constant: at extent ${resized.shape[dim]}, where forward runs, ${problem}. ` +
+          "A shape the trace fixed (a reshape to a count of rows, a mask or positions built for the sample's length) stays a constant in the graph. " +
+          `Leave dim ${dim} of '${name}' out of dynamicAxes to export the model for extent ${sample.shape[dim]}, or pass { check: false } to write the graph anyway.`,
+      );
+    } finally {
+      resized.dispose();
+    }
+  }
+}
+
 /**
  * A trace records the ops that ran on Variables for the sample inputs. A value `forward` computed
  * some other way (plain Tensor ops on `.data`, a branch on values read from them) is frozen into
  * the graph as the sample made it. So the written graph runs again, on other inputs of the
  * sample's shapes, beside `forward` on the same inputs: where they disagree, the graph is not the
- * model, and export fails rather than write it.
+ * model, and export fails rather than write it. Each dim named in `dynamicAxes` is then checked
+ * at another extent.
  */
 export function checkGraphMatchesForward(
   bytes: Uint8Array,
@@ -115,6 +194,7 @@ export function checkGraphMatchesForward(
   inputNames: readonly string[],
   outputNames: readonly string[],
   modelName: string,
+  dynamicAxes: DynamicAxes = {},
 ): void {
   const graph = importOnnx(bytes, { device: sampleInputs[0]?.device });
   const varied = variedInputs(sampleInputs);
@@ -124,18 +204,11 @@ export function checkGraphMatchesForward(
       // forward's own tensors are left to the garbage collector, as a call by the user would: the
       // module may keep some of them, and the check frees nothing of the module's.
       const expected = noGrad(() => forward(inputs));
-      mismatch = tidy(() =>
-        noGrad(() => {
-          const actual = graph.run(Object.fromEntries(inputNames.map((name, i) => [name, inputs[i] as Tensor])));
-          for (const [i, name] of outputNames.entries()) {
-            const problem = disagreement((actual[name] as Variable).data, expected[i] as Tensor);
-            if (problem !== null) return `on ${how}, output '${name}': ${problem}`;
-          }
-          return null;
-        }),
-      );
+      const problem = graphDisagreement(graph, inputs, expected, inputNames, outputNames);
+      mismatch = problem === null ? null : `on ${how}, ${problem}`;
       if (mismatch !== null) break;
     }
+    if (mismatch === null) checkDynamicAxes(graph, forward, sampleInputs, inputNames, outputNames, dynamicAxes, modelName);
   } finally {
     for (const parameter of graph.parameters()) parameter.data.dispose();
     for (const { inputs } of varied) for (const input of inputs) input.dispose();

@@ -23,8 +23,9 @@ export interface ExportOnnxOptions {
   /** Dims that may vary, by input or output name: `{ input: { 0: 'batch' }, output: { 0: 'batch' } }`, as PyTorch's `dynamic_axes`. */
   dynamicAxes?: Readonly<Record<string, Readonly<Record<number, string>>>>;
   /**
-   * Run the written graph and `forward` on other inputs of the sample's shapes and fail if they
-   * disagree, which is how a value the trace could not see shows (default true).
+   * Run the written graph and `forward` on other inputs of the sample's shapes, and with each dim
+   * named in `dynamicAxes` at another extent, and fail if they disagree, which is how a value or an
+   * extent the trace froze shows (default true).
    */
   check?: boolean;
   /**
@@ -172,7 +173,7 @@ export function exportOnnx(module: Module, sampleInputs: Input | readonly Input[
   });
   if (options.check ?? true) {
     const forwardOutputs = (varied: readonly Tensor[]): Tensor[] => outputTensors(forward(...varied));
-    inEvalMode(module, () => checkGraphMatchesForward(bytes, forwardOutputs, inputTensors, inputNames, outputNames, module.constructor.name));
+    inEvalMode(module, () => checkGraphMatchesForward(bytes, forwardOutputs, inputTensors, inputNames, outputNames, module.constructor.name, dynamic));
   }
   return bytes;
 }
