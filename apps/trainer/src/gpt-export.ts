@@ -9,7 +9,8 @@ import { weightsOnSynchronousBackend } from './run-support.js';
  * The GPT's logits at every position: `GPT.forward` without targets keeps only the last one (all
  * that sampling needs), while an exported model serves any use of the sequence's logits.
  */
-class GptLogits extends Module {
+/** The GPT's logits at every position, the module `--export-onnx` traces. */
+export class GptLogits extends Module {
   constructor(readonly gpt: GPT) {
     super();
   }

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noGrad } from '@kindling/autograd';
 import { GPT } from '@kindling/models';
-import { fromValues, manualSeed, setBackend } from '@kindling/tensor';
+import { exportOnnx } from '@kindling/onnx';
+import { fromValues, manualSeed, setBackend, zeros } from '@kindling/tensor';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportGptOnnx } from '../src/gpt-export.js';
+import { exportGptOnnx, GptLogits } from '../src/gpt-export.js';
 
 ort.env.wasm.numThreads = 1;
 const workDir = mkdtempSync(join(tmpdir(), 'kindling-gpt-onnx-'));
@@ -34,5 +35,15 @@ describe('--export-onnx with --model gpt', () => {
     let worst = 0;
     for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
     expect(worst).toBeLessThan(1e-4);
+  }, 60_000);
+
+  it('refuses a dynamic time dim, which the traced positions and causal mask fix at the sample length', () => {
+    manualSeed(4);
+    const model = new GPT({ vocabSize: 65, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0, bias: true });
+    const sample = zeros([1, 8], { dtype: 'int32' });
+    const dynamicAxes = { idx: { 0: 'batch', 1: 'time' }, logits: { 0: 'batch', 1: 'time' } };
+    expect(() => exportOnnx(new GptLogits(model), sample, { inputNames: ['idx'], outputNames: ['logits'], dynamicAxes })).toThrow(
+      /dynamicAxes names dim 1 of input 'idx' \('time'\) dynamic, but the traced graph of GptLogits holds its extent 8 as a constant: at extent 7/,
+    );
   }, 60_000);
 });
