@@ -1,5 +1,5 @@
 import { composite, crossEntropy as fusedCrossEntropy, Variable } from '@kindling/autograd';
-import { formatShape, rand, type Tensor } from '@kindling/tensor';
+import { formatShape, rand, shapeSize, type Tensor } from '@kindling/tensor';
 import { checkClassification, nllFromLogProbs, reduceLosses, type LossReduction } from './loss-support.js';
 import { asVariable, type Input } from './parameter.js';
 
@@ -45,7 +45,7 @@ export function linear(input: Input, weight: Input, bias?: Input | null): Variab
     // Leading dims are flattened into rows, as PyTorch's addmm: one product, whose weight gradient
     // is one product too, instead of a batch of products broadcasting the weight and a sum over them.
     const leading = x.shape.slice(0, -1);
-    const rows = x.ndim > 2 ? x.reshape([leading.reduce((count, extent) => count * extent, 1), inFeatures]) : x;
+    const rows = x.ndim > 2 ? x.reshape([shapeSize(leading), inFeatures]) : x;
     const flat = rows.matmul(w.transpose(0, 1));
     const product = x.ndim > 2 ? flat.reshape([...leading, w.shape[0] as number]) : flat;
     return b === null ? product : product.add(b);

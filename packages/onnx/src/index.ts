@@ -5,3 +5,4 @@ export { OnnxExportError, OnnxImportError, OnnxUnsupportedError } from './errors
 export { decodeTensor } from './proto/proto.js';
 export { readTensorProto, type HostTensor } from './tensor-proto.js';
 export { exportOnnx, saveOnnx, type ExportOnnxOptions } from './export/export-onnx.js';
+export type { DynamicAxes } from './export/check-export.js';

@@ -2,6 +2,7 @@ import { noGrad, type Variable } from '@kindling/autograd';
 import { cat, isFloatingDType, tensor, tidy, type Tensor, type TypedArray } from '@kindling/tensor';
 import { OnnxExportError } from '../errors.js';
 import { importOnnx } from '../import/import-onnx.js';
+import type { OnnxModel } from '../import/onnx-model.js';
 
 /** Agreement asked of the graph and `forward`: the same ops, maybe composed differently (Gemm against matmul + add). */
 const RELATIVE_TOLERANCE = 1e-4;
@@ -102,7 +103,7 @@ function variedInputs(samples: readonly Tensor[]): { how: string; inputs: Tensor
 }
 
 /** Where the graph's outputs differ from `expected` on `inputs` (or the graph fails), as a sentence; null where they agree. */
-function graphDisagreement(graph: ReturnType<typeof importOnnx>, inputs: readonly Tensor[], expected: readonly Tensor[], inputNames: readonly string[], outputNames: readonly string[]): string | null {
+function graphDisagreement(graph: OnnxModel, inputs: readonly Tensor[], expected: readonly Tensor[], inputNames: readonly string[], outputNames: readonly string[]): string | null {
   return tidy(() =>
     noGrad(() => {
       let actual: Record<string, Variable>;
@@ -123,8 +124,7 @@ function graphDisagreement(graph: ReturnType<typeof importOnnx>, inputs: readonl
 /** `sample` one shorter along `dim`, or, from an extent of 1, one longer (its first entry repeated): entries stay valid indices and masks. */
 function resizedAlong(sample: Tensor, dim: number): Tensor {
   const extent = sample.shape[dim] as number;
-  if (extent > 1) return sample.narrow(dim, 0, extent - 1).contiguous();
-  return cat([sample, sample.narrow(dim, 0, 1)], dim);
+  return tidy(() => (extent > 1 ? sample.narrow(dim, 0, extent - 1).contiguous() : cat([sample, sample.narrow(dim, 0, 1)], dim)));
 }
 
 /** The axes named dynamic for the inputs, as [input index, dim, name]. */
@@ -142,7 +142,7 @@ export type DynamicAxes = Readonly<Record<string, Readonly<Record<number, string
  * claims a dynamic dim it cannot take. A dim at which `forward` itself fails is not checked.
  */
 function checkDynamicAxes(
-  graph: ReturnType<typeof importOnnx>,
+  graph: OnnxModel,
   forward: (inputs: readonly Tensor[]) => Tensor[],
   sampleInputs: readonly Tensor[],
   inputNames: readonly string[],

@@ -4,7 +4,7 @@ import { isTensor, type Tensor } from '@kindling/tensor';
 import { OnnxExportError } from '../errors.js';
 import { encodeModel, type ValueInfoProto } from '../proto/proto.js';
 import { onnxDType } from '../tensor-proto.js';
-import { checkGraphMatchesForward } from './check-export.js';
+import { checkGraphMatchesForward, type DynamicAxes } from './check-export.js';
 import { EmitContext } from './emit-context.js';
 import { GraphBuilder } from './graph-builder.js';
 import { assertDistinctNames, graphNames, sampleInputList, withInputCount } from './export-arguments.js';
@@ -21,7 +21,7 @@ export interface ExportOnnxOptions {
   /** The graph's output names (default `output`, or `output_0`, ...). */
   outputNames?: readonly string[];
   /** Dims that may vary, by input or output name: `{ input: { 0: 'batch' }, output: { 0: 'batch' } }`, as PyTorch's `dynamic_axes`. */
-  dynamicAxes?: Readonly<Record<string, Readonly<Record<number, string>>>>;
+  dynamicAxes?: DynamicAxes;
   /**
    * Run the written graph and `forward` on other inputs of the sample's shapes, and with each dim
    * named in `dynamicAxes` at another extent, and fail if they disagree, which is how a value or an
