@@ -1,7 +1,8 @@
-import type { Backend, HostAccess, Storage, View } from './backend.js';
+import type { Backend, HostAccess, Storage } from './backend.js';
 import { CpuBackend, CpuStorage } from './backends/cpu/cpu-backend.js';
 import { dtypeOfTypedArray, type DType, type TypedArray } from './dtype.js';
 import { isInPlaceKernel, WRITTEN_ARGUMENTS, type KernelArgs, type KernelName, type KernelResult } from './kernel-names.js';
+import { mapStorages, storagesIn } from './kernel-args.js';
 import { getKernel } from './kernel-registry.js';
 
 /*
@@ -70,34 +71,9 @@ function hostAccessOf<S extends Storage>(backend: Backend<S>, kernel: string): H
   };
 }
 
-function isView(value: unknown): value is View {
-  return typeof value === 'object' && value !== null && 'storage' in value && 'shape' in value;
-}
-
-function isStorage(value: unknown): value is Storage {
-  return typeof value === 'object' && value !== null && 'dtype' in value && 'size' in value && !('shape' in value);
-}
-
-/** The storages in `args` (directly, in views, in arrays of views), each once. */
-function storagesIn(args: object): Storage[] {
-  const found = new Set<Storage>();
-  for (const value of Object.values(args)) {
-    for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
-      if (isView(item)) found.add(item.storage);
-      else if (isStorage(item)) found.add(item);
-    }
-  }
-  return [...found];
-}
-
 /** `args` with every storage replaced by the cpu storage over its host array. */
 function onCpuStorages(args: object, cpuOf: Map<Storage, CpuStorage>): object {
-  const swap = (item: unknown): unknown => {
-    if (isView(item)) return { ...item, storage: cpuOf.get(item.storage) };
-    if (isStorage(item)) return cpuOf.get(item);
-    return item;
-  };
-  return Object.fromEntries(Object.entries(args).map(([key, value]) => [key, Array.isArray(value) ? (value as unknown[]).map(swap) : swap(value)]));
+  return mapStorages(args, (storage) => cpuOf.get(storage));
 }
 
 function runCpuKernel(name: KernelName, args: object, arrays: Map<Storage, TypedArray>): Storage | void {

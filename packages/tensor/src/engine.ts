@@ -1,6 +1,8 @@
 import type { Backend, Storage } from './backend.js';
-import type { DType } from './dtype.js';
+import { activeCapture, replaySubstitution } from './capture/hooks.js';
 import { runOnCpu, type FallbackOutput } from './cpu-fallback.js';
+import type { DType, TypedArray } from './dtype.js';
+import { mapStorages } from './kernel-args.js';
 import { isInPlaceKernel, WRITTEN_ARGUMENTS, type KernelArgs, type KernelName, type KernelResult } from './kernel-names.js';
 import { getKernel } from './kernel-registry.js';
 import type { Tensor } from './tensor.js';
@@ -53,11 +55,34 @@ export function runKernel<K extends KernelName>(
   args: KernelArgs[K],
   output?: FallbackOutput,
 ): KernelResult<K, Storage> {
-  if (isInPlaceKernel(name)) noteWrites(WRITTEN_ARGUMENTS[name] as readonly string[], args);
-  const kernel = getKernel(name, backend.name);
-  if (!kernel) return runOnCpu(backend, name, args, output);
-  // The registry stores kernels type-erased; each was registered for this name's signature.
-  return kernel(backend, args) as KernelResult<K, Storage>;
+  const substitution = kernelDepth === 0 ? replaySubstitution() : null;
+  const actual = substitution ? (mapStorages(args, (storage) => substitution.get(storage) ?? storage) as KernelArgs[K]) : args;
+  if (isInPlaceKernel(name)) noteWrites(WRITTEN_ARGUMENTS[name] as readonly string[], actual);
+  // A kernel may run others: a capture records only the outermost, which a replay runs whole.
+  const capture = kernelDepth === 0 ? activeCapture() : null;
+  kernelDepth++;
+  let result: KernelResult<K, Storage>;
+  try {
+    const kernel = getKernel(name, backend.name);
+    // The registry stores kernels type-erased; each was registered for this name's signature.
+    result = kernel ? (kernel(backend, actual) as KernelResult<K, Storage>) : runOnCpu(backend, name, actual, output);
+  } finally {
+    kernelDepth--;
+  }
+  capture?.kernel(name, backend, actual, output, result);
+  return result;
+}
+
+let kernelDepth = 0;
+
+/**
+ * A storage of `backend` holding a copy of `values`, as a step being captured sees it: constants,
+ * unless they were read from the tensor `source` (a copy between backends).
+ */
+export function uploadValues(backend: Backend, values: TypedArray, source?: Tensor): Storage {
+  const storage = backend.upload(values);
+  activeCapture()?.uploaded(backend, values, storage, source);
+  return storage;
 }
 
 /** How many in-place writes each storage has had: a graph compares them with what it saw when it saved a tensor. */
@@ -89,11 +114,17 @@ export function adoptStorage(backend: Backend, storage: Storage): void {
   peakBytes = Math.max(peakBytes, liveBytes);
 }
 
+/** Whether some tensor (or a replay) still holds `storage`. */
+export function isStorageHeld(storage: Storage): boolean {
+  return storageUsers.has(storage);
+}
+
 export function dropStorage(storage: Storage): void {
   const entry = storageUsers.get(storage);
   if (!entry) return;
   entry.users--;
   if (entry.users === 0) {
+    activeCapture()?.released(storage);
     storageUsers.delete(storage);
     liveStorages--;
     liveBytes -= storageBytes(storage);
@@ -106,6 +137,7 @@ export function trackTensor(tensor: Tensor): number {
   liveTensors++;
   collected.register(tensor, tensor.storage, tensor);
   scopes.at(-1)?.tensors.add(tensor);
+  activeCapture()?.tensorMade(tensor);
   return nextSerial++;
 }
 

@@ -1,3 +1,4 @@
+import { activeCapture } from './capture/hooks.js';
 import type { Tensor } from './tensor.js';
 
 /** The read methods of a Tensor that hand its values to JavaScript. */
@@ -26,7 +27,9 @@ export function observeHostReads<T>(onRead: HostReadObserver, fn: () => T): T {
 
 /** Reports a host read to the running observation, if any (the read methods of Tensor call this). */
 export function noteHostRead(tensor: Tensor, method: HostReadMethod): void {
-  if (observer !== null && unobservedDepth === 0) observer(tensor, method);
+  if (unobservedDepth > 0) return;
+  observer?.(tensor, method);
+  activeCapture()?.hostRead(tensor, method);
 }
 
 /**

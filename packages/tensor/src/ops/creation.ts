@@ -1,8 +1,9 @@
 import type { Storage } from '../backend.js';
 import { allocateTypedArray, dtypeOfTypedArray, isDType, isFloatingDType, toInt32, toTypedArray, type DType, type TypedArray } from '../dtype.js';
-import { runKernel } from '../engine.js';
+import { refreshOnReplay } from '../capture/hooks.js';
+import { runKernel, uploadValues } from '../engine.js';
 import { unobservedRead } from '../host-reads.js';
-import type { RandomDistribution } from '../kernel-names.js';
+import type { KernelArgs, RandomDistribution } from '../kernel-names.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { formatShape, shapeSize, type Shape } from '../shape.js';
 import type { BoolTensor, NestedArray, Tensor } from '../tensor.js';
@@ -105,7 +106,7 @@ export function fromValues(values: TypedArray, shape: Shape, device?: string): T
   const dtype = dtypeOfTypedArray(values);
   assertDTypeSupported(backend, dtype, 'tensor');
   assertFitsBackend(backend, shape, dtype, 'tensor');
-  return wrapStorage(backend, backend.upload(values), shape, dtype);
+  return wrapStorage(backend, uploadValues(backend, values), shape, dtype);
 }
 
 export function assertValidShape(shape: Shape, opName: string): void {
@@ -214,8 +215,10 @@ function deviceRandom(shape: Shape, options: RandomOptions, opName: string, dist
   const backend = backendFor(options.device);
   assertDTypeSupported(backend, dtype, opName);
   assertFitsBackend(backend, shape, dtype, opName);
-  const stream = (options.generator ?? defaultGenerator).nextStream();
-  return runToTensor('Random', backend, { size: shapeSize(shape), dtype, distribution, stream }, shape, dtype);
+  const generator = options.generator ?? defaultGenerator;
+  // Each step draws a fresh stream, a replayed one too.
+  refreshOnReplay<KernelArgs['Random']>((args) => ({ ...args, stream: generator.nextStream() }));
+  return runToTensor('Random', backend, { size: shapeSize(shape), dtype, distribution, stream: generator.nextStream() }, shape, dtype);
 }
 
 function assertFloatingRandom(dtype: DType | undefined, opName: string): void {
@@ -311,5 +314,5 @@ export function to(t: Tensor, dtypeOrDevice: DType | string): Tensor {
         `use tensor(await t.data(), { shape: t.shape, device: '${dtypeOrDevice}' })`,
     );
   }
-  return wrapStorage(target, target.upload(unobservedRead(() => t.dataSync())), t.shape, t.dtype);
+  return wrapStorage(target, uploadValues(target, unobservedRead(() => t.dataSync()), t), t.shape, t.dtype);
 }
