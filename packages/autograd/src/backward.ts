@@ -165,12 +165,20 @@ function sumInto(previous: Tensor | undefined, g: Tensor, toStage: ReadonlySet<T
 const consumedGenerations: Tensor[][] = [];
 
 const FREED_BY_LATER_BACKWARD =
-  "by the second backward() after the one that went through the op that made it (a graph's outputs live until then)";
+  "by the second backward() after the one that went through the op that made it (a graph's outputs live until then; a compiled step's replay counts as one)";
 
 /** Frees what `node` saved and adds its output to `generation`, the first time. */
 function releaseInto(generation: Tensor[], node: Node): void {
   const output = node.release();
   if (output !== null) generation.push(output);
+}
+
+/**
+ * A compiled step's replay runs no backward(), yet its results must age like a backward's: they
+ * join the generations as one step, freed two steps on unless kept.
+ */
+export function ageWithSteps(results: readonly Tensor[]): void {
+  startGeneration().push(...results);
 }
 
 function startGeneration(): Tensor[] {

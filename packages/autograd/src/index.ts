@@ -1,5 +1,6 @@
 export { Variable, type VariableOptions } from './variable.js';
 export type { BackwardOptions } from './backward.js';
+export { compile, type CompiledStep, type CompileOptions, type CompileStats } from './compile.js';
 export { isGradEnabled, noGrad } from './grad-mode.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';
 export type { InputMeta, Node, Operand } from './graph.js';

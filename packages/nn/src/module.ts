@@ -1,5 +1,5 @@
 import { isTracing } from '@kindling/autograd';
-import { describeValue, DTYPES, formatShape, isFloatingDType, INSPECT, isTensor, scoped, type Tensor } from '@kindling/tensor';
+import { describeValue, DTYPES, formatShape, guardReplay, isCapturing, isFloatingDType, INSPECT, isTensor, scoped, type Tensor } from '@kindling/tensor';
 import { Parameter } from './parameter.js';
 
 /** Options of `loadStateDict`. */
@@ -403,6 +403,11 @@ function scopeForwards(prototype: object): void {
     if (typeof original !== 'function' || (original as { [SCOPED]?: true })[SCOPED]) continue;
     const forward = function (this: Module, ...inputs: unknown[]): unknown {
       if (isTracing()) return original.apply(this, inputs) as unknown;
+      if (isCapturing()) {
+        // What forward runs depends on it (dropout): a replay in the other mode records anew.
+        const training = this.training;
+        guardReplay(() => this.training === training);
+      }
       return scoped(`when ${this.constructor.name}.forward returned (what a forward makes and does not return is freed then)`, () => original.apply(this, inputs) as unknown);
     };
     Object.defineProperty(forward, SCOPED, { value: true });

@@ -1,4 +1,4 @@
-import { isTensor, zerosLike, type Backend, type Tensor } from '@kindling/tensor';
+import { guardReplay, isCapturing, isTensor, rebindOnReplay, replayable, zerosLike, type Backend, type Tensor } from '@kindling/tensor';
 import { checkOptimizerStateDict, type StateKeys } from './state-dict-check.js';
 
 /**
@@ -130,24 +130,47 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
    * optimizer.zeroGrad();
    */
   async step(): Promise<void> {
-    // A group's lr may have been set since the constructor checked it (by hand or by a scheduler);
-    // a NaN or negative rate would corrupt every weight without an error, so no parameter moves.
-    this.paramGroups.forEach(({ lr }, index) => {
-      if (!(typeof lr === 'number' && lr >= 0)) {
-        throw new RangeError(`${this.name}.step: parameter group ${index} has an invalid learning rate: ${String(lr)} (lr must be a number >= 0); no parameter was updated`);
+    const backends = new Set<Backend>();
+    // Under compile(), the update is recorded as this host step and run again at each replay, so
+    // the learning rates, step counts and checks are those of the replayed step.
+    replayable(() => {
+      // A group's lr may have been set since the constructor checked it (by hand or by a scheduler);
+      // a NaN or negative rate would corrupt every weight without an error, so no parameter moves.
+      this.paramGroups.forEach(({ lr }, index) => {
+        if (!(typeof lr === 'number' && lr >= 0)) {
+          throw new RangeError(`${this.name}.step: parameter group ${index} has an invalid learning rate: ${String(lr)} (lr must be a number >= 0); no parameter was updated`);
+        }
+      });
+      for (const group of this.paramGroups) {
+        for (const param of group.params) {
+          if (param.grad === null) continue;
+          this.updateParameter(param, param.grad, group);
+          backends.add(param.data.backend);
+        }
       }
     });
-    const backends = new Set<Backend>();
-    for (const group of this.paramGroups) {
-      for (const param of group.params) {
-        if (param.grad === null) continue;
-        this.updateParameter(param, param.grad, group);
-        backends.add(param.data.backend);
-      }
-    }
+    if (isCapturing()) this.rebindGradients();
     // One point of backpressure per step: an asynchronous backend can queue every kernel above and
     // the training loop waits here instead of running ahead of the device.
     await Promise.all([...backends].flatMap((backend) => (backend.flush ? [backend.flush()] : [])));
+  }
+
+  /**
+   * A replay gives each parameter the gradient it computes, as the step written out does, before
+   * the update reads it; and it must update the same parameters: the groups' lists are checked
+   * before it runs.
+   */
+  private rebindGradients(): void {
+    for (const param of this.paramGroups.flatMap((group) => group.params)) {
+      if (param.grad === null) continue;
+      rebindOnReplay(param.grad, (fresh) => {
+        const previous = param.grad;
+        param.grad = fresh.keep();
+        if (previous !== fresh) previous?.dispose();
+      });
+    }
+    const groups = this.paramGroups.map((group) => [...group.params]);
+    guardReplay(() => groups.length === this.paramGroups.length && this.paramGroups.every((group, g) => sameItems(group.params, groups[g] ?? [])));
   }
 
   /**
@@ -240,4 +263,8 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
 /** Drops keys whose value is `undefined`, so `{ lr: undefined }` does not hide the default. */
 function withoutUndefined<T extends object>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
