@@ -1,0 +1,3 @@
+import { describeCapturedSteps } from './conformance/captured-step.js';
+
+describeCapturedSteps('cpu');
