@@ -31,6 +31,7 @@ Options:
   --plot <file>          write the loss and accuracy curves of the run as an SVG image
   --verbose              list every backend tried, with why it could not start and what its drivers printed
   --allow-nan            keep training when the loss becomes NaN or infinite (default: stop)
+  --no-compile           run every training step as written instead of replaying its recording
   --help                 show this message`;
 
 export type ModelName = 'mlp' | 'cnn';
@@ -104,6 +105,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         plot: { type: 'string' },
         verbose: { type: 'boolean', default: false },
         'allow-nan': { type: 'boolean', default: false },
+        'no-compile': { type: 'boolean', default: false },
         'no-verify': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -125,6 +127,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     verbose: values.verbose ?? false,
     help: values.help ?? false,
     ...(values['allow-nan'] ? { allowNan: true } : {}),
+    ...(values['no-compile'] ? { compile: false } : {}),
     ...(values['no-verify'] ? { verifyData: false } : {}),
     ...(values.backend !== undefined ? { backend: values.backend } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),

@@ -15,6 +15,8 @@ export interface RunSettings {
   exportOnnx?: string;
   /** Keep training when the loss becomes NaN or infinite (default false: the run stops with a `DivergedError`). */
   allowNan?: boolean;
+  /** Replay each training step from its recording (`compile()` from @kindling/autograd; default true); false runs it as written. */
+  compile?: boolean;
   /** Where the weights go when `save` cannot be written (default: the working directory, then the temp directory). */
   fallbackDirs?: readonly string[];
   /** Called with every step, for progress display. */

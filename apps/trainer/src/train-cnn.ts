@@ -1,4 +1,4 @@
-import { noGrad } from '@kindling/autograd';
+import { compile, noGrad } from '@kindling/autograd';
 import { DataLoader, type TensorDataset } from '@kindling/data';
 import { MNIST } from '@kindling/data-mnist';
 import { functional as F, save } from '@kindling/nn';
@@ -140,6 +140,17 @@ async function runEpochs(options: CnnTrainOptions, net: ConvNet, optimizer: Adad
   const batchesPerEpoch = loaders.train.length;
   const stepLimit = Math.min(options.iters ?? Number.POSITIVE_INFINITY, options.epochs * batchesPerEpoch);
   const watch = new LossWatch(options.allowNan, getBackend().synchronous);
+  const written = async (images: Tensor, labels: Tensor): Promise<Tensor> => {
+    const loss = tidy(() => {
+      const output = F.nllLoss(net.forward(images), labels);
+      output.backward();
+      return output.data;
+    });
+    await optimizer.step();
+    optimizer.zeroGrad();
+    return loss;
+  };
+  const trainingStep = options.compile === false ? written : compile(written, { name: 'the CNN training step' });
   options.onStart?.(stepLimit);
   try {
     for (let epoch = 1; epoch <= options.epochs && run.steps < stepLimit; epoch++) {
@@ -148,13 +159,7 @@ async function runEpochs(options: CnnTrainOptions, net: ConvNet, optimizer: Adad
       for await (const [images, labels] of loaders.train) {
         const stepStarted = performance.now();
         const lr = optimizer.paramGroups[0]?.lr ?? options.lr;
-        const loss = tidy(() => {
-          const output = F.nllLoss(net.forward(images), labels);
-          output.backward();
-          return output.data;
-        });
-        await optimizer.step();
-        optimizer.zeroGrad();
+        const loss = await trainingStep(images, labels);
         images.dispose();
         labels.dispose();
         await watch.flush();

@@ -106,17 +106,20 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
    * is disposed and set to `null`; `{ setToNone: false }` sets it to zeros in place instead.
    */
   zeroGrad({ setToNone = true }: ZeroGradOptions = {}): void {
-    for (const param of this.paramGroups.flatMap((group) => group.params)) {
-      const grad = param.grad;
-      if (grad === null) continue;
-      if (!setToNone && grad.isContiguous()) {
-        grad.zero_();
-        continue;
+    // Under compile(), a replay clears the gradients it finds, as the step written out does.
+    replayable(() => {
+      for (const param of this.paramGroups.flatMap((group) => group.params)) {
+        const grad = param.grad;
+        if (grad === null) continue;
+        if (!setToNone && grad.isContiguous()) {
+          grad.zero_();
+          continue;
+        }
+        // A gradient set by hand may be a broadcast view, which cannot be written: it gets zeros of its own.
+        param.grad = setToNone ? null : zerosLike(grad).keep();
+        grad.dispose();
       }
-      // A gradient set by hand may be a broadcast view, which cannot be written: it gets zeros of its own.
-      param.grad = setToNone ? null : zerosLike(grad).keep();
-      grad.dispose();
-    }
+    });
   }
 
   /**

@@ -32,6 +32,7 @@ export class StepRecorder implements CaptureHooks {
   private readonly rebinds: { output: TapeOutput; rebind: (fresh: Tensor) => void }[] = [];
   private pendingRefresh: ((args: object) => object) | null = null;
   private hostStepDepth = 0;
+  private hostStepReleases: TapeEntry[] = [];
   private problem: string | null = null;
 
   private constructor(inputs: readonly Tensor[]) {
@@ -82,7 +83,8 @@ export class StepRecorder implements CaptureHooks {
   }
 
   released(storage: Storage): void {
-    if (this.made.has(storage)) this.entries.push({ kind: 'release', storage });
+    // A host step's frees follow it: a replay runs the step whole, then frees.
+    if (this.made.has(storage)) (this.hostStepDepth > 0 ? this.hostStepReleases : this.entries).push({ kind: 'release', storage });
     else if (this.inputs.includes(storage)) this.refuse('it frees one of its inputs, which a replay would not do');
     else if (this.external.has(storage)) this.refuse('it frees a tensor it read but did not make (a gradient accumulated into and replaced?), which a replay would read again');
   }
@@ -106,7 +108,8 @@ export class StepRecorder implements CaptureHooks {
     } finally {
       this.hostStepDepth--;
     }
-    this.entries.push({ kind: 'host', run: fn });
+    this.entries.push({ kind: 'host', run: fn }, ...this.hostStepReleases);
+    this.hostStepReleases = [];
   }
 
   refreshNextKernel(refresh: (args: object) => object): void {
