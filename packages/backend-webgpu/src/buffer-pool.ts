@@ -48,6 +48,8 @@ export interface BufferPoolStats {
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
   private readonly ids = new WeakMap<GPUBuffer, number>();
+  /** Buffers a recorded step owns: out of circulation, whoever releases them. */
+  private readonly pinned = new Set<GPUBuffer>();
   private created = 0;
   private inUse = 0;
   private totalBytes = 0;
@@ -65,12 +67,38 @@ export class BufferPool {
     return buffer;
   }
 
-  /** Returns `buffer` to its bucket; the caller must not use it afterwards. */
+  /** Returns `buffer` to its bucket; the caller must not use it afterwards. A pinned buffer stays out. */
   release(buffer: GPUBuffer): void {
+    if (this.pinned.has(buffer)) return;
     const bucket = this.free.get(buffer.size);
     if (bucket) bucket.push(buffer);
     else this.free.set(buffer.size, [buffer]);
     this.inUse--;
+  }
+
+  /**
+   * Takes `buffer` out of circulation for a recorded step, from its bucket if it waits there (it
+   * then counts as in use); releases of it are ignored until `unpin`.
+   */
+  pin(buffer: GPUBuffer): void {
+    if (this.pinned.has(buffer)) return;
+    const bucket = this.free.get(buffer.size);
+    const waiting = bucket?.indexOf(buffer) ?? -1;
+    if (bucket && waiting !== -1) {
+      bucket.splice(waiting, 1);
+      this.inUse++;
+    }
+    this.pinned.add(buffer);
+  }
+
+  isPinned(buffer: GPUBuffer): boolean {
+    return this.pinned.has(buffer);
+  }
+
+  /** Puts a pinned buffer back in circulation: in its bucket unless a storage still holds it. */
+  unpin(buffer: GPUBuffer, held: boolean): void {
+    if (!this.pinned.delete(buffer)) return;
+    if (!held) this.release(buffer);
   }
 
   /** A small integer naming `buffer`, for bind-group cache keys. */

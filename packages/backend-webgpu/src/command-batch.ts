@@ -26,6 +26,8 @@ export class CommandBatch {
   submissions = 0;
   /** Dispatches recorded, for tests and benchmarks. */
   dispatches = 0;
+  /** Milliseconds spent handing work to the queue (writing the arena, submitting), for benchmarks of the host's time. */
+  submitMs = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -59,6 +61,15 @@ export class CommandBatch {
     this.pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
   }
 
+  /**
+   * Records one dispatch of a recorded step, whose bind group holds its own uniforms: no arena slot,
+   * and no automatic submission (a replay is one batch of work).
+   */
+  dispatchRecorded(pipeline: GPUComputePipeline, group: GPUBindGroup, uniformOffset: number, grid: readonly [number, number, number]): void {
+    this.dispatch(pipeline, group, uniformOffset, grid);
+    this.dispatches++;
+  }
+
   private endPass(): void {
     this.pass?.end();
     this.pass = null;
@@ -81,6 +92,7 @@ export class CommandBatch {
   /** Submits everything recorded (a no-op when nothing is). */
   submit(): void {
     if (!this.encoder) return;
+    const started = performance.now();
     this.endPass();
     if (this.arenaBytes > 0) this.device.queue.writeBuffer(this.uniformBuffer, 0, this.arena, 0, this.arenaBytes / 4);
     this.device.queue.submit([this.encoder.finish()]);
@@ -88,5 +100,6 @@ export class CommandBatch {
     this.arenaBytes = 0;
     this.dispatchCount = 0;
     this.submissions++;
+    this.submitMs += performance.now() - started;
   }
 }

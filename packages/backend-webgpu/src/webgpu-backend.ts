@@ -5,6 +5,7 @@ import { BufferUsage, MAP_READ_MODE } from './gpu-flags.js';
 import { PipelineCache, UNIFORM_USAGE } from './pipeline-cache.js';
 import type { Program } from './program.js';
 import { holdRelease } from './kernels/linear-fusion.js';
+import { WorkRecording } from './recorded-work.js';
 
 /** A tensor's memory on the GPU: one pooled storage buffer, 32 bits per element whatever the dtype. */
 export class WebGpuStorage implements Storage {
@@ -17,6 +18,8 @@ export class WebGpuStorage implements Storage {
     readonly dtype: DType,
     readonly size: number,
     buffer: GPUBuffer,
+    /** @internal Memory a recorded step owns (see recorded-work.ts), lent to a tensor: releasing it gives nothing back. */
+    readonly borrowed = false,
   ) {
     this.buffer = buffer;
   }
@@ -26,8 +29,8 @@ export class WebGpuStorage implements Storage {
    * WebGPU's buffer.
    * @internal
    */
-  static of(dtype: DType, size: number, buffer: GPUBuffer): WebGpuStorage {
-    return new WebGpuStorage(dtype, size, buffer);
+  static of(dtype: DType, size: number, buffer: GPUBuffer, borrowed = false): WebGpuStorage {
+    return new WebGpuStorage(dtype, size, buffer, borrowed);
   }
 }
 
@@ -41,6 +44,8 @@ export interface WebGpuBackendSettings {
 export interface WebGpuStats {
   submissions: number;
   dispatches: number;
+  /** Milliseconds the host spent handing work to the queue; over SwiftShader it includes emulated GPU work. */
+  submitMs: number;
   pipelines: number;
   uploads: number;
   uploadedBytes: number;
@@ -68,6 +73,8 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   /** The work of the latest flush, still allowed to run while the host records the next step. */
   private inFlight: Promise<undefined> | null = null;
   private readonly errors: string[] = [];
+  /** The work of a step being captured, told of every allocation, dispatch and clear. */
+  private recording: WorkRecording | null = null;
 
   /**
    * A backend on `device`. Made by `createWebGpuBackend`, so the published types need not name
@@ -99,6 +106,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   allocate(dtype: DType, size: number): WebGpuStorage {
     const storage = WebGpuStorage.of(dtype, size, this.pool.acquire(Math.max(size, 1) * 4));
     this.live++;
+    this.recording?.allocated(storage);
     return storage;
   }
 
@@ -120,6 +128,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
 
   async read(storage: WebGpuStorage): Promise<TypedArray> {
     this.settle();
+    this.recording?.refuse('it reads device memory back');
     if (storage.released) throw new Error('webgpu: read of a released storage');
     const bytes = storage.size * 4;
     let words = new Uint32Array(0);
@@ -142,6 +151,11 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
     if (storage.released || holdRelease(this, storage)) return;
     this.settle();
     storage.released = true;
+    // Borrowed memory goes back to the pool only once its recording has let go of it (unpinned).
+    if (storage.borrowed) {
+      if (!this.pool.isPinned(storage.buffer)) this.pool.release(storage.buffer);
+      return;
+    }
     this.pool.release(storage.buffer);
     this.live--;
   }
@@ -185,12 +199,37 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
     const group = this.pipelines.bindGroup(program, compiled, buffers, buffers.map((b) => this.pool.idOf(b)));
     const offset = this.batch.reserveUniforms(uniforms, compiled.uniformSlotBytes);
     this.batch.dispatch(compiled.pipeline, group, offset, grid);
+    this.recording?.dispatched(compiled, buffers, uniforms, grid);
   }
 
   /** Records zeroing `storage` (a clear command, ordered with the passes around it). */
   clear(storage: WebGpuStorage): void {
     this.settle();
     this.batch.commandEncoder().clearBuffer(storage.buffer, 0, storage.size * 4);
+    this.recording?.cleared(storage.buffer, storage.size * 4);
+  }
+
+  /**
+   * Records the dispatches and clears of a step being captured, so that its replays submit them
+   * again with no kernel run (see recorded-work.ts). One recording at a time.
+   */
+  recordWork(): WorkRecording {
+    if (this.recording) throw new Error('webgpu: a step is already being recorded; captures do not nest');
+    this.settle();
+    const recording = new WorkRecording({
+      device: this.device,
+      pool: this.pool,
+      batch: this.batch,
+      settle: () => this.settle(),
+      allocate: ({ dtype, size }) => this.allocate(dtype, size),
+      borrow: ({ dtype, size, buffer }) => WebGpuStorage.of(dtype, size, buffer, true),
+      release: (storage) => this.release(storage),
+      stop: () => {
+        this.recording = null;
+      },
+    });
+    this.recording = recording;
+    return recording;
   }
 
   /**
@@ -212,6 +251,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
     return {
       submissions: this.batch.submissions,
       dispatches: this.batch.dispatches,
+      submitMs: this.batch.submitMs,
       pipelines: this.pipelines.size,
       uploads: this.uploads,
       uploadedBytes: this.uploadedBytes,

@@ -54,6 +54,49 @@ export interface Backend<S extends Storage = Storage> {
   readonly hostAccess?: HostAccess<S>;
   /** Frees everything the backend holds (worker pools, devices). */
   shutdown?(): Promise<void> | void;
+  /**
+   * Starts recording the device work of a step being captured (see `compile()`), which its
+   * replays then resubmit as recorded instead of running the kernels again. Optional: without it,
+   * a replay runs each kernel.
+   */
+  recordWork?(): WorkRecorder<S>;
+}
+
+/** The device work of a step as it is captured, in segments (see `Backend.recordWork`). */
+export interface WorkRecorder<S extends Storage = Storage> {
+  /**
+   * Ends the segment recorded since the last cut, because work that each replay runs through its
+   * kernels again comes next (a random draw, an optimizer's update). Returns the segment's number.
+   */
+  cut(): number;
+  /**
+   * Stops recording. `inputs` are the storages whose values each replay replaces. Returns the
+   * recorded work, or why it cannot be resubmitted as recorded (it read device memory back, say).
+   */
+  finish(inputs: readonly S[]): RecordedWork<S> | string;
+  /** Stops recording and keeps nothing. */
+  abandon(): void;
+}
+
+/**
+ * A step's device work, held with memory of its own: every storage the step made keeps its place,
+ * so a segment resubmits with no kernel run, and each replay overwrites the values of the last.
+ */
+export interface RecordedWork<S extends Storage = Storage> {
+  /** Copies each replay's inputs into the recording's own input memory. */
+  load(inputs: readonly S[]): void;
+  /** The recording's own storage for input `index`, for kernels that run again. */
+  input(index: number): S;
+  /** Submits segment `segment` again. */
+  run(segment: number): void;
+  /** A storage over the memory where the recorded `storage` lives, for a tensor to hold until the next replay. */
+  borrow(storage: S): S;
+  /** Copies `from` into the memory where the recorded storage `to` lives (a kernel run again in its place). */
+  copyInto(from: S, to: S): void;
+  /** A new storage (the caller's) holding a copy of what the recorded `storage` holds now. */
+  copyOut(storage: S): S;
+  /** Gives the recording's memory back. */
+  dispose(): void;
 }
 
 /** How the cpu fallback reaches a backend's memory. */

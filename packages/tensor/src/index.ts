@@ -1,4 +1,4 @@
-export type { Backend, BackendFactory, HostAccess, Storage, TensorLimit, View } from './backend.js';
+export type { Backend, BackendFactory, HostAccess, RecordedWork, Storage, TensorLimit, View, WorkRecorder } from './backend.js';
 export { fallbacksOf, noteFallback, runOnCpu, UNREGISTERED_REASON, type Fallback, type FallbackOutput } from './cpu-fallback.js';
 export {
   BackendConfigurationError,

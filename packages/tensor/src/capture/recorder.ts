@@ -1,4 +1,5 @@
-import type { Backend, Storage } from '../backend.js';
+import type { Backend, RecordedWork, Storage, WorkRecorder } from '../backend.js';
+import { getBackend } from '../backend-registry.js';
 import type { FallbackOutput } from '../cpu-fallback.js';
 import type { TypedArray } from '../dtype.js';
 import { adoptStorage, dropStorage, isStorageHeld } from '../engine.js';
@@ -34,14 +35,23 @@ export class StepRecorder implements CaptureHooks {
   private hostStepDepth = 0;
   private hostStepReleases: TapeEntry[] = [];
   private problem: string | null = null;
+  /** The device work as the backend records it, where it can (see `Backend.recordWork`). */
+  private readonly work: WorkRecorder | null;
 
-  private constructor(inputs: readonly Tensor[]) {
+  private constructor(
+    inputs: readonly Tensor[],
+    private readonly backend: Backend,
+  ) {
     this.inputs = inputs.map((t) => t.storage);
+    this.work = backend.recordWork?.() ?? null;
   }
 
-  /** Starts recording the kernels that run from now on; `inputs` are what a replay swaps. */
+  /**
+   * Starts recording the kernels that run from now on; `inputs` are what a replay swaps. The
+   * backend of the first input (else the current one) records the device work too, if it can.
+   */
   static start(inputs: readonly Tensor[]): StepRecorder {
-    const recorder = new StepRecorder(inputs);
+    const recorder = new StepRecorder(inputs, inputs[0]?.backend ?? getBackend());
     setActiveCapture(recorder);
     return recorder;
   }
@@ -70,6 +80,8 @@ export class StepRecorder implements CaptureHooks {
     // Plain views, not the step's Tensor objects, which the collector must stay free to take.
     const plain = mapStorages(args, (storage) => storage);
     this.entries.push({ kind: 'kernel', name, backend, args: plain, output, slots, produces: result ?? null, refresh: this.pendingRefresh });
+    // A refreshed kernel runs again at each replay: its recorded work is not resubmitted.
+    if (this.pendingRefresh) this.work?.cut();
     this.pendingRefresh = null;
     if (result) this.made.add(result);
   }
@@ -102,17 +114,21 @@ export class StepRecorder implements CaptureHooks {
       fn();
       return;
     }
+    this.cutWork();
     this.hostStepDepth++;
     try {
       fn();
     } finally {
       this.hostStepDepth--;
     }
+    // A host step runs again at each replay, its kernels with it: their recorded work is not resubmitted.
+    this.work?.cut();
     this.entries.push({ kind: 'host', run: fn }, ...this.hostStepReleases);
     this.hostStepReleases = [];
   }
 
   refreshNextKernel(refresh: (args: object) => object): void {
+    this.cutWork();
     this.pendingRefresh = refresh;
   }
 
@@ -130,10 +146,13 @@ export class StepRecorder implements CaptureHooks {
    */
   finish(outputs: readonly Tensor[]): Tape | string {
     setActiveCapture(null);
+    this.cutWork();
+    const work = this.finishWork();
     for (const storage of this.constants.keys()) {
       if (this.written.has(storage)) this.refuse('it writes in place into a tensor it made from host values, which a replay would not upload again');
     }
     if (this.problem !== null) {
+      work?.dispose();
       for (const storage of this.constants.keys()) dropStorage(storage);
       return this.problem;
     }
@@ -154,13 +173,30 @@ export class StepRecorder implements CaptureHooks {
       rebinds: this.rebinds,
       outputs: outputs.map(outputOf),
       guards: this.guards,
+      work,
     });
   }
 
   /** Stops recording after the step threw; nothing is kept. */
   abandon(): void {
     setActiveCapture(null);
+    this.work?.abandon();
     for (const storage of this.constants.keys()) dropStorage(storage);
+  }
+
+  /** Closes the device work recorded since the last cut into a segment that replays resubmit here. */
+  private cutWork(): void {
+    if (this.work) this.entries.push({ kind: 'work', segment: this.work.cut() });
+  }
+
+  /** The recorded device work, if the backend could record all of the step's work. */
+  private finishWork(): RecordedWork | null {
+    if (!this.work) return null;
+    const work = this.work.finish(this.inputs);
+    if (typeof work === 'string') return null;
+    const elsewhere = this.entries.some((entry) => entry.kind === 'kernel' && entry.backend !== this.backend);
+    if (elsewhere) work.dispose();
+    return elsewhere ? null : work;
   }
 
   private refuse(reason: string): void {

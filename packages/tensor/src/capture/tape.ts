@@ -1,4 +1,4 @@
-import type { Backend, Storage, View } from '../backend.js';
+import type { Backend, RecordedWork, Storage, View } from '../backend.js';
 import type { FallbackOutput } from '../cpu-fallback.js';
 import type { DType } from '../dtype.js';
 import { adoptStorage, dropStorage, isStorageHeld, runKernel } from '../engine.js';
@@ -29,7 +29,9 @@ export type TapeEntry =
       readonly refresh: ((args: object) => object) | null;
     }
   | { readonly kind: 'release'; readonly storage: Storage }
-  | { readonly kind: 'host'; readonly run: () => void };
+  | { readonly kind: 'host'; readonly run: () => void }
+  /** A segment of the device work the backend recorded, which a recorded replay resubmits here. */
+  | { readonly kind: 'work'; readonly segment: number };
 
 /** A result of the step as the capture returned it. */
 export interface TapeOutput {
@@ -50,6 +52,8 @@ export interface TapeParts {
   readonly rebinds: readonly { readonly output: TapeOutput; readonly rebind: (fresh: Tensor) => void }[];
   readonly outputs: readonly TapeOutput[];
   readonly guards: readonly (() => boolean)[];
+  /** The device work as the backend recorded it, where it could. */
+  readonly work: RecordedWork | null;
 }
 
 /** Counts of what one replay does. */
@@ -60,6 +64,8 @@ export interface TapeSummary {
   hostSteps: number;
   /** Tensors the step leaves to longer-lived holders that it could not rebind, refreshed by a copy. */
   kept: number;
+  /** Whether a replay resubmits the backend's recorded work instead of running the kernels. */
+  recorded: boolean;
 }
 
 /**
@@ -71,10 +77,13 @@ export class Tape {
   /** The rebinds of each storage a kernel makes, run as soon as it is made (an update reads them next). */
   private readonly rebindsOf = new Map<Storage, TapeParts['rebinds'][number][]>();
 
+  /** The storages the step's kernels made. */
+  private readonly produced: ReadonlySet<Storage>;
+
   constructor(private readonly parts: TapeParts) {
-    const produced = new Set(parts.entries.flatMap((e) => (e.kind === 'kernel' && e.produces ? [e.produces] : [])));
+    this.produced = new Set(parts.entries.flatMap((e) => (e.kind === 'kernel' && e.produces ? [e.produces] : [])));
     for (const rebind of parts.rebinds) {
-      if (!produced.has(rebind.output.storage)) continue;
+      if (!this.produced.has(rebind.output.storage)) continue;
       this.rebindsOf.set(rebind.output.storage, [...(this.rebindsOf.get(rebind.output.storage) ?? []), rebind]);
     }
   }
@@ -82,7 +91,7 @@ export class Tape {
   get summary(): TapeSummary {
     const kernels = this.parts.entries.filter((e) => e.kind === 'kernel').length;
     const hostSteps = this.parts.entries.filter((e) => e.kind === 'host').length;
-    return { kernels: kernels + this.parts.kept.size, hostSteps, kept: this.parts.kept.size };
+    return { kernels: kernels + this.parts.kept.size, hostSteps, kept: this.parts.kept.size, recorded: this.parts.work !== null };
   }
 
   /** The backends the step ran kernels on. */
@@ -95,8 +104,10 @@ export class Tape {
    * alive, every tensor it left behind is still held, and every guard holds.
    */
   isValid(): boolean {
-    const { external, kept, guards } = this.parts;
-    return external.every(isStorageHeld) && [...kept.keys()].every(isStorageHeld) && guards.every((holds) => holds());
+    const { external, kept, guards, work } = this.parts;
+    // Recorded work writes where the kept tensors live whether or not they are still held.
+    const keptHeld = work !== null || [...kept.keys()].every(isStorageHeld);
+    return external.every(isStorageHeld) && keptHeld && guards.every((holds) => holds());
   }
 
   /**
@@ -104,6 +115,11 @@ export class Tape {
    * as new tensors. Check `isValid()` first.
    */
   replay(inputs: readonly Tensor[]): Tensor[] {
+    return this.parts.work ? this.replayRecorded(this.parts.work, inputs) : this.replayKernels(inputs);
+  }
+
+  /** Runs every kernel again, on storages made anew in the capture's order. */
+  private replayKernels(inputs: readonly Tensor[]): Tensor[] {
     const { entries, outputs, kept } = this.parts;
     const current = new Map<Storage, Storage>();
     this.parts.inputs.forEach((storage, i) => current.set(storage, (inputs[i] as Tensor).storage));
@@ -126,13 +142,8 @@ export class Tape {
           current.delete(entry.storage);
           owned.delete(entry.storage);
           if (storage) dropStorage(storage);
-        } else {
-          setReplaySubstitution(current);
-          try {
-            entry.run();
-          } finally {
-            setReplaySubstitution(null);
-          }
+        } else if (entry.kind === 'host') {
+          runHostStep(entry.run, current);
         }
       }
       const results = outputs.map((output) => fresh(output, current));
@@ -148,8 +159,46 @@ export class Tape {
     }
   }
 
-  /** Frees the host constants the tape holds. */
+  /**
+   * Resubmits the backend's recorded work, whose storages keep their memory from one replay to
+   * the next: only refreshed kernels (random draws) and host steps (an optimizer's update) run
+   * again, and each result the caller gets is a copy.
+   */
+  private replayRecorded(work: RecordedWork, inputs: readonly Tensor[]): Tensor[] {
+    work.load(inputs.map((t) => t.storage));
+    const own = new Map<Storage, Storage>(this.parts.inputs.map((storage, i) => [storage, work.input(i)]));
+    const lend = (output: TapeOutput): Tensor => new Tensor(output.backend, work.borrow(output.storage), output.shape, output.dtype, output.strides, output.offset);
+    for (const entry of this.parts.entries) {
+      if (entry.kind === 'work') work.run(entry.segment);
+      else if (entry.kind === 'host') runHostStep(entry.run, own);
+      else if (entry.kind === 'kernel') {
+        if (entry.refresh) {
+          const swapped = entry.slots.length > 0 ? swapStorages(entry.args, entry.slots, own, true) : entry.args;
+          const result = runKernel(entry.name, entry.backend, entry.refresh(swapped) as KernelArgs[KernelName], entry.output);
+          if (entry.produces && result) {
+            work.copyInto(result, entry.produces);
+            adoptStorage(entry.backend, result);
+            dropStorage(result);
+          }
+        }
+        if (entry.produces) for (const { output, rebind } of this.rebindsOf.get(entry.produces) ?? []) rebind(lend(output));
+      }
+    }
+    const inputOf = new Map(this.parts.inputs.map((storage, i) => [storage, (inputs[i] as Tensor).storage]));
+    const results = this.parts.outputs.map((o) => {
+      const input = inputOf.get(o.storage);
+      const storage = input ?? (this.produced.has(o.storage) ? work.copyOut(o.storage) : o.storage);
+      return new Tensor(o.backend, storage, o.shape, o.dtype, o.strides, o.offset);
+    });
+    for (const { output, rebind } of this.parts.rebinds) {
+      if (!this.rebindsOf.has(output.storage)) rebind(lend(output));
+    }
+    return results;
+  }
+
+  /** Frees the host constants the tape holds, and the recorded work's memory. */
   dispose(): void {
+    this.parts.work?.dispose();
     for (const storage of this.parts.constants.keys()) dropStorage(storage);
   }
 }
@@ -163,11 +212,24 @@ function wholeView(storage: Storage): View {
   return { storage, dtype: storage.dtype, shape: [storage.size], strides: [1], offset: 0 };
 }
 
-/** A copy of `args` with each slot's storage replaced by the one `current` maps it to. */
-function swapStorages(args: object, slots: readonly ArgumentSlot[], current: ReadonlyMap<Storage, Storage>): object {
+/** Runs a recorded host step, its kernels reading the storages `current` maps the capture's to. */
+function runHostStep(run: () => void, current: ReadonlyMap<Storage, Storage>): void {
+  setReplaySubstitution(current);
+  try {
+    run();
+  } finally {
+    setReplaySubstitution(null);
+  }
+}
+
+/**
+ * A copy of `args` with each slot's storage replaced by the one `current` maps it to; with
+ * `unmappedStay`, a storage it does not map stays (recorded work keeps the capture's storages).
+ */
+function swapStorages(args: object, slots: readonly ArgumentSlot[], current: ReadonlyMap<Storage, Storage>, unmappedStay = false): object {
   const swapped: Record<string, unknown> = { ...args };
   for (const { key, index, storage } of slots) {
-    const replacement = current.get(storage);
+    const replacement = current.get(storage) ?? (unmappedStay ? storage : undefined);
     if (!replacement) throw new Error(`internal: a replayed kernel reads a storage the step had already freed (argument '${key}')`);
     if (index < 0) {
       swapped[key] = withStorage(swapped[key], () => replacement);
