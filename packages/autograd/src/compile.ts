@@ -19,6 +19,12 @@ export interface CompileStats {
   replays: number;
   /** Kernels of the latest recording's replay (its copies to gradients included); null before one exists. */
   kernelsPerReplay: number | null;
+  /**
+   * Whether the latest recording replays as the backend recorded its device work (webgpu: its
+   * dispatches resubmitted, only random draws and host steps run again) rather than kernel by
+   * kernel; null before one exists.
+   */
+  replaysDeviceWork: boolean | null;
   /** Why the step runs eagerly for good, if it does (a host read inside it, for example). */
   eagerReason: string | null;
 }
@@ -72,7 +78,7 @@ interface Recording {
 export function compile<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, options: CompileOptions = {}): CompiledStep<A, R> {
   const name = options.name ?? (fn.name || 'step');
   const recordings = new Map<string, Recording>();
-  const stats: CompileStats = { eager: 0, captures: 0, replays: 0, kernelsPerReplay: null, eagerReason: null };
+  const stats: CompileStats = { eager: 0, captures: 0, replays: 0, kernelsPerReplay: null, replaysDeviceWork: null, eagerReason: null };
 
   async function call(...args: A): Promise<Awaited<R>> {
     const inputs = tensorArguments(name, args);
@@ -128,6 +134,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R | Promise<
       recording.tape = tape;
       recording.template = template as Template;
       stats.kernelsPerReplay = tape.summary.kernels;
+      stats.replaysDeviceWork = tape.summary.recorded;
     }
     return result;
   }

@@ -2,4 +2,4 @@ import { describeCapturedSteps } from '../../../data/test/conformance/captured-s
 import { registerWebGpuBackend } from '../../src/index.js';
 
 registerWebGpuBackend();
-describeCapturedSteps('webgpu');
+describeCapturedSteps('webgpu', true);

@@ -109,25 +109,25 @@ function tokenBatches(count: number): Batch[] {
   return Array.from({ length: count }, () => [randn([2, 6, 16]), randint(0, 8, [2, 6])] as const);
 }
 
-/** compile()'s guarantees on `device`. */
-export function describeCapturedSteps(device: string): void {
+/** compile()'s guarantees on `device`, whose replays resubmit recorded device work if `recordsWork`. */
+export function describeCapturedSteps(device: string, recordsWork = false): void {
   describe(`compile() on '${device}'`, () => {
     beforeAll(() => setBackend(device));
     afterEach(() => vi.restoreAllMocks());
 
     it('replays the tutorial MLP with Adam and a StepLR schedule as the written step computes it', async () => {
       const { step } = await expectReplaysMatch(mlp, batchesOf(7, [8, 24], 10));
-      expect(step?.stats()).toMatchObject({ eager: 1, captures: 1, replays: 5, eagerReason: null });
+      expect(step?.stats()).toMatchObject({ eager: 1, captures: 1, replays: 5, eagerReason: null, replaysDeviceWork: recordsWork });
     });
 
     it('replays the examples/mnist CNN with Adadelta and dropout, drawing fresh masks each step', async () => {
       const { step } = await expectReplaysMatch(cnn, batchesOf(6, [2, 1, 12, 12], 10));
-      expect(step?.stats().replays).toBe(4);
+      expect(step?.stats()).toMatchObject({ replays: 4, replaysDeviceWork: recordsWork });
     });
 
     it('replays a pre-norm transformer block with dropout and AdamW', async () => {
       const { step } = await expectReplaysMatch(transformerBlock, tokenBatches(5));
-      expect(step?.stats().replays).toBe(3);
+      expect(step?.stats()).toMatchObject({ replays: 3, replaysDeviceWork: recordsWork });
     });
 
     it('records again for a new input shape, and keeps each recording', async () => {
