@@ -7,9 +7,13 @@
 // runs the GPU's work on these same cores, the host figures are the host's alone; SwiftShader says
 // nothing of GPU speed.
 //
+// Each step starts after a garbage collection, which would otherwise fall in some step's timing.
+//
 // Usage: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node bench/host-time.mjs
 //   [--steps 30] [--json]; prints a markdown table (or one JSON object).
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { compile } from '@kindling/autograd';
 import { ConvNet, Net } from '@kindling/models';
 import { functional as F, Linear, Module, Transformer, TransformerEncoderLayer } from '@kindling/nn';
@@ -20,6 +24,8 @@ import { median } from './timing.mjs';
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '30' }, json: { type: 'boolean', default: false } } });
 const steps = Number(values.steps);
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc');
 registerBackends();
 await setBackend('webgpu');
 const backend = findBackend('webgpu');
@@ -68,7 +74,7 @@ async function measure(make, compiled) {
     await backend.flush();
     await backend.flush();
     // A collection inside the timed part would be charged to whichever step it fell in.
-    globalThis.gc?.();
+    collectGarbage();
     const before = backend.stats();
     const started = performance.now();
     const pending = step(x, y);

@@ -16,7 +16,8 @@
 // Then memory: the peak of the cnn's training step at batch 64 and of its evaluation at batch 1000
 // in one call, on workers (bench/memory-peaks.mjs) and in PyTorch (bench/pytorch_memory.py), each in
 // a fresh process; and, where webgpu starts, the dispatches of exact GELU and layer normalisation,
-// forward and backward (bench/dispatches.mjs).
+// forward and backward (bench/dispatches.mjs), and the dispatches and host µs of a training step
+// written out and under compile() (bench/host-time.mjs).
 //
 // Last, the sequence models' training steps on workers against PyTorch: a transformer encoder
 // layer, a 2-layer LSTM and nanoGPT's char-cpu iteration (bench/sequence-models.mjs).
@@ -259,6 +260,13 @@ else {
   console.log('| --- | ---: | ---: |');
   console.log(`| F.gelu (exact) | ${dispatches.gelu.forward} | ${dispatches.gelu.backward} |`);
   console.log(`| F.layerNorm (weight and bias) | ${dispatches.layerNorm.forward} | ${dispatches.layerNorm.backward} |`);
+}
+
+console.log('\nA training step on webgpu, written out and under compile(): dispatches and host µs (bench/host-time.mjs)\n');
+if (dispatches.skipped) console.log(`unavailable: ${dispatches.skipped.split('\n')[0]}`);
+else {
+  const { stdout: hostTimeTable } = await run(process.execPath, [join(root, 'bench/host-time.mjs'), '--steps', '20'], { maxBuffer: 1 << 24 });
+  console.log(hostTimeTable.trim());
 }
 
 console.log(`\nStart-up, ms (median of ${startup.repeats} fresh processes)\n`);

@@ -1,4 +1,4 @@
-import { isTensor, StepRecorder, type Tape, type Tensor } from '@kindling/tensor';
+import { isCapturing, isTensor, StepRecorder, type Tape, type Tensor } from '@kindling/tensor';
 import { ageWithSteps } from './backward.js';
 import { isGradEnabled } from './grad-mode.js';
 import { Variable } from './variable.js';
@@ -81,6 +81,8 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R | Promise<
   const stats: CompileStats = { eager: 0, captures: 0, replays: 0, kernelsPerReplay: null, replaysDeviceWork: null, eagerReason: null };
 
   async function call(...args: A): Promise<Awaited<R>> {
+    // Called inside another step being recorded: run as written, so that the outer recording holds it.
+    if (isCapturing()) return await fn(...args);
     const inputs = tensorArguments(name, args);
     const key = signature(args);
     let recording = recordings.get(key);
