@@ -265,7 +265,7 @@ else {
 console.log('\nA training step on webgpu, written out and under compile(): dispatches and host µs (bench/host-time.mjs)\n');
 if (dispatches.skipped) console.log(`unavailable: ${dispatches.skipped.split('\n')[0]}`);
 else {
-  const { stdout: hostTimeTable } = await run(process.execPath, [join(root, 'bench/host-time.mjs'), '--steps', '20'], { maxBuffer: 1 << 24 });
+  const { stdout: hostTimeTable } = await run(process.execPath, [join(root, 'bench/host-time.mjs'), '--steps', '10'], { maxBuffer: 1 << 24 });
   console.log(hostTimeTable.trim());
 }
 

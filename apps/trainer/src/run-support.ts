@@ -1,6 +1,7 @@
+import { compile, type Variable } from '@kindling/autograd';
 import { load, type Module } from '@kindling/nn';
 import { saveOnnx } from '@kindling/onnx';
-import { fromValues, getBackend, memory, zeros, type Backend, type Tensor } from '@kindling/tensor';
+import { fromValues, getBackend, memory, tidy, zeros, type Backend, type Tensor } from '@kindling/tensor';
 import { nonFiniteWeights } from '@kindling/models';
 
 /** What both models' runs take besides their hyperparameters: the data, the checkpoints, the NaN policy and progress. */
@@ -22,6 +23,29 @@ export interface RunSettings {
   /** Called with every step, for progress display. */
   onStep?: (step: number, msPerStep: number) => void;
   onNetwork?: (description: string) => void;
+}
+
+/**
+ * One training step on a batch, returning its loss: forward and backward, the optimizer's update,
+ * `zeroGrad()`. Replayed through `compile()` (named `name` in its messages) unless `settings.compile` is false.
+ */
+export function trainingStep(
+  settings: RunSettings,
+  name: string,
+  lossOf: (images: Tensor, labels: Tensor) => Variable,
+  optimizer: { step(): Promise<void>; zeroGrad(): void },
+): (images: Tensor, labels: Tensor) => Promise<Tensor> {
+  const written = async (images: Tensor, labels: Tensor): Promise<Tensor> => {
+    const loss = tidy(() => {
+      const output = lossOf(images, labels);
+      output.backward();
+      return output.data;
+    });
+    await optimizer.step();
+    optimizer.zeroGrad();
+    return loss;
+  };
+  return settings.compile === false ? written : compile(written, { name });
 }
 
 /** What is allocated at one point of the run. */

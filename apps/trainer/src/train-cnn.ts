@@ -1,4 +1,4 @@
-import { compile, noGrad } from '@kindling/autograd';
+import { noGrad } from '@kindling/autograd';
 import { DataLoader, type TensorDataset } from '@kindling/data';
 import { MNIST } from '@kindling/data-mnist';
 import { functional as F, save } from '@kindling/nn';
@@ -6,7 +6,7 @@ import { Adadelta, StepLR } from '@kindling/optim';
 import { getBackend, manualSeed, tidy, type Tensor } from '@kindling/tensor';
 import { ConvNet } from '@kindling/models';
 import { writeWithFallback, type WriteOutcome } from './outputs.js';
-import { exportTrainedOnnx, freeRun, loadCheckpoint, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
+import { exportTrainedOnnx, freeRun, loadCheckpoint, LossWatch, medianStepMs, memorySnapshot, peakRssMB, trainingStep, type MemorySnapshot, type RunSettings } from './run-support.js';
 
 export interface CnnTrainOptions extends RunSettings {
   /** Passes over the 60,000 training images; the learning rate is multiplied by `gamma` after each. */
@@ -140,17 +140,7 @@ async function runEpochs(options: CnnTrainOptions, net: ConvNet, optimizer: Adad
   const batchesPerEpoch = loaders.train.length;
   const stepLimit = Math.min(options.iters ?? Number.POSITIVE_INFINITY, options.epochs * batchesPerEpoch);
   const watch = new LossWatch(options.allowNan, getBackend().synchronous);
-  const written = async (images: Tensor, labels: Tensor): Promise<Tensor> => {
-    const loss = tidy(() => {
-      const output = F.nllLoss(net.forward(images), labels);
-      output.backward();
-      return output.data;
-    });
-    await optimizer.step();
-    optimizer.zeroGrad();
-    return loss;
-  };
-  const trainingStep = options.compile === false ? written : compile(written, { name: 'the CNN training step' });
+  const trainOn = trainingStep(options, 'the CNN training step', (images, labels) => F.nllLoss(net.forward(images), labels), optimizer);
   options.onStart?.(stepLimit);
   try {
     for (let epoch = 1; epoch <= options.epochs && run.steps < stepLimit; epoch++) {
@@ -159,7 +149,7 @@ async function runEpochs(options: CnnTrainOptions, net: ConvNet, optimizer: Adad
       for await (const [images, labels] of loaders.train) {
         const stepStarted = performance.now();
         const lr = optimizer.paramGroups[0]?.lr ?? options.lr;
-        const loss = await trainingStep(images, labels);
+        const loss = await trainOn(images, labels);
         images.dispose();
         labels.dispose();
         await watch.flush();

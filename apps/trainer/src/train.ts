@@ -1,12 +1,12 @@
-import { compile, noGrad } from '@kindling/autograd';
+import { noGrad } from '@kindling/autograd';
 import { DeviceDataset } from '@kindling/data';
 import { readDataSets, type Batch, type DataSet } from '@kindling/data-mnist';
 import { CrossEntropyLoss, save } from '@kindling/nn';
 import { Adam, AdamW, SGD } from '@kindling/optim';
-import { getBackend, manualSeed, tidy, type Tensor } from '@kindling/tensor';
+import { getBackend, manualSeed, tidy } from '@kindling/tensor';
 import { Net } from '@kindling/models';
 import { writeWithFallback, type WriteOutcome } from './outputs.js';
-import { exportTrainedOnnx, freeRun, loadCheckpoint, LossWatch, medianStepMs, memorySnapshot, peakRssMB, type MemorySnapshot, type RunSettings } from './run-support.js';
+import { exportTrainedOnnx, freeRun, loadCheckpoint, LossWatch, medianStepMs, memorySnapshot, peakRssMB, trainingStep, type MemorySnapshot, type RunSettings } from './run-support.js';
 
 export { DivergedError, type MemorySnapshot, type RunSettings } from './run-support.js';
 
@@ -101,17 +101,7 @@ async function runSteps(options: TrainOptions, net: Net, optimizer: Adam | SGD, 
   const criterion = new CrossEntropyLoss();
   const run: StepsRun = { log: [], stepMs: [], finalLoss: Number.NaN };
   const watch = new LossWatch(options.allowNan, getBackend().synchronous);
-  const written = async (images: Tensor, labels: Tensor): Promise<Tensor> => {
-    const loss = tidy(() => {
-      const output = criterion.forward(net.forward(images), labels);
-      output.backward();
-      return output.data;
-    });
-    await optimizer.step();
-    optimizer.zeroGrad();
-    return loss;
-  };
-  const trainingStep = options.compile === false ? written : compile(written, { name: 'the MLP training step' });
+  const trainOn = trainingStep(options, 'the MLP training step', (images, labels) => criterion.forward(net.forward(images), labels), optimizer);
   for (let step = 0; step <= options.iters; step++) {
     const logging = step % options.logEvery === 0 || step === options.iters;
     if (step === options.iters && !logging) break;
@@ -119,7 +109,7 @@ async function runSteps(options: TrainOptions, net: Net, optimizer: Adam | SGD, 
     const { images, labels } = batches.next(options.batchSize);
 
     // The last logged step only measures the loss: no backward, no update.
-    const loss = step < options.iters ? await trainingStep(images, labels) : tidy(() => criterion.forward(net.forward(images), labels).data);
+    const loss = step < options.iters ? await trainOn(images, labels) : tidy(() => criterion.forward(net.forward(images), labels).data);
     images.dispose();
     labels.dispose();
     await watch.flush();
