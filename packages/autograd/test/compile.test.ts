@@ -17,10 +17,15 @@ function regression(): { w: Variable; step: (x: Tensor, y: Tensor) => Promise<Va
     w.grad = null;
     const loss = new Variable(x).matmul(w).sub(new Variable(y)).pow(2).mean();
     loss.backward();
-    w.data.copy_(w.data.sub((w.grad as Tensor).mul(0.1)));
+    w.data.copy_(w.data.sub(gradientOf(w).mul(0.1)));
     return loss;
   };
   return { w, step };
+}
+
+function gradientOf(v: Variable): Tensor {
+  if (!v.grad) throw new Error('no gradient: backward() did not reach the Variable');
+  return v.grad;
 }
 
 function batches(count: number): [Tensor, Tensor][] {
