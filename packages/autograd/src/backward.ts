@@ -1,4 +1,4 @@
-import { formatShape, newHandle, onesLike, tidy, type Tensor } from '@kindling/tensor';
+import { formatShape, newHandle, onesLike, requireMadeInStep, tidy, type Tensor } from '@kindling/tensor';
 import { freedGraphError, type InputMeta, type Node } from './graph.js';
 import { fitToInput } from './reduce-to-shape.js';
 import { addWindowInPlace, placeWindow, startWindowBuffer, windowOf } from './window-gradients.js';
@@ -196,6 +196,10 @@ function startGeneration(): Tensor[] {
  * whose disposal would take both.
  */
 function accumulate(old: Tensor | null, fresh: Tensor): Tensor {
-  if (old !== null) return old.add(fresh);
+  if (old !== null) {
+    // A replay would add to this step's old gradient again, not to the one the last replay left.
+    requireMadeInStep(old, "its backward() adds to a .grad from before the step; clear the gradients in the step (optimizer.zeroGrad(), or .grad = null for a Variable no optimizer holds)");
+    return old.add(fresh);
+  }
   return fresh.isContiguous() ? fresh.view(fresh.shape) : fresh.contiguous();
 }

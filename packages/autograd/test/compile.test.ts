@@ -28,6 +28,9 @@ function gradientOf(v: Variable): Tensor {
   return v.grad;
 }
 
+/** A Variable whose gradient no step clears. */
+const gradientsKept = new Variable(tensor([1, 2, 3, 4]), { requiresGrad: true });
+
 function batches(count: number): [Tensor, Tensor][] {
   manualSeed(1);
   return Array.from({ length: count }, () => [randn([8, 4]), randn([8, 1])]);
@@ -63,6 +66,12 @@ describe('compile() on cpu', () => {
     ['returns a number', (x: Tensor) => Promise.resolve(x.shape[0]), /returns number 8, which a replay would return unchanged/],
     ['frees one of its inputs', (x: Tensor) => Promise.resolve(x.dispose()), /frees one of its inputs/],
     ['reads on the host', async (x: Tensor) => x.mul(2).mul(await x.sum().item()), /reads a tensor's values on the host \(item\(\)\)/],
+    ['adds to a gradient from before the step', (x: Tensor) => {
+      const v = gradientsKept;
+      const loss = new Variable(x).mul(v).sum();
+      loss.backward();
+      return Promise.resolve(loss);
+    }, /backward\(\) adds to a \.grad from before the step/],
     ['writes into a tensor it made from host values', (x: Tensor) => Promise.resolve(tensor([1, 2, 3, 4]).copy_(x.sum(0))), /writes in place into a tensor it made from host values/],
   ])('runs a step that %s as written, and says why once', async (_, fn: (x: Tensor) => Promise<unknown>, reason) => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);

@@ -35,7 +35,7 @@ export { isTensor, Tensor, type BinaryMethod, type BoolTensor, type NestedArray,
 export { variance, type VarianceOptions } from './ops/statistics.js';
 export { INSPECT, sizeMethod } from './ops/size.js';
 export { tidy, keep, dispose, newHandle, scoped } from './memory.js';
-export { guardReplay, isCapturing, rebindOnReplay, refreshOnReplay, replayable } from './capture/hooks.js';
+export { guardReplay, isCapturing, rebindOnReplay, refreshOnReplay, replayable, requireMadeInStep } from './capture/hooks.js';
 export { StepRecorder } from './capture/recorder.js';
 export { Tape, type TapeSummary } from './capture/tape.js';
 export { observeHostReads, unobservedRead, type HostReadMethod, type HostReadObserver } from './host-reads.js';

@@ -25,6 +25,8 @@ export interface CaptureHooks {
   guard(holds: () => boolean): void;
   /** At the end of each replay, `rebind` receives a new tensor holding what `tensor` held in the capture. */
   rebind(tensor: Tensor, rebind: (fresh: Tensor) => void): void;
+  /** The step cannot be replayed, because of `reason`, unless it made `tensor` itself. */
+  requireMade(tensor: Tensor, reason: string): void;
 }
 
 let active: CaptureHooks | null = null;
@@ -87,6 +89,14 @@ export function guardReplay(holds: () => boolean): void {
  */
 export function rebindOnReplay(tensor: Tensor, rebind: (fresh: Tensor) => void): void {
   active?.rebind(tensor, rebind);
+}
+
+/**
+ * Says that the step being captured cannot be replayed, because of `reason`, unless it made
+ * `tensor` itself (a gradient it accumulates into). Outside a capture it does nothing.
+ */
+export function requireMadeInStep(tensor: Tensor, reason: string): void {
+  active?.requireMade(tensor, reason);
 }
 
 /** Whether a step is being captured now. */

@@ -136,6 +136,10 @@ export class StepRecorder implements CaptureHooks {
     this.guards.push(holds);
   }
 
+  requireMade(tensor: Tensor, reason: string): void {
+    if (!this.made.has(tensor.storage)) this.refuse(reason);
+  }
+
   rebind(tensor: Tensor, rebind: (fresh: Tensor) => void): void {
     this.rebinds.push({ output: outputOf(tensor), rebind });
   }
