@@ -1,4 +1,4 @@
-import type { Backend, DType, Storage, TensorLimit, TypedArray } from '@kindling/tensor';
+import type { Backend, DType, Storage, TensorLimit, TypedArray, WorkRecorder } from '@kindling/tensor';
 import { BufferPool, type BufferPoolStats } from './buffer-pool.js';
 import { CommandBatch, UNIFORM_ARENA_BYTES } from './command-batch.js';
 import { BufferUsage, MAP_READ_MODE } from './gpu-flags.js';
@@ -213,7 +213,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
    * Records the dispatches and clears of a step being captured, so that its replays submit them
    * again with no kernel run (see recorded-work.ts). One recording at a time.
    */
-  recordWork(): WorkRecording {
+  recordWork(): WorkRecorder<WebGpuStorage> {
     if (this.recording) throw new Error('webgpu: a step is already being recorded; captures do not nest');
     this.settle();
     const recording = new WorkRecording({
