@@ -26,6 +26,8 @@ export class CommandBatch {
   submissions = 0;
   /** Dispatches recorded, for tests and benchmarks. */
   dispatches = 0;
+  /** Copies kernels recorded (`copy`), for tests and benchmarks; a read's staging copy is not one. */
+  copies = 0;
   /** Milliseconds spent handing work to the queue (writing the arena, submitting), for benchmarks of the host's time. */
   submitMs = 0;
 
@@ -45,6 +47,12 @@ export class CommandBatch {
     this.endPass();
     this.encoder ??= this.device.createCommandEncoder();
     return this.encoder;
+  }
+
+  /** Records a copy of `bytes` bytes between two buffers, in order with the passes around it. */
+  copy(source: GPUBuffer, sourceOffset: number, target: GPUBuffer, targetOffset: number, bytes: number): void {
+    this.commandEncoder().copyBufferToBuffer(source, sourceOffset, target, targetOffset, bytes);
+    this.copies++;
   }
 
   /** Records one dispatch of `pipeline` with `group` at the uniform slot `uniformOffset`, in the open compute pass. */

@@ -18,17 +18,22 @@ export interface RecordingHost {
   stop(): void;
 }
 
+/** Commands with no program, replayed as logged (offsets and sizes in bytes). */
+type CommandWork =
+  | { readonly kind: 'clear'; readonly buffer: GPUBuffer; readonly bytes: number }
+  | { readonly kind: 'copy'; readonly source: GPUBuffer; readonly sourceOffset: number; readonly target: GPUBuffer; readonly targetOffset: number; readonly bytes: number };
+
 type LoggedWork =
   | { readonly kind: 'dispatch'; readonly compiled: CompiledProgram; readonly buffers: readonly GPUBuffer[]; readonly uniforms: Uint32Array; readonly grid: readonly [number, number, number] }
-  | { readonly kind: 'clear'; readonly buffer: GPUBuffer; readonly bytes: number };
+  | CommandWork;
 
 type ReadyWork =
   | { readonly kind: 'dispatch'; readonly pipeline: GPUComputePipeline; readonly group: GPUBindGroup; readonly uniformOffset: number; readonly grid: readonly [number, number, number] }
-  | { readonly kind: 'clear'; readonly buffer: GPUBuffer; readonly bytes: number };
+  | CommandWork;
 
 /**
- * The dispatches and clears a captured step issues on the `webgpu` backend, in segments, and the
- * storages it makes. The backend tells it of each while it records.
+ * The dispatches, copies and clears a captured step issues on the `webgpu` backend, in segments,
+ * and the storages it makes. The backend tells it of each while it records.
  * @internal
  */
 export class WorkRecording implements WorkRecorder<WebGpuStorage> {
@@ -52,6 +57,10 @@ export class WorkRecording implements WorkRecorder<WebGpuStorage> {
 
   cleared(buffer: GPUBuffer, bytes: number): void {
     this.current.push({ kind: 'clear', buffer, bytes });
+  }
+
+  copied(source: GPUBuffer, sourceOffset: number, target: GPUBuffer, targetOffset: number, bytes: number): void {
+    this.current.push({ kind: 'copy', source, sourceOffset, target, targetOffset, bytes });
   }
 
   refuse(reason: string): void {
@@ -81,7 +90,7 @@ export class WorkRecording implements WorkRecorder<WebGpuStorage> {
 /**
  * A recorded step's work, ready to submit again: its buffers pinned (out of the pool's circulation),
  * its inputs copied into buffers of its own, one uniform buffer written once, and a bind group per
- * dispatch. A segment costs the native calls of its dispatches and nothing else.
+ * dispatch. A segment costs the native calls of its dispatches, copies and clears and nothing else.
  * @internal
  */
 class RecordedDispatches implements RecordedWork<WebGpuStorage> {
@@ -98,7 +107,10 @@ class RecordedDispatches implements RecordedWork<WebGpuStorage> {
   ) {
     for (const buffer of made.keys()) host.pool.pin(buffer);
     this.ownInputs = inputs.map((input) => host.allocate(input));
-    const ownBuffer = new Map(inputs.map((input, i) => [input.buffer, (this.ownInputs[i] as WebGpuStorage).buffer]));
+    // Replayed work must reach the recording's copy of each input, which `load` refreshes, not the
+    // buffer it was recorded with (the caller's, long since changed or released).
+    const inputBuffers = new Map(inputs.map((input, i) => [input.buffer, (this.ownInputs[i] as WebGpuStorage).buffer]));
+    const ownBuffer = (buffer: GPUBuffer): GPUBuffer => inputBuffers.get(buffer) ?? buffer;
     const dispatches = segments.flat().filter((work) => work.kind === 'dispatch');
     const slotOf = (compiled: CompiledProgram): number => Math.ceil(compiled.uniformSlotBytes / UNIFORM_ALIGNMENT) * UNIFORM_ALIGNMENT;
     const uniformBytes = Math.max(
@@ -110,9 +122,10 @@ class RecordedDispatches implements RecordedWork<WebGpuStorage> {
     let offset = 0;
     this.ready = segments.map((segment) =>
       segment.map((work): ReadyWork => {
-        if (work.kind === 'clear') return work;
+        if (work.kind === 'clear') return { ...work, buffer: ownBuffer(work.buffer) };
+        if (work.kind === 'copy') return { ...work, source: ownBuffer(work.source), target: ownBuffer(work.target) };
         words.set(work.uniforms, offset / 4);
-        const entries: GPUBindGroupEntry[] = work.buffers.map((buffer, binding) => ({ binding, resource: { buffer: ownBuffer.get(buffer) ?? buffer } }));
+        const entries: GPUBindGroupEntry[] = work.buffers.map((buffer, binding) => ({ binding, resource: { buffer: ownBuffer(buffer) } }));
         entries.push({ binding: work.buffers.length, resource: { buffer: this.uniformBuffer, offset: 0, size: work.compiled.uniformSlotBytes } });
         const ready = { kind: 'dispatch' as const, pipeline: work.compiled.pipeline, group: host.device.createBindGroup({ layout: work.compiled.layout, entries }), uniformOffset: offset, grid: work.grid };
         offset += slotOf(work.compiled);
@@ -139,6 +152,7 @@ class RecordedDispatches implements RecordedWork<WebGpuStorage> {
     const { batch } = this.host;
     for (const work of this.ready[segment] ?? []) {
       if (work.kind === 'dispatch') batch.dispatchRecorded(work.pipeline, work.group, work.uniformOffset, work.grid);
+      else if (work.kind === 'copy') batch.copy(work.source, work.sourceOffset, work.target, work.targetOffset, work.bytes);
       else batch.commandEncoder().clearBuffer(work.buffer, 0, work.bytes);
     }
   }

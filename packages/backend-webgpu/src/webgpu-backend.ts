@@ -44,6 +44,8 @@ export interface WebGpuBackendSettings {
 export interface WebGpuStats {
   submissions: number;
   dispatches: number;
+  /** Buffer-to-buffer copies kernels made instead of dispatches (Concat's contiguous slabs). */
+  copies: number;
   /** Milliseconds the host spent handing work to the queue; over SwiftShader it includes emulated GPU work. */
   submitMs: number;
   pipelines: number;
@@ -73,7 +75,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   /** The work of the latest flush, still allowed to run while the host records the next step. */
   private inFlight: Promise<undefined> | null = null;
   private readonly errors: string[] = [];
-  /** The work of a step being captured, told of every allocation, dispatch and clear. */
+  /** The work of a step being captured, told of every allocation, dispatch, copy and clear. */
   private recording: WorkRecording | null = null;
 
   /**
@@ -210,8 +212,21 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   }
 
   /**
-   * Records the dispatches and clears of a step being captured, so that its replays submit them
-   * again with no kernel run (see recorded-work.ts). One recording at a time.
+   * Records copying `count` elements of `source`, from element `sourceOffset`, into `target` from
+   * element `targetOffset`: a copy command, which costs less than a dispatch and is ordered with
+   * the passes around it. WebGPU forbids a copy within one buffer.
+   */
+  copy(source: WebGpuStorage, sourceOffset: number, target: WebGpuStorage, targetOffset: number, count: number): void {
+    if (source.buffer === target.buffer) throw new Error('webgpu: copy within one buffer');
+    this.settle();
+    // Every dtype is stored 4 bytes per element, so offsets and sizes meet the copy's 4-byte alignment.
+    this.batch.copy(source.buffer, sourceOffset * 4, target.buffer, targetOffset * 4, count * 4);
+    this.recording?.copied(source.buffer, sourceOffset * 4, target.buffer, targetOffset * 4, count * 4);
+  }
+
+  /**
+   * Records the dispatches, copies and clears of a step being captured, so that its replays submit
+   * them again with no kernel run (see recorded-work.ts). One recording at a time.
    */
   recordWork(): WorkRecorder<WebGpuStorage> {
     if (this.recording) throw new Error('webgpu: a step is already being recorded; captures do not nest');
@@ -251,6 +266,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
     return {
       submissions: this.batch.submissions,
       dispatches: this.batch.dispatches,
+      copies: this.batch.copies,
       submitMs: this.batch.submitMs,
       pipelines: this.pipelines.size,
       uploads: this.uploads,

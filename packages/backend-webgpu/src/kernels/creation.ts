@@ -1,6 +1,7 @@
 import { contiguousStrides, shapeSize, type KernelConfig } from '@kindling/tensor';
 import { workgroupGrid } from '../program.js';
 import { FillProgram, fillBits } from '../programs/fill.js';
+import { isRowMajor } from '../programs/elementwise.js';
 import { PlaceProgram } from '../programs/place.js';
 import { RandomProgram } from '../programs/random.js';
 import type { WebGpuBackend } from '../webgpu-backend.js';
@@ -43,15 +44,17 @@ export const concatConfig: KernelConfig<'Concat', WebGpuBackend> = {
     const out = backend.allocate(first.dtype, shapeSize(outShape));
     const strides = contiguousStrides(outShape);
     const program = new PlaceProgram(outShape.length);
+    // With nothing outside `dim` (cat along dim 0, or of 1-D tensors), each input's slab of the
+    // output is one run of elements: a row-major input fills it with a copy command, not a dispatch.
+    const slabsAreRuns = shapeSize(outShape.slice(0, dim)) === 1;
     let start = 0;
-    // One pass per input, each writing its slab of the output through the output's strides.
     for (const input of inputs) {
       const size = shapeSize(input.shape);
-      if (size > 0) {
-        const words = program.uniforms(input, start * (strides[dim] as number), strides);
-        backend.dispatch(program, [input.storage], [out], words, workgroupGrid(Math.ceil(size / 64)));
-      }
+      const outOffset = start * (strides[dim] as number);
       start += input.shape[dim] as number;
+      if (size === 0) continue;
+      if (slabsAreRuns && isRowMajor(input)) backend.copy(input.storage, input.offset, out, outOffset, size);
+      else backend.dispatch(program, [input.storage], [out], program.uniforms(input, outOffset, strides), workgroupGrid(Math.ceil(size / 64)));
     }
     return out;
   },

@@ -4,7 +4,8 @@ import { decodeIndex, elementMain, storageBindings, stridedOffset, uniformBlock,
 
 /**
  * Copies a strided view into a strided window of an existing output: Concat runs it once per
- * input, each writing its block of the result. Words move as raw bits, so every dtype shares it.
+ * input whose block of the result a copy command cannot fill. Words move as raw bits, so every
+ * dtype shares it.
  * Uniform words: size, shape, source offset and strides, destination offset and strides.
  */
 export class PlaceProgram implements Program {
