@@ -114,6 +114,22 @@ export function adoptStorage(backend: Backend, storage: Storage): void {
   peakBytes = Math.max(peakBytes, liveBytes);
 }
 
+/** How many tensors (and replays) hold `storage`: 0 once it went back to its backend. */
+export function storageUserCount(storage: Storage): number {
+  return storageUsers.get(storage)?.users ?? 0;
+}
+
+/**
+ * Points `tensor`'s hold from `from` to `to`: the new storage gains a user and the old one loses
+ * one, and a tensor collected without dispose() hands back the storage it holds now.
+ */
+export function moveHold(tensor: Tensor, from: Storage, to: Storage): void {
+  adoptStorage(tensor.backend, to);
+  collected.unregister(tensor);
+  collected.register(tensor, to, tensor);
+  dropStorage(from);
+}
+
 /** Whether some tensor (or a replay) still holds `storage`. */
 export function isStorageHeld(storage: Storage): boolean {
   return storageUsers.has(storage);

@@ -115,6 +115,7 @@ export {
 } from './ops/elementwise-ops.js';
 export { describeValue, isTensorOperand, TENSOR_OPERAND, type TensorOperand } from './ops/operand.js';
 export { cat, stack } from './ops/join.js';
+export { canPackTensors, packTensors } from './ops/arena.js';
 export { einsum, einsumWith, type EinsumOperand } from './ops/einsum.js';
 export { bernoulli, multinomial, type MultinomialOptions, type SamplingOptions } from './ops/sampling.js';
 export { argsort, cumsum, reverseCumsum, sort, topk, topkIndices, tril, triu } from './ops/scan.js';

@@ -1,6 +1,6 @@
 import type { Backend, Storage, View } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
-import { adoptStorage, dropStorage, trackTensor, untrackTensor } from './engine.js';
+import { adoptStorage, dropStorage, moveHold, trackTensor, untrackTensor } from './engine.js';
 import { formatTensor } from './format.js';
 import { noteHostRead, unobservedRead } from './host-reads.js';
 import * as creation from './ops/creation.js';
@@ -151,6 +151,20 @@ export class Tensor implements View {
     this.freedWhere = where;
     untrackTensor(this);
     dropStorage(this.storage);
+  }
+
+  /**
+   * @internal Moves this tensor onto `storage` at `offset`, where a copy of its elements already
+   * is (same backend, dtype and layout). Whoever holds the tensor object sees the move: what lets an
+   * optimizer pack its parameters into one storage (see ops/arena.ts).
+   */
+  rehome(storage: Storage, offset: number): void {
+    this.assertUsable('rehome');
+    moveHold(this, this.storage, storage);
+    // Readonly to users; this move is the one place they change.
+    const placement = this as { storage: Storage; offset: number };
+    placement.storage = storage;
+    placement.offset = offset;
   }
 
   /** `dispose()`, so that `using t = ...` frees the tensor at the end of the block. */

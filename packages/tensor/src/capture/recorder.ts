@@ -34,6 +34,8 @@ export class StepRecorder implements CaptureHooks {
   private pendingRefresh: ((args: object) => object) | null = null;
   private hostStepDepth = 0;
   private hostStepReleases: TapeEntry[] = [];
+  /** What the running host step made and has not freed yet, by the kernel that made it. */
+  private readonly hostStepMade = new Map<Storage, KernelName>();
   private problem: string | null = null;
   /** The device work as the backend records it, where it can (see `Backend.recordWork`). */
   private readonly work: WorkRecorder | null;
@@ -58,7 +60,8 @@ export class StepRecorder implements CaptureHooks {
 
   kernel(name: KernelName, backend: Backend, args: object, output: FallbackOutput | undefined, result: Storage | void): void {
     if (this.hostStepDepth > 0) {
-      if (result) this.refuse(`a replayed host step (such as an optimizer's update) made a new tensor with '${name}'; only in-place updates can be replayed there`);
+      // A replay runs the host step again, making its own temporaries: only what outlives the step matters.
+      if (result) this.hostStepMade.set(result, name);
       return;
     }
     const slots: ArgumentSlot[] = [];
@@ -95,6 +98,7 @@ export class StepRecorder implements CaptureHooks {
   }
 
   released(storage: Storage): void {
+    if (this.hostStepMade.delete(storage)) return;
     // A host step's frees follow it: a replay runs the step whole, then frees.
     if (this.made.has(storage)) (this.hostStepDepth > 0 ? this.hostStepReleases : this.entries).push({ kind: 'release', storage });
     else if (this.inputs.includes(storage)) this.refuse('it frees one of its inputs, which a replay would not do');
@@ -121,6 +125,10 @@ export class StepRecorder implements CaptureHooks {
     } finally {
       this.hostStepDepth--;
     }
+    for (const name of this.hostStepMade.values()) {
+      this.refuse(`a replayed host step (such as an optimizer's update) made a new tensor with '${name}' that outlives it; only in-place updates and temporaries can be replayed there`);
+    }
+    this.hostStepMade.clear();
     // A host step runs again at each replay, its kernels with it: their recorded work is not resubmitted.
     this.work?.cut();
     this.entries.push({ kind: 'host', run: fn }, ...this.hostStepReleases);
