@@ -62,10 +62,13 @@ export class Adadelta extends Optimizer<AdadeltaSettings, AdadeltaParamState> {
     return { lr, rho, eps, weightDecay, maximize };
   }
 
-  protected override updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<AdadeltaSettings>): void {
+  protected override newState(data: Tensor): AdadeltaParamState {
+    return { step: 0, squareAvg: this.zeroState(data), accDelta: this.zeroState(data) };
+  }
+
+  protected override update(data: Tensor, grad: Tensor, state: AdadeltaParamState, group: ParamGroup<AdadeltaSettings>): void {
     const { lr, rho, eps, weightDecay, maximize } = group;
-    const state = this.stateFor(param, () => ({ step: 0, squareAvg: this.zeroState(param), accDelta: this.zeroState(param) }));
     state.step += 1;
-    adadeltaStep(param.data, grad, state, { lr, rho, eps, weightDecay, maximize });
+    adadeltaStep(data, grad, state, { lr, rho, eps, weightDecay, maximize });
   }
 }

@@ -63,10 +63,13 @@ export class Adagrad extends Optimizer<AdagradSettings, AdagradParamState> {
     return { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize };
   }
 
-  protected override updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<AdagradSettings>): void {
-    const { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize } = group;
-    const state = this.stateFor(param, () => ({ step: 0, sum: fullLike(param.data, initialAccumulatorValue).keep() }));
+  protected override newState(data: Tensor, group: ParamGroup<AdagradSettings>): AdagradParamState {
+    return { step: 0, sum: fullLike(data, group.initialAccumulatorValue).keep() };
+  }
+
+  protected override update(data: Tensor, grad: Tensor, state: AdagradParamState, group: ParamGroup<AdagradSettings>): void {
+    const { lr, lrDecay, weightDecay, eps, maximize } = group;
     state.step += 1;
-    adagradStep(param.data, grad, state.sum, { lr, lrDecay, weightDecay, eps, maximize, step: state.step });
+    adagradStep(data, grad, state.sum, { lr, lrDecay, weightDecay, eps, maximize, step: state.step });
   }
 }

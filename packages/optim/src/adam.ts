@@ -41,7 +41,8 @@ const ADAM_DEFAULTS: AdamSettings = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, 
 /**
  * Adam, following `torch.optim.Adam`'s update exactly, including weight decay and amsgrad. With
  * `decoupledWeightDecay` it is AdamW (see {@link AdamW}). Each parameter's update is one fused
- * `adamStep` kernel.
+ * `adamStep` kernel, or one for
+ * a whole group packed together.
  *
  * @example
  * const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
@@ -74,15 +75,18 @@ export class Adam extends Optimizer<AdamSettings, AdamParamState> {
     return { lr, betas: [betas[0], betas[1]], eps, weightDecay, amsgrad, decoupledWeightDecay };
   }
 
-  protected override updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<AdamSettings>): void {
+  protected override newState(data: Tensor): AdamParamState {
+    return { step: 0, expAvg: this.zeroState(data), expAvgSq: this.zeroState(data) };
+  }
+
+  protected override update(data: Tensor, grad: Tensor, state: AdamParamState, group: ParamGroup<AdamSettings>): void {
     const { lr, betas, eps, weightDecay, amsgrad, decoupledWeightDecay } = group;
-    const state = this.stateFor(param, () => ({ step: 0, expAvg: this.zeroState(param), expAvgSq: this.zeroState(param) }));
     // Created on first use rather than with the rest, so turning amsgrad on for a group mid-training
     // starts its running maximum from zero instead of failing.
-    if (amsgrad && !state.maxExpAvgSq) state.maxExpAvgSq = this.zeroState(param);
+    if (amsgrad && !state.maxExpAvgSq) state.maxExpAvgSq = this.zeroState(data);
     state.step += 1;
     adamStep(
-      param.data,
+      data,
       grad,
       { expAvg: state.expAvg, expAvgSq: state.expAvgSq, maxExpAvgSq: amsgrad ? (state.maxExpAvgSq ?? null) : null },
       { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, decoupledWeightDecay, step: state.step },

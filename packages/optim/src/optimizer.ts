@@ -1,4 +1,5 @@
 import { guardReplay, isCapturing, isTensor, rebindOnReplay, replayable, zerosLike, type Backend, type Tensor } from '@kindling/tensor';
+import { isPackedView, PackedGroup } from './packed-group.js';
 import { checkOptimizerStateDict, type StateKeys } from './state-dict-check.js';
 
 /**
@@ -39,8 +40,11 @@ export interface ZeroGradOptions {
  * hyperparameters, per-parameter state owned by the optimizer and created on the first step, and
  * a `step()` that updates each parameter in place.
  *
- * Subclasses supply `resolveSettings` (fill in and validate one group's hyperparameters) and
- * `updateParameter` (one fused kernel launch for one parameter).
+ * Subclasses supply `resolveSettings` (fill in and validate one group's hyperparameters),
+ * `newState` and `update` (one fused kernel launch). A group of two or more parameters that all
+ * have gradients is packed into flat tensors on its first step (see packed-group.ts) and updated
+ * by one launch over them all, as PyTorch's `foreach` optimizers; the results are the same as
+ * updating each parameter on its own.
  */
 export abstract class Optimizer<H extends { lr: number }, S extends ParamState = ParamState> {
   /** The parameter groups, in order. Change a group's `lr` (or other settings) between steps to schedule it. */
@@ -50,6 +54,7 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
   // Keyed by the parameter object rather than stored on it, so a parameter can be handed to a new
   // optimizer (or two) without stale state travelling along.
   private readonly paramState = new Map<OptimizableParameter, S>();
+  private readonly packed = new Map<ParamGroup<H>, PackedGroup<S>>();
 
   /**
    * @param name - The optimizer's name, used in error messages.
@@ -145,17 +150,79 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
         }
       });
       for (const group of this.paramGroups) {
-        for (const param of group.params) {
-          if (param.grad === null) continue;
-          this.updateParameter(param, param.grad, group);
-          backends.add(param.data.backend);
+        if (!this.updatePacked(group)) {
+          for (const param of group.params) if (param.grad !== null) this.updateParameter(param, param.grad, group);
         }
+        for (const param of group.params) if (param.grad !== null) backends.add(param.data.backend);
       }
     });
+
     if (isCapturing()) this.rebindGradients();
     // One point of backpressure per step: an asynchronous backend can queue every kernel above and
     // the training loop waits here instead of running ahead of the device.
     await Promise.all([...backends].flatMap((backend) => (backend.flush ? [backend.flush()] : [])));
+  }
+
+  /**
+   * Updates every parameter of `group` with one launch over its packed tensors, packing them first
+   * where they are not; false where the group cannot be updated that way this step (a parameter has
+   * no gradient, or one of them cannot be packed) and must go parameter by parameter.
+   */
+  private updatePacked(group: ParamGroup<H>): boolean {
+    if (group.params.length < 2 || group.params.some((param) => param.grad === null)) return false;
+    let packed = this.packed.get(group);
+    if (!packed?.holds(group.params, this.paramState)) {
+      packed?.dispose();
+      this.packed.delete(group);
+      packed = PackedGroup.pack(group.params, this.paramState) ?? undefined;
+      if (!packed) return false;
+      this.packed.set(group, packed);
+    }
+    let firstStep = false;
+    if (packed.state === undefined) {
+      packed.state = this.newState(packed.data, group);
+      firstStep = packed.state !== undefined;
+    }
+    const grad = packed.flatGradient();
+    try {
+      this.update(packed.data, grad, packed.state, group, firstStep);
+    } finally {
+      grad.dispose();
+    }
+    packed.spread(this.paramState);
+    return true;
+  }
+
+  /** Updates one parameter; a packed one whose group cannot take its packed step this time works on copies. */
+  private updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<H>): void {
+    let state = this.paramState.get(param);
+    const firstStep = state === undefined;
+    if (state === undefined) {
+      state = this.newState(param.data, group);
+      if (state !== undefined) this.paramState.set(param, state);
+    }
+    const views = Object.entries(state ?? {}).filter((entry): entry is [string, Tensor] => isTensor(entry[1]) && isPackedView(entry[1]));
+    if (!isPackedView(param.data) && views.length === 0) {
+      this.update(param.data, grad, state, group, firstStep);
+      return;
+    }
+    // The fused kernels write whole storages, so a view is updated through a copy and written back.
+    const data = param.data.clone();
+    const copies = state && ({ ...state, ...Object.fromEntries(views.map(([key, view]) => [key, view.clone()])) } as S);
+    this.update(data, grad, copies, group, firstStep);
+    param.data.copy_(data);
+    data.dispose();
+    if (state === undefined || copies === undefined) return;
+    const written = state as Record<string, Tensor | number>;
+    for (const [key, value] of Object.entries(copies)) {
+      const view = views.find(([viewKey]) => viewKey === key)?.[1];
+      if (view && isTensor(value)) {
+        view.copy_(value);
+        value.dispose();
+      } else {
+        written[key] = value;
+      }
+    }
   }
 
   /**
@@ -224,6 +291,8 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
 
   /** Frees the optimizer's state tensors; the next step starts from fresh state. */
   dispose(): void {
+    for (const packed of this.packed.values()) packed.dispose();
+    this.packed.clear();
     for (const values of this.paramState.values()) {
       for (const value of Object.values(values)) if (isTensor(value)) value.dispose();
     }
@@ -239,22 +308,21 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
   /** The keys of one parameter's state, which `loadStateDict` checks a snapshot against. */
   protected abstract readonly stateKeys: StateKeys;
 
-  /** Updates `param` and its state in place from `grad`. */
-  protected abstract updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<H>): void;
+  /**
+   * The state for parameter data `data` on its first step (PyTorch's lazy state), or undefined where
+   * `group` keeps none (SGD without momentum). `data` is one parameter's, or a packed group's.
+   */
+  protected abstract newState(data: Tensor, group: ParamGroup<H>): S | undefined;
 
-  /** The state of `param`, created by `init` on first use (PyTorch's lazy state). */
-  protected stateFor(param: OptimizableParameter, init: () => S): S {
-    let state = this.paramState.get(param);
-    if (!state) {
-      state = init();
-      this.paramState.set(param, state);
-    }
-    return state;
-  }
+  /**
+   * Updates `data` and `state` in place from `grad` with one fused kernel: one parameter's, or a
+   * packed group's flat tensors. `firstStep` says `state` was just made by `newState`.
+   */
+  protected abstract update(data: Tensor, grad: Tensor, state: S | undefined, group: ParamGroup<H>, firstStep: boolean): void;
 
-  /** A zero tensor shaped like `param` that survives any surrounding `tidy()`. */
-  protected zeroState(param: OptimizableParameter): Tensor {
-    return zerosLike(param.data).keep();
+  /** A zero tensor shaped like `data` that survives any surrounding `tidy()`. */
+  protected zeroState(data: Tensor): Tensor {
+    return zerosLike(data).keep();
   }
 
   /** Throws a RangeError naming the value unless `value >= 0` (so NaN fails too). */

@@ -66,17 +66,20 @@ export class RMSprop extends Optimizer<RMSpropSettings, RMSpropParamState> {
     return { lr, alpha, eps, weightDecay, momentum, centered, maximize };
   }
 
-  protected override updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<RMSpropSettings>): void {
+  protected override newState(data: Tensor): RMSpropParamState {
+    return { step: 0, squareAvg: this.zeroState(data) };
+  }
+
+  protected override update(data: Tensor, grad: Tensor, state: RMSpropParamState, group: ParamGroup<RMSpropSettings>): void {
     const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
-    const state = this.stateFor(param, () => ({ step: 0, squareAvg: this.zeroState(param) }));
     // Created on first use rather than with the rest, so turning momentum or centering on for a
     // group mid-training (OneCycleLR sets momentum) starts the buffer from zero instead of failing.
-    if (momentum > 0 && !state.momentumBuffer) state.momentumBuffer = this.zeroState(param);
-    if (centered && !state.gradAvg) state.gradAvg = this.zeroState(param);
+    if (momentum > 0 && !state.momentumBuffer) state.momentumBuffer = this.zeroState(data);
+    if (centered && !state.gradAvg) state.gradAvg = this.zeroState(data);
     state.step += 1;
     // A buffer or average kept from an earlier setting is left as it is while the group has it off, as in PyTorch.
     rmspropStep(
-      param.data,
+      data,
       grad,
       { squareAvg: state.squareAvg, gradAvg: centered ? (state.gradAvg ?? null) : null, momentumBuffer: momentum > 0 ? (state.momentumBuffer ?? null) : null },
       { lr, alpha, eps, weightDecay, momentum, maximize },

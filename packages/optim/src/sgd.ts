@@ -61,16 +61,15 @@ export class SGD extends Optimizer<SgdSettings, SgdParamState> {
     return { lr, momentum, dampening, weightDecay, nesterov };
   }
 
-  protected override updateParameter(param: OptimizableParameter, grad: Tensor, group: ParamGroup<SgdSettings>): void {
+  protected override newState(data: Tensor, group: ParamGroup<SgdSettings>): SgdParamState | undefined {
+    return group.momentum === 0 ? undefined : { momentumBuffer: this.zeroState(data) };
+  }
+
+  protected override update(data: Tensor, grad: Tensor, state: SgdParamState | undefined, group: ParamGroup<SgdSettings>, firstStep: boolean): void {
     const { lr, momentum, dampening, weightDecay, nesterov } = group;
-    let momentumBuffer: Tensor | null = null;
-    let firstStep = false;
-    if (momentum !== 0) {
-      // As PyTorch, the buffer starts as the first (decayed) gradient rather than as zeros, so the
-      // kernel is told to overwrite the freshly allocated buffer instead of decaying it.
-      firstStep = !this.state.has(param);
-      momentumBuffer = this.stateFor(param, () => ({ momentumBuffer: this.zeroState(param) })).momentumBuffer;
-    }
-    sgdStep(param.data, grad, momentumBuffer, { lr, momentum, dampening, weightDecay, nesterov, firstStep });
+    // As PyTorch, the buffer starts as the first (decayed) gradient rather than as zeros, so the
+    // kernel is told to overwrite the freshly allocated buffer instead of decaying it.
+    const momentumBuffer = momentum === 0 ? null : (state?.momentumBuffer ?? null);
+    sgdStep(data, grad, momentumBuffer, { lr, momentum, dampening, weightDecay, nesterov, firstStep: momentumBuffer !== null && firstStep });
   }
 }

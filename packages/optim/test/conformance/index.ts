@@ -25,6 +25,7 @@ import {
   type RMSpropSettings,
   type SgdSettings,
 } from '../../src/index.js';
+import { describePackedGroups } from './packed.js';
 import { expectClose, fromSpec, loadFixtures, Param, params, type OptimizerCase, type OptimizerName, type SchedulerCase } from '../helpers.js';
 
 /*
@@ -117,6 +118,8 @@ export function describeOptimConformance(backendName: string): void {
         optimizer.dispose();
       });
     });
+
+    describePackedGroups();
 
     describe('schedulers match PyTorch epoch by epoch', () => {
       it.each(schedulerCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {

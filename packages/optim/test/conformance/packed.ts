@@ -1,0 +1,137 @@
+import { fromValues, memory, type Tensor } from '@kindling/tensor';
+import { describe, expect, it } from 'vitest';
+import { Adadelta, Adagrad, Adam, AdamW, RMSprop, SGD, type Optimizer } from '../../src/index.js';
+import { Param } from '../helpers.js';
+
+/*
+ * Packed groups (one launch for a whole parameter group) against the same optimizer updating each
+ * parameter on its own, which a held view of one parameter forces (packing would leave that view
+ * reading the old copy). The two must agree exactly: the per-element math is the same kernel's.
+ */
+
+const SHAPES = [[3, 4], [4], [2, 2, 2], []] as const;
+
+type Make = (ps: Param[]) => Optimizer<{ lr: number }>;
+
+const CONFIGS: [string, Make][] = [
+  ['SGD', (ps) => new SGD(ps, { lr: 0.1 })],
+  ['SGD with Nesterov momentum and weight decay', (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 })],
+  ['SGD with dampened momentum', (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, dampening: 0.1 })],
+  ['Adam with amsgrad and weight decay', (ps) => new Adam(ps, { lr: 0.01, amsgrad: true, weightDecay: 0.1 })],
+  ['AdamW', (ps) => new AdamW(ps, { lr: 0.01 })],
+  ['Adadelta', (ps) => new Adadelta(ps, { lr: 1, weightDecay: 0.1 })],
+  ['RMSprop centered with momentum', (ps) => new RMSprop(ps, { lr: 0.01, momentum: 0.9, centered: true })],
+  ['Adagrad', (ps) => new Adagrad(ps, { lr: 0.1, lrDecay: 0.01, initialAccumulatorValue: 0.1 })],
+];
+
+function values(count: number, seed: number): number[] {
+  return Array.from({ length: count }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 2);
+}
+
+function makeParams(): Param[] {
+  return SHAPES.map((shape, i) => {
+    const size = shape.reduce((a: number, b: number) => a * b, 1);
+    return new Param(fromValues(Float32Array.from(values(size, i + 1)), [...shape]));
+  });
+}
+
+/** Gives every parameter (but those in `skip`) a gradient for `step`. */
+function setGradients(ps: Param[], step: number, skip: readonly number[] = []): void {
+  ps.forEach((p, i) => {
+    p.grad?.dispose();
+    p.grad = skip.includes(i) ? null : fromValues(Float32Array.from(values(p.data.numel(), 100 * step + i)), p.data.shape);
+  });
+}
+
+async function snapshot(ps: Param[]): Promise<number[][]> {
+  return Promise.all(ps.map(async (p) => Array.from(await p.data.data())));
+}
+
+/** A packed optimizer and an unpacked one over equal parameters. */
+function pair(make: Make): { packed: Param[]; unpacked: Param[]; held: Tensor; optimizers: Optimizer<{ lr: number }>[] } {
+  const packed = makeParams();
+  const unpacked = makeParams();
+  const held = (unpacked[0] as Param).data.reshape([-1]);
+  return { packed, unpacked, held, optimizers: [make(packed), make(unpacked)] };
+}
+
+async function stepBoth(sets: Param[][], optimizers: Optimizer<{ lr: number }>[], step: number, skip: readonly number[] = []): Promise<void> {
+  for (const [k, optimizer] of optimizers.entries()) {
+    setGradients(sets[k] as Param[], step, skip);
+    await optimizer.step();
+  }
+}
+
+function storagesOf(ps: Param[]): number {
+  return new Set(ps.map((p) => p.data.storage)).size;
+}
+
+/** Packed-group cases for the optim conformance suite; the backend is set by the caller. */
+export function describePackedGroups(): void {
+  describe('packed parameter groups', () => {
+    it.each(CONFIGS)('%s: packed equals parameter by parameter, with a parameter lacking a gradient', async (_name, make) => {
+      const { packed, unpacked, held, optimizers } = pair(make);
+      for (let step = 1; step <= 7; step++) {
+        // Step 4 leaves parameter 1 without a gradient: the packed group goes parameter by parameter.
+        await stepBoth([packed, unpacked], optimizers, step, step === 4 ? [1] : []);
+        expect(await snapshot(packed), `after step ${step}`).toEqual(await snapshot(unpacked));
+      }
+      expect(storagesOf(packed)).toBe(1);
+      expect(storagesOf(unpacked)).toBe(SHAPES.length);
+      expect(Array.from(await held.data())).toEqual(Array.from(await (unpacked[0] as Param).data.data()));
+      held.dispose();
+      optimizers.forEach((optimizer) => optimizer.dispose());
+    });
+
+    it('a state dict loaded into a packed optimizer is packed again and continues the same trajectory', async () => {
+      const make: Make = (ps) => new Adam(ps, { lr: 0.01 });
+      const { packed, unpacked, held, optimizers } = pair(make);
+      const [optimizer] = optimizers as [Optimizer<{ lr: number }>];
+      for (let step = 1; step <= 2; step++) await stepBoth([packed, unpacked], optimizers, step);
+      const saved = optimizer.stateDict();
+      optimizer.loadStateDict(saved);
+      Object.values(saved.state).forEach((state) => Object.values(state).forEach((value) => typeof value === 'object' && value.dispose()));
+      for (let step = 3; step <= 4; step++) await stepBoth([packed, unpacked], optimizers, step);
+      expect(await snapshot(packed)).toEqual(await snapshot(unpacked));
+      const expAvgs = packed.map((p) => (optimizer.state.get(p) as { expAvg: Tensor }).expAvg);
+      expect(new Set(expAvgs.map((t) => t.storage)).size).toBe(1);
+      expect(optimizer.state.get(packed[0] as Param)?.step).toBe(4);
+      held.dispose();
+      optimizers.forEach((o) => o.dispose());
+    });
+
+    it('amsgrad turned on mid-training gives each packed parameter a running maximum of its own', async () => {
+      const make: Make = (ps) => new Adam(ps, { lr: 0.01 });
+      const { packed, unpacked, held, optimizers } = pair(make);
+      for (let step = 1; step <= 4; step++) {
+        if (step === 3) optimizers.forEach((o) => Object.assign(o.paramGroups[0] as object, { amsgrad: true }));
+        await stepBoth([packed, unpacked], optimizers, step);
+      }
+      expect(await snapshot(packed)).toEqual(await snapshot(unpacked));
+      const [optimizer] = optimizers as [Optimizer<{ lr: number }>];
+      for (const p of packed) {
+        const maximum = (optimizer.state.get(p) as { maxExpAvgSq?: Tensor }).maxExpAvgSq;
+        expect(maximum?.shape).toEqual(p.data.shape);
+      }
+      held.dispose();
+      optimizers.forEach((o) => o.dispose());
+    });
+
+    it('a packed loop keeps memory flat from step to step', async () => {
+      const ps = makeParams();
+      const optimizer = new Adam(ps, { lr: 0.01 });
+      const take = async (step: number): Promise<void> => {
+        setGradients(ps, step);
+        await optimizer.step();
+        optimizer.zeroGrad();
+      };
+      await take(1);
+      await take(2);
+      const before = memory();
+      for (let step = 3; step <= 6; step++) await take(step);
+      const after = memory();
+      expect([after.numTensors, after.numStorages, after.numBytes]).toEqual([before.numTensors, before.numStorages, before.numBytes]);
+      optimizer.dispose();
+    });
+  });
+}
