@@ -8,6 +8,7 @@ import { indexingSuite } from './indexing.js';
 import { lossSuite } from './loss.js';
 import { memorySuite } from './memory.js';
 import { optimizerSuite } from './optimizer.js';
+import { packingSuite } from './packing.js';
 import { randomSuite } from './random.js';
 import { reductionsSuite } from './reductions.js';
 import { viewsPropertySuite } from './views-property.js';
@@ -28,6 +29,7 @@ export function describeTensorConformance(backendName: string): void {
     inPlaceSuite();
     memorySuite();
     optimizerSuite();
+    packingSuite();
     randomSuite();
     windowsSuite();
     errorsSuite(backendName);
