@@ -18,6 +18,7 @@ type TensorOnly =
   | 'origin'
   | 'serial'
   | 'free'
+  | 'rehome'
   | 'isDisposed'
   | 'assertUsable'
   | 'isContiguous'

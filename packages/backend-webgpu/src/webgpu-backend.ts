@@ -62,6 +62,7 @@ export interface WebGpuStats {
  */
 export class WebGpuBackend implements Backend<WebGpuStorage> {
   readonly name = 'webgpu';
+  readonly prefersFewerLaunches = true;
   readonly synchronous = false;
   readonly supportedDTypes: readonly DType[] = ['float32', 'int32', 'bool'];
   readonly tensorLimit: TensorLimit;

@@ -1,5 +1,5 @@
 import { adadeltaStep, type Tensor } from '@kindling/tensor';
-import { Optimizer, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ForeachOption, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 import type { StateKeys } from './state-dict-check.js';
 
 /** The hyperparameters of one Adadelta parameter group. */
@@ -17,7 +17,7 @@ export interface AdadeltaSettings {
 }
 
 /** Options for {@link Adadelta}; every setting has a default. */
-export type AdadeltaOptions = Partial<AdadeltaSettings>;
+export type AdadeltaOptions = Partial<AdadeltaSettings> & ForeachOption;
 
 /** Adadelta's per-parameter state. */
 export type AdadeltaParamState = {

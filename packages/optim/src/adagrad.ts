@@ -1,5 +1,5 @@
 import { adagradStep, fullLike, type Tensor } from '@kindling/tensor';
-import { Optimizer, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ForeachOption, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 import type { StateKeys } from './state-dict-check.js';
 
 /** The hyperparameters of one Adagrad parameter group. */
@@ -19,7 +19,7 @@ export interface AdagradSettings {
 }
 
 /** Options for {@link Adagrad}; every setting has a default. */
-export type AdagradOptions = Partial<AdagradSettings>;
+export type AdagradOptions = Partial<AdagradSettings> & ForeachOption;
 
 /** Adagrad's per-parameter state. */
 export type AdagradParamState = {

@@ -1,5 +1,5 @@
 import { adamStep, type Tensor } from '@kindling/tensor';
-import { Optimizer, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ForeachOption, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 import type { StateKeys } from './state-dict-check.js';
 
 /** The hyperparameters of one Adam (or AdamW) parameter group. */
@@ -19,7 +19,7 @@ export interface AdamSettings {
 }
 
 /** Options for {@link Adam}; every setting has a default. */
-export type AdamOptions = Partial<AdamSettings>;
+export type AdamOptions = Partial<AdamSettings> & ForeachOption;
 
 /** Options for {@link AdamW}: Adam's, with the weight decay always decoupled. */
 export type AdamWOptions = Omit<AdamOptions, 'decoupledWeightDecay'>;

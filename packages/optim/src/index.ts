@@ -1,5 +1,6 @@
 export {
   Optimizer,
+  type ForeachOption,
   type OptimizableParameter,
   type OptimizerStateDict,
   type ParamGroup,

@@ -29,6 +29,16 @@ export interface OptimizerStateDict<H> {
   paramGroups: (H & { params: number[] })[];
 }
 
+/** The option every optimizer takes besides its hyperparameters. */
+export interface ForeachOption {
+  /**
+   * Pack each parameter group into flat tensors and update it with one kernel launch (PyTorch's
+   * `foreach`): `true` or `false` on every backend; by default (undefined) where the parameters'
+   * backend says launches are costly (webgpu), as PyTorch uses it on CUDA and not on the CPU.
+   */
+  foreach?: boolean;
+}
+
 /** Options for {@link Optimizer.zeroGrad}. */
 export interface ZeroGradOptions {
   /** Drop the gradients (the default, as in PyTorch 2) rather than fill them with zeros. */
@@ -41,10 +51,10 @@ export interface ZeroGradOptions {
  * a `step()` that updates each parameter in place.
  *
  * Subclasses supply `resolveSettings` (fill in and validate one group's hyperparameters),
- * `newState` and `update` (one fused kernel launch). A group of two or more parameters that all
- * have gradients is packed into flat tensors on its first step (see packed-group.ts) and updated
- * by one launch over them all, as PyTorch's `foreach` optimizers; the results are the same as
- * updating each parameter on its own.
+ * `newState` and `update` (one fused kernel launch). With `foreach` (by default on backends whose
+ * launches are costly), a group of two or more parameters that all have gradients is packed into
+ * flat tensors on its first step (see packed-group.ts) and updated by one launch over them all;
+ * the results are the same as updating each parameter on its own.
  */
 export abstract class Optimizer<H extends { lr: number }, S extends ParamState = ParamState> {
   /** The parameter groups, in order. Change a group's `lr` (or other settings) between steps to schedule it. */
@@ -55,6 +65,7 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
   // optimizer (or two) without stale state travelling along.
   private readonly paramState = new Map<OptimizableParameter, S>();
   private readonly packed = new Map<ParamGroup<H>, PackedGroup<S>>();
+  private readonly foreach: boolean | undefined;
 
   /**
    * @param name - The optimizer's name, used in error messages.
@@ -64,9 +75,10 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
   protected constructor(
     protected readonly name: string,
     params: Iterable<OptimizableParameter> | Iterable<ParamGroupInput<H>>,
-    defaults: Partial<H>,
+    { foreach, ...defaults }: Partial<H> & ForeachOption,
   ) {
-    this.defaults = Object.freeze(withoutUndefined(defaults));
+    this.foreach = foreach;
+    this.defaults = Object.freeze(withoutUndefined(defaults as Partial<H>));
     const groups: ParamGroupInput<H>[] = [];
     const loose: OptimizableParameter[] = [];
     for (const item of params) {
@@ -170,6 +182,7 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
    */
   private updatePacked(group: ParamGroup<H>): boolean {
     if (group.params.length < 2 || group.params.some((param) => param.grad === null)) return false;
+    if (!(this.foreach ?? group.params.every((param) => param.data.backend.prefersFewerLaunches === true))) return false;
     let packed = this.packed.get(group);
     if (!packed?.holds(group.params, this.paramState)) {
       packed?.dispose();

@@ -1,5 +1,5 @@
 import { rmspropStep, type Tensor } from '@kindling/tensor';
-import { Optimizer, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ForeachOption, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 import type { StateKeys } from './state-dict-check.js';
 
 /** The hyperparameters of one RMSprop parameter group. */
@@ -21,7 +21,7 @@ export interface RMSpropSettings {
 }
 
 /** Options for {@link RMSprop}; every setting has a default. */
-export type RMSpropOptions = Partial<RMSpropSettings>;
+export type RMSpropOptions = Partial<RMSpropSettings> & ForeachOption;
 
 /** RMSprop's per-parameter state. `momentumBuffer` exists only with momentum, `gradAvg` only when centered. */
 export type RMSpropParamState = {

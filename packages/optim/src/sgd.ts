@@ -1,5 +1,5 @@
 import { sgdStep, type Tensor } from '@kindling/tensor';
-import { Optimizer, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ForeachOption, type OptimizableParameter, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 import type { StateKeys } from './state-dict-check.js';
 
 /** The hyperparameters of one SGD parameter group. */
@@ -17,7 +17,7 @@ export interface SgdSettings {
 }
 
 /** Options for {@link SGD}: every setting is optional here, but `lr` must come from here or from each group. */
-export type SgdOptions = Partial<SgdSettings>;
+export type SgdOptions = Partial<SgdSettings> & ForeachOption;
 
 /** SGD's per-parameter state: the momentum buffer, present only when momentum is on. */
 export type SgdParamState = { momentumBuffer: Tensor };

@@ -33,6 +33,13 @@ export interface Backend<S extends Storage = Storage> {
    * one fails at once with an error naming the shape and the bytes, before any allocation.
    */
   readonly tensorLimit?: TensorLimit;
+  /**
+   * Whether each kernel launch costs the host enough (a GPU's dispatch) that updating many tensors
+   * with one launch pays for lining them up first: the optimizers then pack each parameter group
+   * (see `foreach` in @kindling/optim). Where launches are cheap (cpu, workers), the copy of the
+   * gradients that packing needs costs more than it saves.
+   */
+  readonly prefersFewerLaunches?: boolean;
   /** Storage holding a copy of `values`. */
   upload(values: TypedArray): S;
   /** A copy of the storage's elements. */

@@ -4,24 +4,24 @@ import { Adadelta, Adagrad, Adam, AdamW, RMSprop, SGD, type Optimizer } from '..
 import { Param } from '../helpers.js';
 
 /*
- * Packed groups (one launch for a whole parameter group) against the same optimizer updating each
- * parameter on its own, which a held view of one parameter forces (packing would leave that view
- * reading the old copy). The two must agree exactly: the per-element math is the same kernel's.
+ * Packed groups (`foreach: true`, one launch for a whole parameter group) against the same
+ * optimizer updating each parameter on its own (`foreach: false`). The two must agree exactly: the
+ * per-element math is the same kernel's.
  */
 
 const SHAPES = [[3, 4], [4], [2, 2, 2], []] as const;
 
-type Make = (ps: Param[]) => Optimizer<{ lr: number }>;
+type Make = (ps: Param[], foreach?: boolean) => Optimizer<{ lr: number }>;
 
 const CONFIGS: [string, Make][] = [
-  ['SGD', (ps) => new SGD(ps, { lr: 0.1 })],
-  ['SGD with Nesterov momentum and weight decay', (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 })],
-  ['SGD with dampened momentum', (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, dampening: 0.1 })],
-  ['Adam with amsgrad and weight decay', (ps) => new Adam(ps, { lr: 0.01, amsgrad: true, weightDecay: 0.1 })],
-  ['AdamW', (ps) => new AdamW(ps, { lr: 0.01 })],
-  ['Adadelta', (ps) => new Adadelta(ps, { lr: 1, weightDecay: 0.1 })],
-  ['RMSprop centered with momentum', (ps) => new RMSprop(ps, { lr: 0.01, momentum: 0.9, centered: true })],
-  ['Adagrad', (ps) => new Adagrad(ps, { lr: 0.1, lrDecay: 0.01, initialAccumulatorValue: 0.1 })],
+  ['SGD', (ps, foreach) => new SGD(ps, { lr: 0.1, foreach })],
+  ['SGD with Nesterov momentum and weight decay', (ps, foreach) => new SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01, foreach })],
+  ['SGD with dampened momentum', (ps, foreach) => new SGD(ps, { lr: 0.1, momentum: 0.9, dampening: 0.1, foreach })],
+  ['Adam with amsgrad and weight decay', (ps, foreach) => new Adam(ps, { lr: 0.01, amsgrad: true, weightDecay: 0.1, foreach })],
+  ['AdamW', (ps, foreach) => new AdamW(ps, { lr: 0.01, foreach })],
+  ['Adadelta', (ps, foreach) => new Adadelta(ps, { lr: 1, weightDecay: 0.1, foreach })],
+  ['RMSprop centered with momentum', (ps, foreach) => new RMSprop(ps, { lr: 0.01, momentum: 0.9, centered: true, foreach })],
+  ['Adagrad', (ps, foreach) => new Adagrad(ps, { lr: 0.1, lrDecay: 0.01, initialAccumulatorValue: 0.1, foreach })],
 ];
 
 function values(count: number, seed: number): number[] {
@@ -48,11 +48,10 @@ async function snapshot(ps: Param[]): Promise<number[][]> {
 }
 
 /** A packed optimizer and an unpacked one over equal parameters. */
-function pair(make: Make): { packed: Param[]; unpacked: Param[]; held: Tensor; optimizers: Optimizer<{ lr: number }>[] } {
+function pair(make: Make): { packed: Param[]; unpacked: Param[]; optimizers: Optimizer<{ lr: number }>[] } {
   const packed = makeParams();
   const unpacked = makeParams();
-  const held = (unpacked[0] as Param).data.reshape([-1]);
-  return { packed, unpacked, held, optimizers: [make(packed), make(unpacked)] };
+  return { packed, unpacked, optimizers: [make(packed, true), make(unpacked, false)] };
 }
 
 async function stepBoth(sets: Param[][], optimizers: Optimizer<{ lr: number }>[], step: number, skip: readonly number[] = []): Promise<void> {
@@ -70,7 +69,7 @@ function storagesOf(ps: Param[]): number {
 export function describePackedGroups(): void {
   describe('packed parameter groups', () => {
     it.each(CONFIGS)('%s: packed equals parameter by parameter, with a parameter lacking a gradient', async (_name, make) => {
-      const { packed, unpacked, held, optimizers } = pair(make);
+      const { packed, unpacked, optimizers } = pair(make);
       for (let step = 1; step <= 7; step++) {
         // Step 4 leaves parameter 1 without a gradient: the packed group goes parameter by parameter.
         await stepBoth([packed, unpacked], optimizers, step, step === 4 ? [1] : []);
@@ -78,14 +77,35 @@ export function describePackedGroups(): void {
       }
       expect(storagesOf(packed)).toBe(1);
       expect(storagesOf(unpacked)).toBe(SHAPES.length);
-      expect(Array.from(await held.data())).toEqual(Array.from(await (unpacked[0] as Param).data.data()));
-      held.dispose();
       optimizers.forEach((optimizer) => optimizer.dispose());
     });
 
+    it('leaves a group unpacked while another tensor views one of its parameters, which goes on reading the parameter', async () => {
+      const ps = makeParams();
+      const held = (ps[0] as Param).data.reshape([-1]);
+      const optimizer = new Adam(ps, { lr: 0.01, foreach: true });
+      for (let step = 1; step <= 2; step++) {
+        setGradients(ps, step);
+        await optimizer.step();
+      }
+      expect(storagesOf(ps)).toBe(SHAPES.length);
+      expect(Array.from(await held.data())).toEqual(Array.from(await (ps[0] as Param).data.data()));
+      held.dispose();
+      optimizer.dispose();
+    });
+
+    it('packs by default only where the backend says launches are costly', async () => {
+      const ps = makeParams();
+      const optimizer = new SGD(ps, { lr: 0.1 });
+      setGradients(ps, 1);
+      await optimizer.step();
+      expect(storagesOf(ps)).toBe((ps[0] as Param).data.backend.prefersFewerLaunches ? 1 : SHAPES.length);
+      optimizer.dispose();
+    });
+
     it('a state dict loaded into a packed optimizer is packed again and continues the same trajectory', async () => {
-      const make: Make = (ps) => new Adam(ps, { lr: 0.01 });
-      const { packed, unpacked, held, optimizers } = pair(make);
+      const make: Make = (ps, foreach) => new Adam(ps, { lr: 0.01, foreach });
+      const { packed, unpacked, optimizers } = pair(make);
       const [optimizer] = optimizers as [Optimizer<{ lr: number }>];
       for (let step = 1; step <= 2; step++) await stepBoth([packed, unpacked], optimizers, step);
       const saved = optimizer.stateDict();
@@ -96,13 +116,12 @@ export function describePackedGroups(): void {
       const expAvgs = packed.map((p) => (optimizer.state.get(p) as { expAvg: Tensor }).expAvg);
       expect(new Set(expAvgs.map((t) => t.storage)).size).toBe(1);
       expect(optimizer.state.get(packed[0] as Param)?.step).toBe(4);
-      held.dispose();
       optimizers.forEach((o) => o.dispose());
     });
 
     it('amsgrad turned on mid-training gives each packed parameter a running maximum of its own', async () => {
-      const make: Make = (ps) => new Adam(ps, { lr: 0.01 });
-      const { packed, unpacked, held, optimizers } = pair(make);
+      const make: Make = (ps, foreach) => new Adam(ps, { lr: 0.01, foreach });
+      const { packed, unpacked, optimizers } = pair(make);
       for (let step = 1; step <= 4; step++) {
         if (step === 3) optimizers.forEach((o) => Object.assign(o.paramGroups[0] as object, { amsgrad: true }));
         await stepBoth([packed, unpacked], optimizers, step);
@@ -113,13 +132,12 @@ export function describePackedGroups(): void {
         const maximum = (optimizer.state.get(p) as { maxExpAvgSq?: Tensor }).maxExpAvgSq;
         expect(maximum?.shape).toEqual(p.data.shape);
       }
-      held.dispose();
       optimizers.forEach((o) => o.dispose());
     });
 
     it('a packed loop keeps memory flat from step to step', async () => {
       const ps = makeParams();
-      const optimizer = new Adam(ps, { lr: 0.01 });
+      const optimizer = new Adam(ps, { lr: 0.01, foreach: true });
       const take = async (step: number): Promise<void> => {
         setGradients(ps, step);
         await optimizer.step();
