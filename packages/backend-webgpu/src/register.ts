@@ -34,9 +34,10 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
   const gpu = await findGpu(options);
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
   if (!adapter) throw new Error(NO_ADAPTER);
-  const { maxBufferSize, maxStorageBufferBindingSize } = adapter.limits;
-  // Large datasets (all of MNIST is 188 MB) live on the device, so ask for the largest buffers the adapter allows.
-  const device = await adapter.requestDevice({ requiredLimits: { maxBufferSize, maxStorageBufferBindingSize } });
+  const { maxBufferSize, maxStorageBufferBindingSize, maxStorageBuffersPerShaderStage } = adapter.limits;
+  // Large datasets (all of MNIST is 188 MB) live on the device, so ask for the largest buffers the
+  // adapter allows; and as many buffers per dispatch as it binds, for longer fused chains.
+  const device = await adapter.requestDevice({ requiredLimits: { maxBufferSize, maxStorageBufferBindingSize, maxStorageBuffersPerShaderStage } });
   return WebGpuBackend.forDevice(device, options);
 }
 

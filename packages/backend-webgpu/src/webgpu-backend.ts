@@ -4,6 +4,7 @@ import { CommandBatch, UNIFORM_ARENA_BYTES } from './command-batch.js';
 import { BufferUsage, MAP_READ_MODE } from './gpu-flags.js';
 import { PipelineCache, UNIFORM_USAGE } from './pipeline-cache.js';
 import type { Program } from './program.js';
+import { chainPending, holdChainRelease } from './kernels/elementwise-fusion.js';
 import { holdRelease } from './kernels/linear-fusion.js';
 import { WorkRecording } from './recorded-work.js';
 
@@ -63,6 +64,8 @@ export interface WebGpuStats {
 export class WebGpuBackend implements Backend<WebGpuStorage> {
   readonly name = 'webgpu';
   readonly prefersFewerLaunches = true;
+  /** The storage buffers one dispatch may bind (the device's limit): how long a fused chain may grow. */
+  readonly maxStorageBuffers: number;
   readonly synchronous = false;
   readonly supportedDTypes: readonly DType[] = ['float32', 'int32', 'bool'];
   readonly tensorLimit: TensorLimit;
@@ -93,6 +96,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
     settings: WebGpuBackendSettings,
   ) {
     const maxBytes = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
+    this.maxStorageBuffers = device.limits.maxStorageBuffersPerShaderStage;
     this.tensorLimit = { maxBytes, reason: "the device's largest storage buffer" };
     this.pool = new BufferPool(device, maxBytes);
     const uniforms = device.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: UNIFORM_USAGE });
@@ -151,8 +155,9 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   }
 
   release(storage: WebGpuStorage): void {
-    if (storage.released || holdRelease(this, storage)) return;
-    this.settle();
+    if (storage.released || holdRelease(this, storage) || holdChainRelease(this, storage)) return;
+    // A held matmul may read `storage`; a held chain does not, or it would have kept it.
+    if (!chainPending(this)) this.settle();
     storage.released = true;
     // Borrowed memory goes back to the pool only once its recording has let go of it (unpinned).
     if (storage.borrowed) {

@@ -1,6 +1,7 @@
 import { contiguousStrides, shapeSize, type KernelConfig } from '@kindling/tensor';
 import { workgroupGrid } from '../program.js';
 import { FillProgram, fillBits } from '../programs/fill.js';
+import { fillScalar } from './elementwise-fusion.js';
 import { isRowMajor } from '../programs/elementwise.js';
 import { PlaceProgram } from '../programs/place.js';
 import { RandomProgram } from '../programs/random.js';
@@ -12,9 +13,11 @@ export const fillConfig: KernelConfig<'Fill', WebGpuBackend> = {
   kernelName: 'Fill',
   backendName: 'webgpu',
   kernelFunc: (backend, { size, value, dtype }) => {
+    const bits = fillBits(value, dtype);
+    // A scalar operand (the 2 of x.mul(2)) joins the pending elementwise chain as a uniform.
+    if (size === 1) return fillScalar(backend, dtype, bits);
     const out = backend.allocate(dtype, size);
     if (size === 0) return out;
-    const bits = fillBits(value, dtype);
     // Zeros (the commonest fill: the 0 of where(…, 0) and gt(0), zeros()) are a clear command,
     // which costs less to record than a compute pass.
     if (bits === 0) backend.clear(out);

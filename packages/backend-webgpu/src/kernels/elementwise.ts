@@ -6,42 +6,42 @@ import { unaryProgram } from '../programs/unary.js';
 import { whereProgram } from '../programs/where.js';
 import type { WebGpuBackend } from '../webgpu-backend.js';
 import { tryFuseBias, tryFuseRelu } from './linear-fusion.js';
-import { runElementwise } from './run.js';
+import { runFused } from './elementwise-fusion.js';
 
 export const unaryConfig: KernelConfig<'Unary', WebGpuBackend> = {
   kernelName: 'Unary',
   backendName: 'webgpu',
   kernelFunc: (backend, { x, op }) =>
-    (op === 'relu' ? tryFuseRelu(backend, x) : null) ?? runElementwise(backend, unaryProgram(op, x), [x], x.shape, x.dtype),
+    (op === 'relu' ? tryFuseRelu(backend, x) : null) ?? runFused(backend, unaryProgram(op, x), [x], x.shape, x.dtype),
 };
 
 export const binaryConfig: KernelConfig<'Binary', WebGpuBackend> = {
   kernelName: 'Binary',
   backendName: 'webgpu',
   kernelFunc: (backend, { a, b, op }) =>
-    (op === 'add' ? tryFuseBias(backend, a, b) : null) ?? runElementwise(backend, binaryProgram(op, a, b, a.dtype), [a, b], a.shape, a.dtype),
+    (op === 'add' ? tryFuseBias(backend, a, b) : null) ?? runFused(backend, binaryProgram(op, a, b, a.dtype), [a, b], a.shape, a.dtype),
 };
 
 export const compareConfig: KernelConfig<'Compare', WebGpuBackend> = {
   kernelName: 'Compare',
   backendName: 'webgpu',
-  kernelFunc: (backend, { a, b, op }) => runElementwise(backend, compareProgram(op, a, b, a.dtype), [a, b], a.shape, 'bool'),
+  kernelFunc: (backend, { a, b, op }) => runFused(backend, compareProgram(op, a, b, a.dtype), [a, b], a.shape, 'bool'),
 };
 
 export const whereConfig: KernelConfig<'Where', WebGpuBackend> = {
   kernelName: 'Where',
   backendName: 'webgpu',
-  kernelFunc: (backend, { condition, a, b }) => runElementwise(backend, whereProgram(condition, a, b, a.dtype), [condition, a, b], a.shape, a.dtype),
+  kernelFunc: (backend, { condition, a, b }) => runFused(backend, whereProgram(condition, a, b, a.dtype), [condition, a, b], a.shape, a.dtype),
 };
 
 export const castConfig: KernelConfig<'Cast', WebGpuBackend> = {
   kernelName: 'Cast',
   backendName: 'webgpu',
-  kernelFunc: (backend, { x, dtype }) => runElementwise(backend, castProgram(x, dtype), [x], x.shape, dtype),
+  kernelFunc: (backend, { x, dtype }) => runFused(backend, castProgram(x, dtype), [x], x.shape, dtype),
 };
 
 export const contiguousConfig: KernelConfig<'Contiguous', WebGpuBackend> = {
   kernelName: 'Contiguous',
   backendName: 'webgpu',
-  kernelFunc: (backend, { x }) => runElementwise(backend, castProgram(x, x.dtype), [x], x.shape, x.dtype),
+  kernelFunc: (backend, { x }) => runFused(backend, castProgram(x, x.dtype), [x], x.shape, x.dtype),
 };

@@ -30,8 +30,9 @@ fn k_pow(x: f32, y: f32) -> f32 {
 }
 `;
 
+// Named apart from the float helpers, so that a fused chain can hold both (WGSL has no overloads).
 const INT_HELPERS = `
-fn k_pow(x: i32, y: i32) -> i32 {
+fn k_ipow(x: i32, y: i32) -> i32 {
   if (y < 0) {
     if (x == 1) { return 1; }
     if (x == -1) { return select(-1, 1, (y & 1) == 0); }
@@ -48,7 +49,7 @@ fn k_pow(x: i32, y: i32) -> i32 {
   }
   return result;
 }
-fn k_div(a: i32, b: i32) -> i32 { if (b == 0) { return 0; } return a / b; }
+fn k_idiv(a: i32, b: i32) -> i32 { if (b == 0) { return 0; } return a / b; }
 `;
 
 function floatExpression(op: BinaryOp): string {
@@ -80,9 +81,9 @@ function intExpression(op: BinaryOp, a: string, b: string): string {
     case 'mul':
       return `${a} * ${b}`;
     case 'div':
-      return `k_div(${a}, ${b})`;
+      return `k_idiv(${a}, ${b})`;
     case 'pow':
-      return `k_pow(${a}, ${b})`;
+      return `k_ipow(${a}, ${b})`;
     case 'maximum':
       return `max(${a}, ${b})`;
     case 'minimum':

@@ -40,11 +40,11 @@ export class ElementwiseProgram implements Program {
   readonly rank: number;
 
   constructor(
-    family: string,
-    private readonly operands: readonly ElementwiseOperand[],
-    private readonly outDType: DType,
+    readonly family: string,
+    readonly operands: readonly ElementwiseOperand[],
+    readonly outDType: DType,
     rank: number,
-    private readonly body: ElementwiseBody,
+    readonly body: ElementwiseBody,
   ) {
     this.rank = operands.every((o) => o.contiguous) ? 0 : rank;
     this.inputs = operands.length;

@@ -1,0 +1,123 @@
+import { findBackend, full, Generator, rand, setBackend, tensor, tidy, where, type Tensor } from '@kindling/tensor';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerWebGpuBackend, WebGpuBackend } from '../../src/index.js';
+
+/*
+ * Elementwise chains held back and encoded as one dispatch: the values against the cpu backend's,
+ * and the dispatches each chain costs.
+ */
+
+registerWebGpuBackend();
+
+type Build = (make: (shape: number[], seed: number) => Tensor) => Tensor | Tensor[];
+
+function maker(device: string): (shape: number[], seed: number) => Tensor {
+  return (shape, seed) => {
+    const values = rand(shape, { generator: new Generator(seed), device: 'cpu' }).mul(4).sub(2);
+    return tensor(values.dataSync(), { shape, device });
+  };
+}
+
+let backend: WebGpuBackend;
+
+/** The results of `build` on webgpu, checked against cpu's, and the dispatches webgpu took for them. */
+async function run(build: Build, tolerance = 1e-5): Promise<number> {
+  const want = [build(maker('cpu'))].flat();
+  const inputs = maker('webgpu');
+  const uploaded = new Map<number, Tensor>();
+  const cached = (shape: number[], seed: number): Tensor => {
+    const known = uploaded.get(seed);
+    if (known) return known;
+    const made = inputs(shape, seed);
+    uploaded.set(seed, made);
+    return made;
+  };
+  // A first run uploads the inputs (and compiles the pipelines), so that only the chain is counted.
+  build(cached);
+  await backend.flush();
+  const before = backend.stats().dispatches;
+  const got = [build(cached)].flat();
+  const values = await Promise.all(got.map(async (t) => Array.from(await t.data(), Number)));
+  const dispatches = backend.stats().dispatches - before;
+  values.forEach((list, k) => {
+    const expected = Array.from(want[k]?.dataSync() ?? [], Number);
+    expect(list.length).toBe(expected.length);
+    list.forEach((value, i) => {
+      const target = expected[i] as number;
+      if (Number.isNaN(target)) expect(value, `output ${k}[${i}]`).toBeNaN();
+      else expect(Math.abs(value - target), `output ${k}[${i}]: ${value} against ${target}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(target)));
+    });
+  });
+  return dispatches;
+}
+
+describe('elementwise chains on webgpu', () => {
+  beforeAll(async () => {
+    await setBackend('webgpu');
+    const found = findBackend('webgpu');
+    if (!(found instanceof WebGpuBackend)) throw new Error('expected the webgpu backend');
+    backend = found;
+  });
+
+  it('runs a chain with scalar operands as one dispatch, the scalars as uniforms', async () => {
+    expect(await run((make) => make([5, 7], 1).mul(2).add(make([5, 7], 2)).relu().sub(0.5).exp())).toBe(1);
+  });
+
+  it('writes every intermediate still held, in the same dispatch', async () => {
+    expect(await run((make) => {
+      const a = make([3, 4], 1).mul(3);
+      const b = a.add(make([3, 4], 2));
+      return [a, b, b.tanh()];
+    })).toBe(1);
+  });
+
+  it('skips the intermediates a tidy freed, and still gives the result', async () => {
+    expect(await run((make) => {
+      const [x, y] = [make([64], 1), make([64], 2)];
+      return tidy(() => x.sigmoid().mul(y).neg().abs());
+    })).toBe(1);
+  });
+
+  it('reads broadcast operands through their strides', async () => {
+    expect(await run((make) => make([4, 6], 1).add(make([1, 6], 2)).mul(make([4, 1], 3)).maximum(make([6], 4)))).toBe(1);
+  });
+
+  it('cuts the chain where an intermediate is read through another layout', async () => {
+    expect(await run((make) => make([4, 6], 1).mul(2).transpose(0, 1).add(make([6, 4], 2)))).toBe(2);
+  });
+
+  it('fuses comparisons, where and casts across dtypes', async () => {
+    expect(await run((make) => {
+      const x = make([10], 1);
+      return where(x.gt(0), x, x.mul(0.1)).mul(10).int().add(3).float();
+    })).toBe(1);
+  });
+
+  it('holds float and int helpers in one program', async () => {
+    expect(await run((make) => [make([6], 1).pow(3), make([6], 2).mul(3).int().pow(2)])).toBe(1);
+  });
+
+  it('splits a chain longer than one program holds, and one reading more buffers than a dispatch binds', async () => {
+    const long = await run((make) => {
+      let x = make([33], 1);
+      for (let i = 0; i < 40; i++) x = x.mul(1.01).add(0.01);
+      return x;
+    });
+    expect(long).toBeGreaterThan(1);
+    expect(long).toBeLessThan(10);
+    const wide = await run((make) => {
+      let sum = make([17], 0);
+      for (let seed = 1; seed < 20; seed++) sum = sum.add(make([17], seed));
+      return sum;
+    });
+    expect(wide).toBeGreaterThan(1);
+    expect(wide).toBeLessThan(19);
+  });
+
+  it('writes a scalar fill someone keeps', async () => {
+    const five = full([], 5, { device: 'webgpu' });
+    const twice = five.mul(2);
+    expect(await twice.item()).toBe(10);
+    expect(await five.item()).toBe(5);
+  });
+});
