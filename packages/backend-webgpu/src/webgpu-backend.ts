@@ -4,8 +4,7 @@ import { CommandBatch, UNIFORM_ARENA_BYTES } from './command-batch.js';
 import { BufferUsage, MAP_READ_MODE } from './gpu-flags.js';
 import { PipelineCache, UNIFORM_USAGE } from './pipeline-cache.js';
 import type { Program } from './program.js';
-import { chainPending, holdChainRelease } from './kernels/elementwise-fusion.js';
-import { holdRelease } from './kernels/linear-fusion.js';
+import { holdChainRelease } from './kernels/elementwise-fusion.js';
 import { WorkRecording } from './recorded-work.js';
 
 /** A tensor's memory on the GPU: one pooled storage buffer, 32 bits per element whatever the dtype. */
@@ -155,9 +154,8 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   }
 
   release(storage: WebGpuStorage): void {
-    if (storage.released || holdRelease(this, storage) || holdChainRelease(this, storage)) return;
-    // A held matmul may read `storage`; a held chain does not, or it would have kept it.
-    if (!chainPending(this)) this.settle();
+    // A held chain keeps what it reads or writes; anything else can go back to the pool at once.
+    if (storage.released || holdChainRelease(this, storage)) return;
     storage.released = true;
     // Borrowed memory goes back to the pool only once its recording has let go of it (unpinned).
     if (storage.borrowed) {
@@ -169,7 +167,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   }
 
   liveStorageCount(): number {
-    // A held matmul keeps the outputs released meanwhile until it is encoded: encode it, so the count is final.
+    // A held chain keeps what was released meanwhile until it is encoded: encode it, so the count is final.
     this.settle();
     return this.live;
   }
@@ -254,8 +252,9 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   }
 
   /**
-   * Holds back one piece of work (a matmul waiting to see whether a bias add and a ReLU follow, so
-   * they can be fused into its epilogue). Any other call into the backend runs it first.
+   * Holds back one piece of work: an elementwise chain (or a matmul and its epilogue) waiting for
+   * the ops that may join it (see kernels/elementwise-fusion.ts). Any other call into the backend
+   * runs it first.
    */
   defer(work: (() => void) | null): void {
     this.deferred = work;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bucketBytes, MIN_BUCKET_BYTES } from '../src/index.js';
 import { binaryProgram } from '../src/programs/binary.js';
+import { FusedChain } from '../src/programs/fused-elementwise.js';
 import { MatmulProgram, matrixLayout } from '../src/programs/matmul.js';
 import { ReduceProgram } from '../src/programs/reduce.js';
 import { unaryProgram } from '../src/programs/unary.js';
@@ -42,9 +43,31 @@ describe('program keys encode every specialisation', () => {
     expect(matrixLayout(view([4, 5], [5, 1]))).toBe('n');
     expect(matrixLayout(view([4, 5], [1, 4]))).toBe('t');
     expect(matrixLayout(view([4, 5], [10, 2]))).toBe('g');
-    const program = new MatmulProgram('float32', 1, 'n', 't', 'bias-relu');
-    expect(program.key).toBe('matmul|float32|b1|nt|bias-relu');
-    expect([program.inputs, program.outputs]).toEqual([3, 3]);
-    expect(program.code()).toContain('out2[o] = k_relu(biased);');
+  });
+
+  it('runs an elementwise chain as the matmul epilogue, writing the product only when asked', () => {
+    const product = view([2, 4, 5], [20, 5, 1]);
+    const bias = view([2, 4, 5], [0, 0, 1]);
+    const add = binaryProgram('add', product, bias, 'float32');
+    const relu = unaryProgram('relu', product);
+    const chain = new FusedChain(
+      [
+        { program: add, operands: [{ kind: 'product' }, { kind: 'read', index: 0 }], written: true },
+        { program: relu, operands: [{ kind: 'op', index: 0 }], written: true },
+      ],
+      [{ buffer: 0, dtype: 'float32', contiguous: false }],
+      [],
+      1,
+      3,
+      'float32',
+    );
+    const program = new MatmulProgram('float32', 1, 'n', 't', chain, false);
+    expect(program.key).toBe(`matmul|float32|b1|nt||${chain.key}`);
+    expect([program.inputs, program.outputs]).toEqual([3, 2]);
+    const code = program.code();
+    expect(code).toContain('chain_at(o, v);');
+    expect(code).not.toContain('out0[o] = v;');
+    expect(code).toContain('let o1 = op1(o0);');
+    expect(new MatmulProgram('float32', 0, 'n', 'n').code()).toContain('out0[o] = v;');
   });
 });

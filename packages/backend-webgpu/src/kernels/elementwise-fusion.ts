@@ -2,7 +2,8 @@ import { shapeSize, type DType, type View } from '@kindling/tensor';
 import { workgroupGrid } from '../program.js';
 import { isRowMajor, type ElementwiseProgram } from '../programs/elementwise.js';
 import { FillProgram } from '../programs/fill.js';
-import { definedFunctions, FusedElementwiseProgram, type FusedOperand } from '../programs/fused-elementwise.js';
+import { definedFunctions, FusedChain, FusedElementwiseProgram, type FusedOperand } from '../programs/fused-elementwise.js';
+import { matrixLayout, MatmulProgram } from '../programs/matmul.js';
 import type { WebGpuBackend, WebGpuStorage } from '../webgpu-backend.js';
 
 /*
@@ -14,6 +15,10 @@ import type { WebGpuBackend, WebGpuStorage } from '../webgpu-backend.js';
  * while held (a temporary the op layer or a tidy freed), and a scalar is a uniform word rather
  * than a buffer. Values pass between ops in registers as the float32 (or int32, bool) they would
  * have been stored as.
+ *
+ * A float32 matmul starts a chain of its own: the ops that read its product element for element
+ * (a bias add, an activation, a residual add) become the matmul's epilogue, run as each element
+ * of the product is stored, and the product itself is written only if someone still holds it.
  */
 
 interface ChainOp {
@@ -29,7 +34,15 @@ interface ChainScalar {
   readonly output: WebGpuStorage;
 }
 
+/** The matmul whose product a chain starts from. */
+interface ChainHead {
+  readonly a: View<WebGpuStorage>;
+  readonly b: View<WebGpuStorage>;
+  readonly product: WebGpuStorage;
+}
+
 interface Chain {
+  readonly head: ChainHead | null;
   shape: readonly number[] | null;
   readonly reads: View<WebGpuStorage>[];
   readonly ops: ChainOp[];
@@ -59,9 +72,9 @@ function readsFirstElement(view: View): boolean {
   return view.offset === 0 && view.shape.every((extent, d) => extent === 1 || view.strides[d] === 0);
 }
 
-function start(backend: WebGpuBackend): Chain {
+function start(backend: WebGpuBackend, head: ChainHead | null = null, shape: readonly number[] | null = null): Chain {
   backend.settle();
-  const chain: Chain = { shape: null, reads: [], ops: [], scalars: [], released: new Set(), functions: new Map() };
+  const chain: Chain = { head, shape, reads: [], ops: [], scalars: [], released: new Set(), functions: new Map() };
   chains.set(backend, chain);
   backend.defer(() => encode(backend, chain));
   return chain;
@@ -77,7 +90,10 @@ function join(backend: WebGpuBackend, chain: Chain, program: ElementwiseProgram,
   for (const view of views) {
     const scalar = chain.scalars.findIndex((s) => s.output === view.storage);
     const op = chain.ops.findIndex((o) => o.output === view.storage);
-    if (scalar !== -1) {
+    if (view.storage === chain.head?.product) {
+      if (view.offset !== 0 || !isRowMajor(view) || !shapesEqual(view.shape, shape)) return null;
+      operands.push({ kind: 'product' });
+    } else if (scalar !== -1) {
       if (!readsFirstElement(view)) return null;
       operands.push({ kind: 'scalar', index: scalar });
     } else if (op !== -1) {
@@ -99,8 +115,15 @@ function join(backend: WebGpuBackend, chain: Chain, program: ElementwiseProgram,
 /** Whether the chain can take one more result, reading `reads`, within the buffers one dispatch binds. */
 function roomFor(backend: WebGpuBackend, chain: Chain, reads: readonly View<WebGpuStorage>[]): boolean {
   const buffers = new Set(reads.map((read) => read.storage)).size;
-  const written = [...chain.ops, ...chain.scalars].filter((item) => !chain.released.has(item.output)).length;
-  return buffers + written + 1 <= backend.maxStorageBuffers;
+  const results = [...chain.ops, ...chain.scalars].map((item) => item.output);
+  if (chain.head) results.push(chain.head.product);
+  const written = results.filter((output) => !chain.released.has(output)).length;
+  return buffers + (chain.head ? 2 : 0) + written + 1 <= backend.maxStorageBuffers;
+}
+
+/** Holds back the float32 product `a @ b` into `product` (allocated, of `shape`) as the start of a chain. */
+export function holdMatmul(backend: WebGpuBackend, a: View<WebGpuStorage>, b: View<WebGpuStorage>, product: WebGpuStorage, shape: readonly number[]): void {
+  start(backend, { a, b, product }, shape);
 }
 
 /** Runs (or holds back, joined to the pending chain) the elementwise `program` over `views` into a fresh storage. */
@@ -132,18 +155,18 @@ export function fillScalar(backend: WebGpuBackend, dtype: DType, bits: number): 
   return output;
 }
 
-/** Whether a chain is held back: a storage it neither reads nor writes can go back to the pool at once. */
-export function chainPending(backend: WebGpuBackend): boolean {
-  return chains.has(backend);
-}
-
 /**
  * Whether the pending chain reads or writes `storage`, which it then keeps to release once encoded
  * (a result is then not written at all): freeing a temporary does not cut the chain.
  */
 export function holdChainRelease(backend: WebGpuBackend, storage: WebGpuStorage): boolean {
   const chain = chains.get(backend);
-  const held = chain && (chain.ops.some((op) => op.output === storage) || chain.scalars.some((s) => s.output === storage) || chain.reads.some((read) => read.storage === storage));
+  const held =
+    chain &&
+    (chain.ops.some((op) => op.output === storage) ||
+      chain.scalars.some((s) => s.output === storage) ||
+      chain.reads.some((read) => read.storage === storage) ||
+      (chain.head !== null && [chain.head.product, chain.head.a.storage, chain.head.b.storage].includes(storage)));
   if (!held) return false;
   chain.released.add(storage);
   return true;
@@ -155,7 +178,9 @@ function encode(backend: WebGpuBackend, chain: Chain): void {
   const scalars = chain.scalars.filter((s) => written(s.output));
   const ops = chain.ops.filter((op) => written(op.output));
   const [only] = chain.ops;
-  if (chain.ops.length === 0) {
+  if (chain.head) {
+    if (written(chain.head.product) || ops.length + scalars.length > 0) dispatchChain(backend, chain);
+  } else if (chain.ops.length === 0) {
     for (const s of scalars) {
       if (s.bits === 0) backend.clear(s.output);
       else backend.dispatch(FILL, [], [s.output], Uint32Array.of(1, s.bits), [1]);
@@ -174,33 +199,45 @@ function dispatchAlone(backend: WebGpuBackend, op: ChainOp, shape: readonly numb
   backend.dispatch(op.program, op.views.map((v) => v.storage), [op.output], op.program.uniforms(size, shape, op.views), workgroupGrid(Math.ceil(size / 64)));
 }
 
+/** Encodes a matmul on its own: int32 products, which no chain starts from. */
+export function encodeMatmul(backend: WebGpuBackend, a: View<WebGpuStorage>, b: View<WebGpuStorage>, product: WebGpuStorage, epilogue: FusedChain | null = null, epilogueWords: readonly number[] = [], writesProduct = true, chainBuffers: readonly WebGpuStorage[] = [], chainOutputs: readonly WebGpuStorage[] = []): void {
+  const rank = a.shape.length;
+  const m = a.shape[rank - 2] as number;
+  const n = b.shape[rank - 1] as number;
+  const batches = shapeSize(a.shape.slice(0, rank - 2));
+  if (batches > 65535) throw new RangeError(`webgpu: matmul over ${batches} batches exceeds the 65,535 a dispatch allows; reshape the batch dims`);
+  const program = new MatmulProgram(a.dtype, rank - 2, matrixLayout(a), matrixLayout(b), epilogue, writesProduct);
+  const outputs = [...(writesProduct ? [product] : []), ...chainOutputs];
+  backend.dispatch(program, [a.storage, b.storage, ...chainBuffers], outputs, program.uniforms(a, b, epilogueWords), MatmulProgram.grid(m, n, batches));
+}
+
 function dispatchChain(backend: WebGpuBackend, chain: Chain): void {
   const shape = chain.shape as readonly number[];
   const size = shapeSize(shape);
   const written = (output: WebGpuStorage): boolean => !chain.released.has(output);
   const buffers: WebGpuStorage[] = [];
   const reads = chain.reads.map((view) => {
-    let binding = buffers.indexOf(view.storage);
-    if (binding === -1) binding = buffers.push(view.storage) - 1;
-    return { binding, dtype: view.dtype, contiguous: isRowMajor(view) };
+    let buffer = buffers.indexOf(view.storage);
+    if (buffer === -1) buffer = buffers.push(view.storage) - 1;
+    return { buffer, dtype: view.dtype, contiguous: isRowMajor(view) };
   });
-  const program = new FusedElementwiseProgram(
+  const fused = new FusedChain(
     chain.ops.map((op) => ({ program: op.program, operands: op.operands, written: written(op.output) })),
     reads,
     chain.scalars.map((s) => ({ dtype: s.dtype, written: written(s.output) })),
     buffers.length,
     shape.length,
+    'float32',
   );
-  const rank = reads.every((read) => read.contiguous) ? 0 : shape.length;
-  const words = new Uint32Array(program.uniformWords);
-  words[0] = size;
-  words.set(shape.slice(0, rank), 1);
-  chain.reads.forEach((view, k) => {
-    const at = 1 + rank + k * (1 + rank);
-    words[at] = view.offset;
-    words.set(view.strides.slice(0, rank), at + 1);
-  });
-  chain.scalars.forEach((s, k) => (words[1 + rank + chain.reads.length * (1 + rank) + k] = s.bits));
+  const words: number[] = [...shape.slice(0, fused.rank)];
+  for (const view of chain.reads) words.push(view.offset, ...view.strides.slice(0, fused.rank));
+  for (const s of chain.scalars) words.push(s.bits);
   const outputs = [...chain.scalars.map((s) => s.output), ...chain.ops.map((op) => op.output)].filter(written);
-  backend.dispatch(program, buffers, outputs, words, workgroupGrid(Math.ceil(size / 64)));
+  if (chain.head) {
+    const { a, b, product } = chain.head;
+    encodeMatmul(backend, a, b, product, fused, words, written(product), buffers, outputs);
+    return;
+  }
+  const program = new FusedElementwiseProgram(fused);
+  backend.dispatch(program, buffers, outputs, Uint32Array.of(size, ...words), workgroupGrid(Math.ceil(size / 64)));
 }

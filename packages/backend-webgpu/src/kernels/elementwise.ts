@@ -5,21 +5,20 @@ import { compareProgram } from '../programs/compare.js';
 import { unaryProgram } from '../programs/unary.js';
 import { whereProgram } from '../programs/where.js';
 import type { WebGpuBackend } from '../webgpu-backend.js';
-import { tryFuseBias, tryFuseRelu } from './linear-fusion.js';
 import { runFused } from './elementwise-fusion.js';
 
 export const unaryConfig: KernelConfig<'Unary', WebGpuBackend> = {
   kernelName: 'Unary',
   backendName: 'webgpu',
   kernelFunc: (backend, { x, op }) =>
-    (op === 'relu' ? tryFuseRelu(backend, x) : null) ?? runFused(backend, unaryProgram(op, x), [x], x.shape, x.dtype),
+    runFused(backend, unaryProgram(op, x), [x], x.shape, x.dtype),
 };
 
 export const binaryConfig: KernelConfig<'Binary', WebGpuBackend> = {
   kernelName: 'Binary',
   backendName: 'webgpu',
   kernelFunc: (backend, { a, b, op }) =>
-    (op === 'add' ? tryFuseBias(backend, a, b) : null) ?? runFused(backend, binaryProgram(op, a, b, a.dtype), [a, b], a.shape, a.dtype),
+    runFused(backend, binaryProgram(op, a, b, a.dtype), [a, b], a.shape, a.dtype),
 };
 
 export const compareConfig: KernelConfig<'Compare', WebGpuBackend> = {

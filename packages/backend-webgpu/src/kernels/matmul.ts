@@ -1,6 +1,6 @@
 import { shapeSize, type KernelConfig } from '@kindling/tensor';
 import type { WebGpuBackend } from '../webgpu-backend.js';
-import { deferMatmul, encodeMatmul } from './linear-fusion.js';
+import { encodeMatmul, holdMatmul } from './elementwise-fusion.js';
 
 export const matmulConfig: KernelConfig<'MatMul', WebGpuBackend> = {
   kernelName: 'MatMul',
@@ -10,9 +10,9 @@ export const matmulConfig: KernelConfig<'MatMul', WebGpuBackend> = {
     const shape = [...a.shape.slice(0, rank - 1), b.shape[rank - 1] as number];
     const out = backend.allocate(a.dtype, shapeSize(shape));
     if (out.size === 0) return out;
-    // float32 products wait to see whether a bias add and a ReLU follow (see linear-fusion.ts).
-    if (a.dtype === 'float32') deferMatmul(backend, a, b, out, shape);
-    else encodeMatmul(backend, a, b, [out], null, 'none');
+    // A float32 product waits for the elementwise ops that may follow it as its epilogue (see elementwise-fusion.ts).
+    if (a.dtype === 'float32') holdMatmul(backend, a, b, out, shape);
+    else encodeMatmul(backend, a, b, out);
     return out;
   },
 };

@@ -1,6 +1,6 @@
 import type { DType, View } from '@kindling/tensor';
 import type { Program } from '../program.js';
-import { RELU_HELPER } from './unary.js';
+import type { FusedChain } from './fused-elementwise.js';
 import { storageBindings, uniformBlock, word, wgslType } from './wgsl.js';
 
 /**
@@ -9,9 +9,6 @@ import { storageBindings, uniformBlock, word, wgslType } from './wgsl.js';
  * own tile loader, so transposed operands are read in place and coalesced, never copied.
  */
 export type MatrixLayout = 'n' | 't' | 'g';
-
-/** What the fused epilogue adds after the product: nothing, a bias along the columns, or a bias then ReLU. */
-export type MatmulEpilogue = 'none' | 'bias' | 'bias-relu';
 
 export function matrixLayout(view: View): MatrixLayout {
   const rank = view.shape.length;
@@ -26,12 +23,14 @@ const TILE_K = 16;
 /**
  * Batched, tiled matrix product: each 16×16 workgroup computes a 64×64 tile of the output, each
  * thread a 4×4 block, staging 64×16 slices of `a` and `b` in workgroup memory. Batch dims are read
- * through strides (stride 0 broadcasts). With an epilogue the same pass also writes
- * `product + bias` (out1) and `relu(product + bias)` (out2), which is exactly what the separate
- * Binary and Unary kernels would have written.
+ * through strides (stride 0 broadcasts). An epilogue is an elementwise chain (fused-elementwise.ts)
+ * run on each element of the product as it is stored: a bias add, an activation, a residual add,
+ * each writing what its own kernel would have written. The product itself is written only where
+ * someone still holds it.
  *
  * Uniform words: M, K, N, a offset, a row stride, a column stride, b offset, b row stride, b
- * column stride, bias offset, bias stride, then the batch shape, a's batch strides, b's batch strides.
+ * column stride, two unused, then the batch shape, a's batch strides, b's batch strides, then the
+ * epilogue's words.
  */
 export class MatmulProgram implements Program {
   readonly key: string;
@@ -44,22 +43,20 @@ export class MatmulProgram implements Program {
     private readonly batchRank: number,
     private readonly layoutA: MatrixLayout,
     private readonly layoutB: MatrixLayout,
-    private readonly epilogue: MatmulEpilogue,
+    private readonly epilogue: FusedChain | null = null,
+    private readonly writesProduct = true,
   ) {
-    this.key = `matmul|${dtype}|b${batchRank}|${layoutA}${layoutB}|${epilogue}`;
-    this.inputs = epilogue === 'none' ? 2 : 3;
-    this.outputs = epilogue === 'none' ? 1 : epilogue === 'bias' ? 2 : 3;
-    this.uniformWords = 11 + 3 * batchRank;
+    this.key = `matmul|${dtype}|b${batchRank}|${layoutA}${layoutB}|${writesProduct ? 'w' : ''}|${epilogue?.key ?? ''}`;
+    this.inputs = 2 + (epilogue?.inputs.length ?? 0);
+    this.outputs = (writesProduct ? 1 : 0) + (epilogue?.outputs.length ?? 0);
+    this.uniformWords = 11 + 3 * batchRank + (epilogue?.words ?? 0);
   }
 
   code(): string {
     const t = wgslType(this.dtype);
     const br = this.batchRank;
-    const inputs: [string, string][] = [['a', t], ['b', t]];
-    if (this.epilogue !== 'none') inputs.push(['bias', t]);
-    const outputs: [string, string][] = [['out0', t]];
-    if (this.epilogue !== 'none') outputs.push(['out1', t]);
-    if (this.epilogue === 'bias-relu') outputs.push(['out2', t]);
+    const inputs: [string, string][] = [['a', t], ['b', t], ...(this.epilogue?.inputs ?? [])];
+    const outputs: [string, string][] = [...(this.writesProduct ? [['out0', t] as [string, string]] : []), ...(this.epilogue?.outputs ?? [])];
     const batch: string[] = [];
     for (let d = br - 1; d >= 0; d--) {
       batch.push(`  let bc${d} = rest % ${word(11 + d)};`, `  rest = rest / ${word(11 + d)};`);
@@ -72,12 +69,8 @@ export class MatmulProgram implements Program {
     const aCol = this.layoutA === 'n' ? '1u' : word(5);
     const bRow = this.layoutB === 't' ? '1u' : word(7);
     const bCol = this.layoutB === 'n' ? '1u' : word(8);
-    const epilogue =
-      this.epilogue === 'none'
-        ? ''
-        : `        let biased = v + bias[${word(9)} + col * ${word(10)}];\n        out1[o] = biased;\n` +
-          (this.epilogue === 'bias-relu' ? '        out2[o] = k_relu(biased);\n' : '');
-    return `${storageBindings(inputs, outputs)}${uniformBlock(inputs.length + outputs.length, this.uniformWords)}${RELU_HELPER}
+    const store = `${this.writesProduct ? '        out0[o] = v;\n' : ''}${this.epilogue ? '        chain_at(o, v);\n' : ''}`;
+    return `${storageBindings(inputs, outputs)}${uniformBlock(inputs.length + outputs.length, this.uniformWords)}${this.epilogue?.code(11 + 3 * br) ?? ''}
 var<workgroup> tile_a: array<${t}, ${TILE * TILE_K}>;
 var<workgroup> tile_b: array<${t}, ${TILE * TILE_K}>;
 
@@ -135,28 +128,27 @@ ${batch.join('\n')}
       if (row < m && col < n) {
         let v = acc[i][j];
         let o = out_base + row * n + col;
-        out0[o] = v;
-${epilogue}      }
+${store}      }
     }
   }
 }
 `;
   }
 
-  /** Uniform words for `a` [...batch, m, k] times `b` [...batch, k, n], with the bias view when fused. */
-  uniforms(a: View, b: View, bias: View | null): Uint32Array {
+  /** Uniform words for `a` [...batch, m, k] times `b` [...batch, k, n], then the epilogue's words. */
+  uniforms(a: View, b: View, epilogueWords: readonly number[] = []): Uint32Array {
     const rank = a.shape.length;
     const br = this.batchRank;
     const words = new Uint32Array(this.uniformWords);
     words.set([a.shape[rank - 2] as number, a.shape[rank - 1] as number, b.shape[rank - 1] as number]);
     words.set([a.offset, a.strides[rank - 2] as number, a.strides[rank - 1] as number], 3);
     words.set([b.offset, b.strides[rank - 2] as number, b.strides[rank - 1] as number], 6);
-    if (bias) words.set([bias.offset, bias.strides[bias.shape.length - 1] as number], 9);
     for (let d = 0; d < br; d++) {
       words[11 + d] = a.shape[d] as number;
       words[11 + br + d] = a.strides[d] as number;
       words[11 + 2 * br + d] = b.strides[d] as number;
     }
+    words.set(epilogueWords, 11 + 3 * br);
     return words;
   }
 

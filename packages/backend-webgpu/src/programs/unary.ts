@@ -131,6 +131,3 @@ export function unaryProgram(op: UnaryOp, x: View): ElementwiseProgram {
     helpers: x.dtype === 'int32' ? '' : UNARY_HELPERS,
   });
 }
-
-/** The helper used by the fused matmul epilogue, so fused and unfused ReLU are the same code. */
-export const RELU_HELPER = 'fn k_relu(x: f32) -> f32 { return select(x, 0.0, x < 0.0); }\n';

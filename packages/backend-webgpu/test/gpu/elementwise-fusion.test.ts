@@ -120,6 +120,14 @@ describe('elementwise chains on webgpu', () => {
     expect(wide).toBeLessThan(19);
   });
 
+  it('runs the ops that read a matmul product element for element as its epilogue', async () => {
+    expect(await run((make) => make([5, 7], 1).matmul(make([7, 6], 2)).add(make([5, 6], 3)).mul(0.5).tanh())).toBe(1);
+    expect(await run((make) => {
+      const product = make([2, 5, 7], 1).matmul(make([7, 9], 2));
+      return [product, product.add(make([9], 3)).relu()];
+    })).toBe(1);
+  });
+
   it('writes a scalar fill someone keeps', async () => {
     const five = full([], 5, { device: 'webgpu' });
     const twice = five.mul(2);
