@@ -38,9 +38,16 @@ export interface FusedRead {
   readonly contiguous: boolean;
 }
 
-/** The names of the functions a helper snippet defines. */
-export function definedFunctions(helpers: string): string[] {
-  return [...helpers.matchAll(/\bfn\s+(\w+)\s*\(/g)].map((match) => match[1] as string);
+const functionNames = new Map<string, readonly string[]>();
+
+/** The names of the functions a helper snippet defines (the snippets are a few constants: each is read once). */
+export function definedFunctions(helpers: string): readonly string[] {
+  let names = functionNames.get(helpers);
+  if (!names) {
+    names = [...helpers.matchAll(/\bfn\s+(\w+)\s*\(/g)].map((match) => match[1] as string);
+    functionNames.set(helpers, names);
+  }
+  return names;
 }
 
 function operandName(operand: FusedOperand): string {

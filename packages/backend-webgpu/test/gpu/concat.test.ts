@@ -1,6 +1,7 @@
-import { cat, findBackend, setBackend, tensor, type Tensor } from '@kindling/tensor';
+import { cat, tensor, type Tensor } from '@kindling/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWebGpuBackend, WebGpuBackend } from '../../src/index.js';
+import { registerWebGpuBackend, type WebGpuBackend } from '../../src/index.js';
+import { useWebGpu } from './use-webgpu.js';
 
 /*
  * Concat fills an input's slab of the result with a copy command where the slab is one run of the
@@ -42,10 +43,7 @@ async function valuesOf(t: Tensor): Promise<number[]> {
 describe("webgpu's Concat", () => {
   let backend: WebGpuBackend;
   beforeAll(async () => {
-    await setBackend('webgpu');
-    const found = findBackend('webgpu');
-    if (!(found instanceof WebGpuBackend)) throw new Error('expected the webgpu backend');
-    backend = found;
+    backend = await useWebGpu();
   });
 
   CASES.forEach(([name, build]) => {

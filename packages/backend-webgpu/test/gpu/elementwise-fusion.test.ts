@@ -1,6 +1,7 @@
-import { findBackend, full, Generator, rand, setBackend, tensor, tidy, where, type Tensor } from '@kindling/tensor';
+import { full, Generator, rand, tensor, tidy, where, type Tensor } from '@kindling/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWebGpuBackend, WebGpuBackend } from '../../src/index.js';
+import { registerWebGpuBackend, type WebGpuBackend } from '../../src/index.js';
+import { useWebGpu } from './use-webgpu.js';
 
 /*
  * Elementwise chains held back and encoded as one dispatch: the values against the cpu backend's,
@@ -53,10 +54,7 @@ async function run(build: Build, tolerance = 1e-5): Promise<number> {
 
 describe('elementwise chains on webgpu', () => {
   beforeAll(async () => {
-    await setBackend('webgpu');
-    const found = findBackend('webgpu');
-    if (!(found instanceof WebGpuBackend)) throw new Error('expected the webgpu backend');
-    backend = found;
+    backend = await useWebGpu();
   });
 
   it('runs a chain with scalar operands as one dispatch, the scalars as uniforms', async () => {

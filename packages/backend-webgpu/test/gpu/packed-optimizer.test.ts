@@ -1,7 +1,8 @@
-import { findBackend, setBackend, tensor } from '@kindling/tensor';
+import { tensor } from '@kindling/tensor';
 import { Adadelta, Adagrad, Adam, AdamW, RMSprop, SGD, type OptimizableParameter, type Optimizer } from '@kindling/optim';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWebGpuBackend, WebGpuBackend } from '../../src/index.js';
+import { registerWebGpuBackend, type WebGpuBackend } from '../../src/index.js';
+import { useWebGpu } from './use-webgpu.js';
 
 /*
  * A packed parameter group is one optimizer dispatch however many parameters it holds: the
@@ -30,10 +31,7 @@ const OPTIMIZERS: [string, (ps: OptimizableParameter[]) => Optimizer<{ lr: numbe
 describe('packed optimizer groups on webgpu', () => {
   let backend: WebGpuBackend;
   beforeAll(async () => {
-    await setBackend('webgpu');
-    const found = findBackend('webgpu');
-    if (!(found instanceof WebGpuBackend)) throw new Error('expected the webgpu backend');
-    backend = found;
+    backend = await useWebGpu();
   });
 
   it.each(OPTIMIZERS)('%s updates five parameters with one dispatch a step', async (_name, make) => {

@@ -2,9 +2,10 @@ import { Variable } from '@kindling/autograd';
 import { DeviceDataset } from '@kindling/data';
 import { Conv2d, Dropout, functional as F, Linear, Module, type Input } from '@kindling/nn';
 import { Adam } from '@kindling/optim';
-import { findBackend, Generator, manualSeed, randn, setBackend, tensor, tidy } from '@kindling/tensor';
+import { Generator, manualSeed, randn, tensor, tidy } from '@kindling/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWebGpuBackend, WebGpuBackend } from '../../src/index.js';
+import { registerWebGpuBackend, type WebGpuBackend } from '../../src/index.js';
+import { useWebGpu } from './use-webgpu.js';
 
 registerWebGpuBackend();
 
@@ -35,10 +36,7 @@ function syntheticData(): { images: Float32Array; labels: Int32Array } {
 describe('training on webgpu', () => {
   let backend: WebGpuBackend;
   beforeAll(async () => {
-    await setBackend('webgpu');
-    const found = findBackend('webgpu');
-    if (!(found instanceof WebGpuBackend)) throw new Error('expected the webgpu backend');
-    backend = found;
+    backend = await useWebGpu();
   });
 
   it('keeps live buffers flat from step 10 to step 200, with a few submissions and no pixel uploads per step', async () => {
