@@ -21,10 +21,15 @@ async function count(forward) {
   const run = async () => {
     const x = new Variable(randn(shape), { requiresGrad: true });
     const gradient = randn(shape);
+    await backend.flush();
     const before = dispatches();
     const y = forward(x);
+    // The backend holds the last elementwise chain back until something else comes: a flush
+    // encodes it, so that each pass is charged its own dispatches.
+    await backend.flush();
     const afterForward = dispatches();
     y.backward(gradient);
+    await backend.flush();
     const afterBackward = dispatches();
     await x.grad.data();
     return { forward: afterForward - before, backward: afterBackward - afterForward };
