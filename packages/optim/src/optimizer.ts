@@ -220,11 +220,13 @@ export abstract class Optimizer<H extends { lr: number }, S extends ParamState =
       return;
     }
     // The fused kernels write whole storages, so a view is updated through a copy and written back.
-    const data = param.data.clone();
+    const data = isPackedView(param.data) ? param.data.clone() : param.data;
     const copies = state && ({ ...state, ...Object.fromEntries(views.map(([key, view]) => [key, view.clone()])) } as S);
     this.update(data, grad, copies, group, firstStep);
-    param.data.copy_(data);
-    data.dispose();
+    if (data !== param.data) {
+      param.data.copy_(data);
+      data.dispose();
+    }
     if (state === undefined || copies === undefined) return;
     const written = state as Record<string, Tensor | number>;
     for (const [key, value] of Object.entries(copies)) {

@@ -67,6 +67,11 @@ function sameView(a: View, b: View): boolean {
   return a.storage === b.storage && a.offset === b.offset && shapesEqual(a.shape, b.shape) && shapesEqual(a.strides, b.strides);
 }
 
+/** Whether `view` reads all of its storage element for element as a tensor of `shape`: a value a chain holds in registers. */
+function readsWhole(view: View, shape: readonly number[]): boolean {
+  return view.offset === 0 && isRowMajor(view) && shapesEqual(view.shape, shape);
+}
+
 /** Whether `view` reads element 0 of its storage at every index: a scalar broadcast. */
 function readsFirstElement(view: View): boolean {
   return view.offset === 0 && view.shape.every((extent, d) => extent === 1 || view.strides[d] === 0);
@@ -91,14 +96,13 @@ function join(backend: WebGpuBackend, chain: Chain, program: ElementwiseProgram,
     const scalar = chain.scalars.findIndex((s) => s.output === view.storage);
     const op = chain.ops.findIndex((o) => o.output === view.storage);
     if (view.storage === chain.head?.product) {
-      if (view.offset !== 0 || !isRowMajor(view) || !shapesEqual(view.shape, shape)) return null;
+      if (!readsWhole(view, shape)) return null;
       operands.push({ kind: 'product' });
     } else if (scalar !== -1) {
       if (!readsFirstElement(view)) return null;
       operands.push({ kind: 'scalar', index: scalar });
     } else if (op !== -1) {
-      // Another op's result joins in registers only where it is read element for element.
-      if (view.offset !== 0 || !isRowMajor(view) || !shapesEqual(view.shape, shape)) return null;
+      if (!readsWhole(view, shape)) return null;
       operands.push({ kind: 'op', index: op });
     } else {
       let index = reads.findIndex((read) => sameView(read, view));
@@ -129,10 +133,7 @@ export function holdMatmul(backend: WebGpuBackend, a: View<WebGpuStorage>, b: Vi
 /** Runs (or holds back, joined to the pending chain) the elementwise `program` over `views` into a fresh storage. */
 export function runFused(backend: WebGpuBackend, program: ElementwiseProgram, views: readonly View<WebGpuStorage>[], shape: readonly number[], dtype: DType): WebGpuStorage {
   const size = shapeSize(shape);
-  if (size === 0) {
-    backend.settle();
-    return backend.allocate(dtype, 0);
-  }
+  if (size === 0) return backend.allocate(dtype, 0);
   let chain = chains.get(backend);
   let operands = chain ? join(backend, chain, program, views, shape) : null;
   if (!chain || !operands) {
@@ -179,7 +180,9 @@ function encode(backend: WebGpuBackend, chain: Chain): void {
   const ops = chain.ops.filter((op) => written(op.output));
   const [only] = chain.ops;
   if (chain.head) {
-    if (written(chain.head.product) || ops.length + scalars.length > 0) dispatchChain(backend, chain);
+    // A product whose epilogue writes nothing is a plain matmul.
+    if (ops.length + scalars.length > 0) dispatchChain(backend, chain);
+    else if (written(chain.head.product)) encodeMatmul(backend, chain.head.a, chain.head.b, chain.head.product);
   } else if (chain.ops.length === 0) {
     for (const s of scalars) {
       if (s.bits === 0) backend.clear(s.output);
@@ -199,16 +202,26 @@ function dispatchAlone(backend: WebGpuBackend, op: ChainOp, shape: readonly numb
   backend.dispatch(op.program, op.views.map((v) => v.storage), [op.output], op.program.uniforms(size, shape, op.views), workgroupGrid(Math.ceil(size / 64)));
 }
 
-/** Encodes a matmul on its own: int32 products, which no chain starts from. */
-export function encodeMatmul(backend: WebGpuBackend, a: View<WebGpuStorage>, b: View<WebGpuStorage>, product: WebGpuStorage, epilogue: FusedChain | null = null, epilogueWords: readonly number[] = [], writesProduct = true, chainBuffers: readonly WebGpuStorage[] = [], chainOutputs: readonly WebGpuStorage[] = []): void {
+/** A chain run as a matmul's epilogue: its WGSL, uniform words and buffers, and whether the product is written too. */
+interface Epilogue {
+  readonly chain: FusedChain;
+  readonly words: readonly number[];
+  readonly buffers: readonly WebGpuStorage[];
+  readonly outputs: readonly WebGpuStorage[];
+  readonly writesProduct: boolean;
+}
+
+/** Encodes `a @ b` into `product`, with `epilogue` where a chain follows it. */
+export function encodeMatmul(backend: WebGpuBackend, a: View<WebGpuStorage>, b: View<WebGpuStorage>, product: WebGpuStorage, epilogue: Epilogue | null = null): void {
   const rank = a.shape.length;
   const m = a.shape[rank - 2] as number;
   const n = b.shape[rank - 1] as number;
   const batches = shapeSize(a.shape.slice(0, rank - 2));
   if (batches > 65535) throw new RangeError(`webgpu: matmul over ${batches} batches exceeds the 65,535 a dispatch allows; reshape the batch dims`);
-  const program = new MatmulProgram(a.dtype, rank - 2, matrixLayout(a), matrixLayout(b), epilogue, writesProduct);
-  const outputs = [...(writesProduct ? [product] : []), ...chainOutputs];
-  backend.dispatch(program, [a.storage, b.storage, ...chainBuffers], outputs, program.uniforms(a, b, epilogueWords), MatmulProgram.grid(m, n, batches));
+  const writesProduct = epilogue?.writesProduct ?? true;
+  const program = new MatmulProgram(a.dtype, rank - 2, matrixLayout(a), matrixLayout(b), epilogue?.chain ?? null, writesProduct);
+  const outputs = [...(writesProduct ? [product] : []), ...(epilogue?.outputs ?? [])];
+  backend.dispatch(program, [a.storage, b.storage, ...(epilogue?.buffers ?? [])], outputs, program.uniforms(a, b, epilogue?.words), MatmulProgram.grid(m, n, batches));
 }
 
 function dispatchChain(backend: WebGpuBackend, chain: Chain): void {
@@ -235,7 +248,7 @@ function dispatchChain(backend: WebGpuBackend, chain: Chain): void {
   const outputs = [...chain.scalars.map((s) => s.output), ...chain.ops.map((op) => op.output)].filter(written);
   if (chain.head) {
     const { a, b, product } = chain.head;
-    encodeMatmul(backend, a, b, product, fused, words, written(product), buffers, outputs);
+    encodeMatmul(backend, a, b, product, { chain: fused, words, buffers, outputs, writesProduct: written(product) });
     return;
   }
   const program = new FusedElementwiseProgram(fused);
