@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bucketBytes, MIN_BUCKET_BYTES } from '../src/index.js';
-import { binaryProgram } from '../src/programs/binary.js';
+import { binaryProgram, unaryProgram } from '../src/programs/declared.js';
 import { FusedChain } from '../src/programs/fused-elementwise.js';
 import { MatmulProgram, matrixLayout } from '../src/programs/matmul.js';
 import { ReduceProgram } from '../src/programs/reduce.js';
-import { unaryProgram } from '../src/programs/unary.js';
 import type { Storage, View } from '@kindling/tensor';
 
 /** A view for program builders, which only read shapes, strides and dtypes. */

@@ -107,12 +107,26 @@ export {
   COMPARE_OP_NAMES,
   COMPARE_OPS,
   defineElementwiseMethods,
+  elementwiseMath,
   UNARY_OP_NAMES,
   UNARY_OPS,
   type DTypeRule,
   type ElementwiseMethodImpls,
   type ElementwiseOpSpec,
 } from './ops/elementwise-ops.js';
+export {
+  COMPARISON_PRIMITIVES,
+  isBoolValued,
+  math,
+  operand,
+  primitivesOf,
+  render,
+  VALUE_PRIMITIVES,
+  type MathDialect,
+  type MathExpr,
+  type MathTerm,
+  type Primitive,
+} from './ops/elementwise-math.js';
 export { describeValue, isTensorOperand, TENSOR_OPERAND, type TensorOperand } from './ops/operand.js';
 export { cat, stack } from './ops/join.js';
 export { canPackTensors, packTensors } from './ops/arena.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { listBackends } from '../src/backend-registry.js';
 import { CpuBackend, type CpuStorage, registerCpuBackend } from '../src/backends/cpu/cpu-backend.js';
-import { binaryImpl, compareImpl, intPow, whereImpl } from '../src/backends/cpu/kernels/binary.js';
+import { binaryImpl, compareImpl, whereImpl } from '../src/backends/cpu/kernels/binary.js';
+import { intPow } from '../src/backends/cpu/elementwise-codegen.js';
 import { concatImpl } from '../src/backends/cpu/kernels/concat.js';
 import { castImpl, contiguousImpl } from '../src/backends/cpu/kernels/copy.js';
 import { fillImpl } from '../src/backends/cpu/kernels/fill.js';

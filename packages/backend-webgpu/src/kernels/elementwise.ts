@@ -1,8 +1,6 @@
 import type { KernelConfig } from '@kindling/tensor';
-import { binaryProgram } from '../programs/binary.js';
+import { binaryProgram, compareProgram, unaryProgram } from '../programs/declared.js';
 import { castProgram } from '../programs/cast.js';
-import { compareProgram } from '../programs/compare.js';
-import { unaryProgram } from '../programs/unary.js';
 import { whereProgram } from '../programs/where.js';
 import type { WebGpuBackend } from '../webgpu-backend.js';
 import { runFused } from './elementwise-fusion.js';

@@ -1,6 +1,6 @@
 import type { DType, RandomDistribution, RandomStream } from '@kindling/tensor';
 import type { Program } from '../program.js';
-import { UNARY_HELPERS } from './unary.js';
+import { PRIMITIVE_HELPERS } from './math-primitives.js';
 import { elementMain, FLOAT_HELPERS, storageBindings, uniformBlock, word, wgslType } from './wgsl.js';
 
 /*
@@ -59,7 +59,7 @@ export class RandomProgram implements Program {
 
   code(): string {
     const type = wgslType(this.dtype);
-    return `${storageBindings([], [['out0', type]])}${uniformBlock(1, this.uniformWords)}${FLOAT_HELPERS}${UNARY_HELPERS}${PHILOX}
+    return `${storageBindings([], [['out0', type]])}${uniformBlock(1, this.uniformWords)}${FLOAT_HELPERS}${PRIMITIVE_HELPERS}${PHILOX}
 ${elementMain(word(0))}  let block = philox(vec4<u32>(i / 4u, 0u, ${word(3)}, ${word(4)}), vec2<u32>(${word(1)}, ${word(2)}));
   var words = array<u32, 4>(block.x, block.y, block.z, block.w);
   out0[i] = ${type}(${DRAW[this.kind]});

@@ -16,7 +16,7 @@ import { softmaxConfig } from './softmax.js';
 import { unaryConfig } from './unary.js';
 import { col2imConfig, im2colConfig, maxPool2dConfig, maxPool2dGradConfig } from './windows.js';
 
-export { binaryImpl, compareImpl, intPow, whereImpl } from './binary.js';
+export { binaryImpl, compareImpl, whereImpl } from './binary.js';
 export { concatImpl } from './concat.js';
 export { castImpl, contiguousImpl } from './copy.js';
 export { fillImpl } from './fill.js';

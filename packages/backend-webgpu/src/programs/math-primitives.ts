@@ -1,8 +1,7 @@
-import type { UnaryOp, View } from '@kindling/tensor';
-import { ElementwiseProgram, isRowMajor } from './elementwise.js';
-
 /*
- * Unary float ops. Each handles NaN and infinities explicitly where WGSL's builtins leave them
+ * The WGSL of the primitives the declared elementwise math is built from (see declared.ts and
+ * @kindling/tensor's ops/elementwise-math.ts), one function each where WGSL's builtin is not what
+ * the cpu backend computes. Each handles NaN and infinities explicitly where WGSL's builtins leave them
  * undefined (log of a negative number, tanh of a large one), to match the cpu backend exactly.
  * sin and cos reduce their argument to [−π/4, π/4] themselves (WGSL only bounds its builtins'
  * error to about 5e-4), which keeps them within about 1e-7 of float32's for |x| up to a few
@@ -10,7 +9,8 @@ import { ElementwiseProgram, isRowMajor } from './elementwise.js';
  * tail (fractional error below 1.2e-7) elsewhere; expm1 and log1p use series near 0, where
  * exp(x) − 1 and log(1 + x) would lose the low digits.
  */
-export const UNARY_HELPERS = `
+export const PRIMITIVE_HELPERS = `
+fn k_exp(x: f32) -> f32 { return select(exp(x), x, is_nan(x)); }
 fn k_log(x: f32) -> f32 {
   if (is_nan(x) || x < 0.0) { return nan(); }
   if (x == 0.0) { return -inf(); }
@@ -24,9 +24,6 @@ fn k_tanh(x: f32) -> f32 {
   let t = (1.0 - e) / (1.0 + e);
   return select(t, -t, x < 0.0);
 }
-fn k_sigmoid(x: f32) -> f32 { if (is_nan(x)) { return x; } return 1.0 / (1.0 + exp(-x)); }
-fn k_relu(x: f32) -> f32 { return select(x, 0.0, x < 0.0); }
-fn k_sign(x: f32) -> f32 { return select(0.0, 1.0, x > 0.0) - select(0.0, 1.0, x < 0.0); }
 fn k_finite(x: f32) -> bool { return !is_nan(x) && abs(x) != inf(); }
 fn k_sine_quadrant(x: f32, shift: i32) -> f32 {
   if (!k_finite(x)) { return nan(); }
@@ -66,12 +63,6 @@ fn k_erfc(x: f32) -> f32 {
   let tail = k_erfc_tail(abs(x));
   return select(tail, 2.0 - tail, x < 0.0);
 }
-fn k_rsqrt(x: f32) -> f32 {
-  if (is_nan(x) || x < 0.0) { return nan(); }
-  if (x == 0.0) { return inf(); }
-  if (x == inf()) { return 0.0; }
-  return inverseSqrt(x);
-}
 fn k_expm1(x: f32) -> f32 {
   if (is_nan(x)) { return x; }
   if (abs(x) < 0.5) {
@@ -93,41 +84,56 @@ fn k_log1p(x: f32) -> f32 {
   }
   return k_log(1.0 + x);
 }
-`;
-
-const EXPRESSIONS: Record<UnaryOp, string> = {
-  neg: '-v0',
-  exp: 'select(exp(v0), v0, is_nan(v0))',
-  log: 'k_log(v0)',
-  sqrt: 'k_sqrt(v0)',
-  abs: 'abs(v0)',
-  relu: 'k_relu(v0)',
-  sigmoid: 'k_sigmoid(v0)',
-  tanh: 'k_tanh(v0)',
-  sign: 'k_sign(v0)',
-  sin: 'k_sin(v0)',
-  cos: 'k_cos(v0)',
-  erf: 'k_erf(v0)',
-  erfc: 'k_erfc(v0)',
-  rsqrt: 'k_rsqrt(v0)',
-  expm1: 'k_expm1(v0)',
-  log1p: 'k_log1p(v0)',
-};
-
-/** The ops the op layer lets int32 through (it casts to float32 for the rest). */
-const INT_EXPRESSIONS: Partial<Record<UnaryOp, string>> = {
-  neg: '-v0',
-  abs: 'abs(v0)',
-  relu: 'max(v0, 0)',
-  sign: 'select(0, 1, v0 > 0) - select(0, 1, v0 < 0)',
-};
-
-/** Unary `op` on a float32 (or, for neg/abs/relu/sign, int32) view; the key encodes op, dtype, rank and layout. */
-export function unaryProgram(op: UnaryOp, x: View): ElementwiseProgram {
-  const expression = x.dtype === 'int32' ? INT_EXPRESSIONS[op] : EXPRESSIONS[op];
-  if (expression === undefined) throw new TypeError(`webgpu: unary '${op}' is not defined for ${x.dtype}`);
-  return new ElementwiseProgram(`unary:${op}`, [{ dtype: x.dtype, contiguous: isRowMajor(x) }], x.dtype, x.shape.length, {
-    expression,
-    helpers: x.dtype === 'int32' ? '' : UNARY_HELPERS,
-  });
+fn k_max(a: f32, b: f32) -> f32 { if (is_nan(a) || is_nan(b)) { return nan(); } return max(a, b); }
+fn k_min(a: f32, b: f32) -> f32 { if (is_nan(a) || is_nan(b)) { return nan(); } return min(a, b); }
+fn k_pow(x: f32, y: f32) -> f32 {
+  // Math.pow's special cases, which WGSL's pow (exp2(y * log2(x))) leaves undefined.
+  if (y == 0.0) { return 1.0; }
+  if (is_nan(x) || is_nan(y)) { return nan(); }
+  let integral = floor(y) == y && abs(y) < 16777216.0;
+  if (integral && abs(y) <= 64.0) {
+    // Exact repeated squaring for small integer powers: x * x rather than exp2(2 * log2(x)).
+    var result = 1.0;
+    var base = x;
+    var e = u32(abs(y));
+    loop {
+      if (e == 0u) { break; }
+      if ((e & 1u) == 1u) { result = result * base; }
+      base = base * base;
+      e = e >> 1u;
+    }
+    return select(result, 1.0 / result, y < 0.0);
+  }
+  if (x == 0.0) { return select(0.0, inf(), y < 0.0); }
+  if (x < 0.0 && !integral) { return nan(); }
+  let magnitude = exp2(y * log2(abs(x)));
+  let odd = integral && (abs(y) % 2.0) == 1.0;
+  return select(magnitude, -magnitude, x < 0.0 && odd);
 }
+// WGSL lets an implementation assume no NaN in comparisons: the float ones test for it first.
+fn k_eq(a: f32, b: f32) -> bool { return !is_nan(a) && !is_nan(b) && a == b; }
+fn k_ne(a: f32, b: f32) -> bool { return is_nan(a) || is_nan(b) || a != b; }
+fn k_lt(a: f32, b: f32) -> bool { return !is_nan(a) && !is_nan(b) && a < b; }
+fn k_le(a: f32, b: f32) -> bool { return !is_nan(a) && !is_nan(b) && a <= b; }
+fn k_gt(a: f32, b: f32) -> bool { return !is_nan(a) && !is_nan(b) && a > b; }
+fn k_ge(a: f32, b: f32) -> bool { return !is_nan(a) && !is_nan(b) && a >= b; }
+// The int32 ones are named apart from the float ones (WGSL has no overloads), so one program holds both.
+fn k_ipow(x: i32, y: i32) -> i32 {
+  if (y < 0) {
+    if (x == 1) { return 1; }
+    if (x == -1) { return select(-1, 1, (y & 1) == 0); }
+    return 0;
+  }
+  var result = 1;
+  var base = x;
+  var e = u32(y);
+  loop {
+    if (e == 0u) { break; }
+    if ((e & 1u) == 1u) { result = result * base; }
+    base = base * base;
+    e = e >> 1u;
+  }
+  return result;
+}
+fn k_idiv(a: i32, b: i32) -> i32 { if (b == 0) { return 0; } return a / b; }
+`;
