@@ -166,7 +166,8 @@ describe('MNIST on the real files', () => {
     expect(Math.min(...values)).toBeCloseTo(-0.4242, 4); // (0 - 0.1307) / 0.3081
     expect(Math.max(...values)).toBeLessThanOrEqual(2.8215);
     first.dispose();
-  });
+    // 47 million pixels through the cpu kernels: 4.5 s of the default 5 s under CI's load before, 6 s now.
+  }, 20_000);
 });
 
 describe('MNIST.tensors typing', () => {

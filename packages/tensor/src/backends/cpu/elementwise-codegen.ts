@@ -1,5 +1,5 @@
 import type { TypedArray } from '../../dtype.js';
-import { isBoolValued, primitivesOf, render, type MathDialect, type MathExpr, type Primitive } from '../../ops/elementwise-math.js';
+import { isBoolValued, isComparison, primitivesOf, render, type MathDialect, type MathExpr, type Primitive } from '../../ops/elementwise-math.js';
 import { erf, erfc } from './kernels/special-functions.js';
 
 /*
@@ -89,13 +89,21 @@ function primitive(domain: ElementDomain, name: Primitive, what: string): Primit
   return fn;
 }
 
+/** Float arithmetic written as JavaScript's own operators, so that a cold loop makes no call per element. */
+const FLOAT_OPERATORS: Partial<Record<Primitive, string>> = { add: '+', sub: '-', mul: '*', div: '/', eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' };
+
 /** The tree as calls of the primitives, which the generated loop receives as arguments (and V8 inlines). */
-const CALLS: MathDialect = {
-  operand: (index) => `v${index}`,
-  constant: (value) => (Object.is(value, -0) ? '-0' : String(value)),
-  apply: (name, args) => `${name}(${args.join(', ')})`,
-  select: (condition, ifTrue, ifFalse) => `(${condition} ? ${ifTrue} : ${ifFalse})`,
-};
+function calls(domain: ElementDomain): MathDialect {
+  return {
+    operand: (index) => `v${index}`,
+    constant: (value) => (Object.is(value, -0) ? '-0' : String(value)),
+    apply: (name, args) => {
+      const operator = domain === 'float' || isComparison(name) ? FLOAT_OPERATORS[name] : undefined;
+      return operator ? `(${args[0]} ${operator} ${args[1]})` : `${name}(${args.join(', ')})`;
+    },
+    select: (condition, ifTrue, ifFalse) => `(${condition} ? ${ifTrue} : ${ifFalse})`,
+  };
+}
 
 /** Writes `n` elements of `out` from `inputs` (row-major, one per operand). */
 export type ElementwiseLoop = (inputs: readonly TypedArray[], out: TypedArray, n: number) => void;
@@ -104,6 +112,12 @@ export type ElementwiseLoop = (inputs: readonly TypedArray[], out: TypedArray, n
 function storer(tree: MathExpr, boolOut: boolean): (value: number | boolean) => number {
   if (isBoolValued(tree)) return (value) => (value ? 1 : 0);
   return boolOut ? (value) => (value !== 0 ? 1 : 0) : (value) => value as number;
+}
+
+/** The stored form of the element `value` as source text. */
+function stored(value: string, tree: MathExpr, boolOut: boolean): string {
+  if (isBoolValued(tree)) return `${value} ? 1 : 0`;
+  return boolOut ? `${value} !== 0 ? 1 : 0` : value;
 }
 
 function compileLoop(tree: MathExpr, arity: number, domain: ElementDomain, boolOut: boolean, what: string): ElementwiseLoop {
@@ -115,11 +129,11 @@ function compileLoop(tree: MathExpr, arity: number, domain: ElementDomain, boolO
     ...operands.map((k) => `  const x${k} = inputs[${k}];`),
     '  for (let i = 0; i < n; i++) {',
     ...operands.map((k) => `    const v${k} = x${k}[i];`),
-    `    out[i] = store(${render(tree, CALLS)});`,
+    `    out[i] = ${stored(render(tree, calls(domain)), tree, boolOut)};`,
     '  }',
     '};',
   ].join('\n');
-  return new Function('store', ...names, source)(storer(tree, boolOut), ...functions) as ElementwiseLoop;
+  return new Function(...names, source)(...functions) as ElementwiseLoop;
 }
 
 type Evaluate = (values: readonly number[]) => number | boolean;
