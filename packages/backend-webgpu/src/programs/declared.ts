@@ -83,11 +83,22 @@ function dialect(dtype: DType, what: string): MathDialect {
   };
 }
 
+/** Each tree's rendered bodies, by operand and output dtype: rendered once, not on every op call. */
+const bodies = new WeakMap<MathExpr, Map<string, ElementwiseBody>>();
+
 /** The WGSL body of `tree` over operands of `dtype`, stored as `outDType`. */
 export function declaredBody(tree: MathExpr, dtype: DType, outDType: DType, what: string): ElementwiseBody {
-  const value = render(tree, dialect(dtype, what));
-  const expression = isBoolValued(tree) ? `select(0u, 1u, ${value})` : outDType === 'bool' ? `select(0u, 1u, ${value} != 0)` : value;
-  return { expression, helpers: PRIMITIVE_HELPERS };
+  let byDType = bodies.get(tree);
+  if (!byDType) bodies.set(tree, (byDType = new Map()));
+  const key = `${dtype}>${outDType}`;
+  let body = byDType.get(key);
+  if (!body) {
+    const value = render(tree, dialect(dtype, what));
+    const expression = isBoolValued(tree) ? `select(0u, 1u, ${value})` : outDType === 'bool' ? `select(0u, 1u, ${value} != 0)` : value;
+    body = { expression, helpers: PRIMITIVE_HELPERS };
+    byDType.set(key, body);
+  }
+  return body;
 }
 
 function declaredProgram(family: string, tree: MathExpr, views: readonly View[], dtype: DType, outDType: DType, what: string): ElementwiseProgram {

@@ -108,16 +108,24 @@ function calls(domain: ElementDomain): MathDialect {
 /** Writes `n` elements of `out` from `inputs` (row-major, one per operand). */
 export type ElementwiseLoop = (inputs: readonly TypedArray[], out: TypedArray, n: number) => void;
 
-/** The stored form of an element: bools as 1 and 0. */
-function storer(tree: MathExpr, boolOut: boolean): (value: number | boolean) => number {
-  if (isBoolValued(tree)) return (value) => (value ? 1 : 0);
-  return boolOut ? (value) => (value !== 0 ? 1 : 0) : (value) => value as number;
+/** How an element is stored: a comparison's bool as 1 or 0, a value as itself or, into a bool tensor, as `!= 0`. */
+type StoreRule = 'bool' | 'nonzero' | 'value';
+
+function storeRule(tree: MathExpr, boolOut: boolean): StoreRule {
+  if (isBoolValued(tree)) return 'bool';
+  return boolOut ? 'nonzero' : 'value';
 }
 
-/** The stored form of the element `value` as source text. */
-function stored(value: string, tree: MathExpr, boolOut: boolean): string {
-  if (isBoolValued(tree)) return `${value} ? 1 : 0`;
-  return boolOut ? `${value} !== 0 ? 1 : 0` : value;
+/** The stored form of the element `value`, as source text for the compiled loop. */
+function storedSource(value: string, rule: StoreRule): string {
+  if (rule === 'bool') return `${value} ? 1 : 0`;
+  return rule === 'nonzero' ? `${value} !== 0 ? 1 : 0` : value;
+}
+
+/** The stored form of an element, as a function for the interpreted loop. */
+function storer(rule: StoreRule): (value: number | boolean) => number {
+  if (rule === 'bool') return (value) => (value ? 1 : 0);
+  return rule === 'nonzero' ? (value) => (value !== 0 ? 1 : 0) : (value) => value as number;
 }
 
 function compileLoop(tree: MathExpr, arity: number, domain: ElementDomain, boolOut: boolean, what: string): ElementwiseLoop {
@@ -129,7 +137,7 @@ function compileLoop(tree: MathExpr, arity: number, domain: ElementDomain, boolO
     ...operands.map((k) => `  const x${k} = inputs[${k}];`),
     '  for (let i = 0; i < n; i++) {',
     ...operands.map((k) => `    const v${k} = x${k}[i];`),
-    `    out[i] = ${stored(render(tree, calls(domain)), tree, boolOut)};`,
+    `    out[i] = ${storedSource(render(tree, calls(domain)), storeRule(tree, boolOut))};`,
     '  }',
     '};',
   ].join('\n');
@@ -159,7 +167,7 @@ function closures(tree: MathExpr, domain: ElementDomain, what: string): Evaluate
 
 function interpretedLoop(tree: MathExpr, domain: ElementDomain, boolOut: boolean, what: string): ElementwiseLoop {
   const evaluate = closures(tree, domain, what);
-  const store = storer(tree, boolOut);
+  const store = storer(storeRule(tree, boolOut));
   return (inputs, out, n) => {
     const values: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -171,16 +179,19 @@ function interpretedLoop(tree: MathExpr, domain: ElementDomain, boolOut: boolean
 
 /** Whether the host may compile code; known after the first try. */
 let compiling: boolean | undefined;
-const loops = new Map<string, ElementwiseLoop>();
+/** Each tree's loops, by domain, output and whether compiled: the trees are built once per op. */
+const loops = new WeakMap<MathExpr, Map<string, ElementwiseLoop>>();
 
 /**
  * The loop computing `tree` over `arity` operands in `domain`, compiled on first use; `boolOut`
- * stores its values as bool, `what` names the op in errors and is the cache key ("unary 'exp'").
+ * stores its values as bool, `what` names the op in errors ("unary 'exp'").
  * `compile: false` gives the closures the loop falls back to where code cannot be compiled.
  */
 export function elementwiseLoop(tree: MathExpr, arity: number, domain: ElementDomain, boolOut: boolean, what: string, compile = true): ElementwiseLoop {
-  const key = `${what}|${domain}|${boolOut}|${compile}`;
-  let loop = loops.get(key);
+  let byKind = loops.get(tree);
+  if (!byKind) loops.set(tree, (byKind = new Map()));
+  const key = `${domain}|${boolOut}|${compile}`;
+  let loop = byKind.get(key);
   if (!loop) {
     if (compile && compiling !== false) {
       try {
@@ -192,7 +203,7 @@ export function elementwiseLoop(tree: MathExpr, arity: number, domain: ElementDo
       }
     }
     loop ??= interpretedLoop(tree, domain, boolOut, what);
-    loops.set(key, loop);
+    byKind.set(key, loop);
   }
   return loop;
 }
