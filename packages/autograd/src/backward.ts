@@ -1,7 +1,7 @@
 import { formatShape, newHandle, onesLike, requireMadeInStep, tidy, type Tensor } from '@kindling/tensor';
 import { freedGraphError, type InputMeta, type Node } from './graph.js';
 import { fitToInput } from './reduce-to-shape.js';
-import { addWindowInPlace, placeWindow, startWindowBuffer, windowOf } from './window-gradients.js';
+import { addWindowInPlace, placeWindow, startWindowBuffer, windowOf, type SliceWindow } from './window-gradients.js';
 import type { Variable } from './variable.js';
 
 /** Options of `Variable.backward`. */
@@ -91,16 +91,12 @@ export function runBackward(root: Variable, gradient: Tensor | undefined, option
   const deliver = (v: Variable, g: Tensor): void => {
     const window = windowOf(g);
     if (isTarget(v)) {
-      const sum = sumInto(staged.get(v), window ? placeWindow(g, window) : g, toStage);
+      // The windows of one packed parameter (in_proj_weight's q, k and v rows) fill one buffer.
+      const sum = sumWindowInto(staged.get(v), g, window, toStage);
       staged.set(v, sum);
       toStage.add(sum);
     }
-    if (v.gradFn !== null && needed.has(v.gradFn)) {
-      const previous = pending.get(v.gradFn);
-      if (!window) pending.set(v.gradFn, sumInto(previous, g, toStage));
-      else if (previous === undefined) pending.set(v.gradFn, startWindowBuffer(g, window));
-      else if (!addWindowInPlace(previous, g, window)) pending.set(v.gradFn, sumInto(previous, placeWindow(g, window), toStage));
-    }
+    if (v.gradFn !== null && needed.has(v.gradFn)) pending.set(v.gradFn, sumWindowInto(pending.get(v.gradFn), g, window, toStage));
     // A window's values were copied wherever they went.
     if (window) g.free(FREED_WHEN_PASSED_ON);
   };
@@ -154,6 +150,13 @@ function sumInto(previous: Tensor | undefined, g: Tensor, toStage: ReadonlySet<T
   if (!toStage.has(previous)) previous.free(FREED_WHEN_PASSED_ON);
   if (!toStage.has(g)) g.free(FREED_WHEN_PASSED_ON);
   return sum;
+}
+
+/** `previous + g`, where `g` may be the values of a window: written into a buffer of backward's own, in place where it can. */
+function sumWindowInto(previous: Tensor | undefined, g: Tensor, window: SliceWindow | undefined, toStage: ReadonlySet<Tensor>): Tensor {
+  if (!window) return sumInto(previous, g, toStage);
+  if (previous === undefined) return startWindowBuffer(g, window);
+  return addWindowInPlace(previous, g, window) ? previous : sumInto(previous, placeWindow(g, window), toStage);
 }
 
 /**

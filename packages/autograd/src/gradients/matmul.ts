@@ -1,5 +1,5 @@
 import type { Tensor } from '@kindling/tensor';
-import { gradsFor, SAVES_INPUTS, type GradientTableFor, type NoAttrs, type TwoInputs } from './rule.js';
+import { SAVES_INPUTS, type GradientTableFor, type NoAttrs, type TwoInputs } from './rule.js';
 
 export interface MatmulAttrs {
   /** Both operands have at least two dims: the forward adds and removes the unit dims of 1-D operands as views. */
@@ -27,11 +27,12 @@ export const matmulGradients: GradientTableFor<MatmulAttrs, MatmulInputs> = {
       // An operand stored column-major (a transposed view, such as Linear's w.T) gets its gradient
       // as the transpose of a row-major product, so it arrives in the operand's own layout and the
       // transposes cancel on the way back to the leaf instead of costing a copy there.
-      return gradsFor(
-        ctx,
-        () => (isColumnMajor(a) ? b.matmul(g.transpose(-1, -2)).transpose(-1, -2) : g.matmul(b.transpose(-1, -2))),
-        () => (isColumnMajor(b) ? g.transpose(-1, -2).matmul(a).transpose(-1, -2) : a.transpose(-1, -2).matmul(g)),
-      );
+      // b's gradient (a layer's weight) is issued first: a's is then the last product made before
+      // the next node's backward reads it (an activation's mask), and a backend that fuses
+      // elementwise epilogues into a matmul (webgpu) joins that backward to it.
+      const gradB = ctx.needsInputGrad[1] ? (isColumnMajor(b) ? g.transpose(-1, -2).matmul(a).transpose(-1, -2) : a.transpose(-1, -2).matmul(g)) : null;
+      const gradA = ctx.needsInputGrad[0] ? (isColumnMajor(a) ? b.matmul(g.transpose(-1, -2)).transpose(-1, -2) : g.matmul(b.transpose(-1, -2))) : null;
+      return [gradA, gradB];
     },
   },
 };

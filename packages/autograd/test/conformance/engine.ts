@@ -191,6 +191,23 @@ export function describeEngine(device: string): void {
       await expectGrad(x, [[2, 1, 3, 0, 2], [5, 4, 6, 3, 5]]);
     });
 
+    it("fills a leaf's gradient from its windows in one buffer, added to the .grad it had, and a retained intermediate's alike", async () => {
+      // A packed parameter (in_proj_weight) read as chunks: disjoint windows, then one overlapping them.
+      const w = leaf([[1, 2], [3, 4], [5, 6]]);
+      const h = w.mul(1);
+      h.retainGrad();
+      const pass = (): void => {
+        const [a, b, c] = w.chunk(3, 0) as [Variable, Variable, Variable];
+        const [p, q] = h.chunk(2, 0) as [Variable, Variable];
+        a.mul(2).sum().add(b.mul(3).sum()).add(c.mul(4).sum()).add(w.narrow(0, 1, 2).sum()).add(p.sum()).add(q.mul(5).sum()).backward({ retainGraph: true });
+      };
+      pass();
+      await expectGrad(w, [[3, 3], [5, 5], [10, 10]]);
+      await expectGrad(h, [[1, 1], [1, 1], [5, 5]]);
+      pass();
+      await expectGrad(w, [[6, 6], [10, 10], [20, 20]]);
+    });
+
     it('adds the windows of an intermediate into one gradient, whatever their dims, steps and overlaps', async () => {
       const x = leaf([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]);
       const h = x.mul(1);

@@ -1,10 +1,10 @@
-import { shapeSize, type DType, type View } from '@kindling/tensor';
+import { shapeSize, type DType, type ReduceOp, type View } from '@kindling/tensor';
 import { workgroupGrid } from '../program.js';
 import { isRowMajor, type ElementwiseProgram } from '../programs/elementwise.js';
 import { FillProgram } from '../programs/fill.js';
 import { definedFunctions, FusedChain, FusedElementwiseProgram, type FusedOperand } from '../programs/fused-elementwise.js';
-import { matrixLayout, MatmulProgram } from '../programs/matmul.js';
 import type { WebGpuBackend, WebGpuStorage } from '../webgpu-backend.js';
+import { encodeHead, headInputs, headOutputs, sumsRowsOf, type ChainHead } from './chain-heads.js';
 
 /*
  * Elementwise chains: an elementwise kernel (Unary, Binary, Compare, Where, Cast, Contiguous) and
@@ -16,9 +16,10 @@ import type { WebGpuBackend, WebGpuStorage } from '../webgpu-backend.js';
  * than a buffer. Values pass between ops in registers as the float32 (or int32, bool) they would
  * have been stored as.
  *
- * A float32 matmul starts a chain of its own: the ops that read its product element for element
- * (a bias add, an activation, a residual add) become the matmul's epilogue, run as each element
- * of the product is stored, and the product itself is written only if someone still holds it.
+ * A float32 matmul or reduction starts a chain of its own (chain-heads.ts): the ops that read its
+ * result element for element (a bias add, an activation, a residual add; a variance's `+ eps` and
+ * square root) become its epilogue, run as each element of the result is stored, and the result
+ * itself is written only if someone still holds it.
  */
 
 interface ChainOp {
@@ -32,13 +33,6 @@ interface ChainScalar {
   readonly dtype: DType;
   readonly bits: number;
   readonly output: WebGpuStorage;
-}
-
-/** The matmul whose product a chain starts from. */
-interface ChainHead {
-  readonly a: View<WebGpuStorage>;
-  readonly b: View<WebGpuStorage>;
-  readonly product: WebGpuStorage;
 }
 
 interface Chain {
@@ -72,6 +66,11 @@ function readsWhole(view: View, shape: readonly number[]): boolean {
   return view.offset === 0 && isRowMajor(view) && shapesEqual(view.shape, shape);
 }
 
+/** Whether `view` reads the `size` elements of its storage in order: a head's result, whatever unit dims a keepdim gave it. */
+function readsInOrder(view: View, size: number): boolean {
+  return view.offset === 0 && isRowMajor(view) && shapeSize(view.shape) === size;
+}
+
 /** Whether `view` reads element 0 of its storage at every index: a scalar broadcast. */
 function readsFirstElement(view: View): boolean {
   return view.offset === 0 && view.shape.every((extent, d) => extent === 1 || view.strides[d] === 0);
@@ -87,7 +86,9 @@ function start(backend: WebGpuBackend, head: ChainHead | null = null, shape: rea
 
 /** The operands of an op over `views` joining `chain`, or null where it cannot join (and the chain is encoded first). */
 function join(backend: WebGpuBackend, chain: Chain, program: ElementwiseProgram, views: readonly View<WebGpuStorage>[], shape: readonly number[]): FusedOperand[] | null {
-  if (chain.ops.length >= MAX_OPS || (chain.shape !== null && !shapesEqual(chain.shape, shape))) return null;
+  if (chain.ops.length >= MAX_OPS) return null;
+  // A reduction's chain takes the shape of the first op that joins it, which must have one element per result.
+  if (chain.shape === null ? chain.head !== null && shapeSize(shape) !== chain.head.product.size : !shapesEqual(chain.shape, shape)) return null;
   const helpers = program.body.helpers ?? '';
   if (definedFunctions(helpers).some((name) => (chain.functions.get(name) ?? helpers) !== helpers)) return null;
   const reads = [...chain.reads];
@@ -96,7 +97,7 @@ function join(backend: WebGpuBackend, chain: Chain, program: ElementwiseProgram,
     const scalar = chain.scalars.findIndex((s) => s.output === view.storage);
     const op = chain.ops.findIndex((o) => o.output === view.storage);
     if (view.storage === chain.head?.product) {
-      if (!readsWhole(view, shape)) return null;
+      if (!readsInOrder(view, chain.head.product.size)) return null;
       operands.push({ kind: 'product' });
     } else if (scalar !== -1) {
       if (!readsFirstElement(view)) return null;
@@ -120,14 +121,32 @@ function join(backend: WebGpuBackend, chain: Chain, program: ElementwiseProgram,
 function roomFor(backend: WebGpuBackend, chain: Chain, reads: readonly View<WebGpuStorage>[]): boolean {
   const buffers = new Set(reads.map((read) => read.storage)).size;
   const results = [...chain.ops, ...chain.scalars].map((item) => item.output);
-  if (chain.head) results.push(chain.head.product);
+  if (chain.head) results.push(...headOutputs(chain.head));
   const written = results.filter((output) => !chain.released.has(output)).length;
-  return buffers + (chain.head ? 2 : 0) + written + 1 <= backend.maxStorageBuffers;
+  return buffers + (chain.head ? headInputs(chain.head).length : 0) + written + 1 <= backend.maxStorageBuffers;
 }
 
-/** Holds back the float32 product `a @ b` into `product` (allocated, of `shape`) as the start of a chain. */
+/**
+ * Holds back the float32 product `a @ b` into `product` (allocated, of `shape`) as the start of a
+ * chain. A held sum of `a`'s rows (a bias gradient) is taken over: the matmul computes it too.
+ */
 export function holdMatmul(backend: WebGpuBackend, a: View<WebGpuStorage>, b: View<WebGpuStorage>, product: WebGpuStorage, shape: readonly number[]): void {
-  start(backend, { a, b, product }, shape);
+  start(backend, { kind: 'matmul', a, b, product, rowSums: takeRowSums(backend, a) }, shape);
+}
+
+/** The result of the held reduction when it sums `a`'s rows and nothing joined it, taken off the backend; else null. */
+function takeRowSums(backend: WebGpuBackend, a: View<WebGpuStorage>): WebGpuStorage | null {
+  const chain = chains.get(backend);
+  const head = chain?.head;
+  if (!chain || !head || chain.ops.length + chain.scalars.length > 0 || chain.released.size > 0 || !sumsRowsOf(head, a)) return null;
+  backend.defer(null);
+  chains.delete(backend);
+  return head.product;
+}
+
+/** Holds back the float32 reduction `op` of `x` over `dims` into `result` (allocated) as the start of a chain. */
+export function holdReduce(backend: WebGpuBackend, x: View<WebGpuStorage>, dims: readonly number[], op: ReduceOp, result: WebGpuStorage): void {
+  start(backend, { kind: 'reduce', x, dims, op, product: result });
 }
 
 /** Runs (or holds back, joined to the pending chain) the elementwise `program` over `views` into a fresh storage. */
@@ -167,7 +186,7 @@ export function holdChainRelease(backend: WebGpuBackend, storage: WebGpuStorage)
     (chain.ops.some((op) => op.output === storage) ||
       chain.scalars.some((s) => s.output === storage) ||
       chain.reads.some((read) => read.storage === storage) ||
-      (chain.head !== null && [chain.head.product, chain.head.a.storage, chain.head.b.storage].includes(storage)));
+      (chain.head !== null && [...headOutputs(chain.head), ...headInputs(chain.head)].includes(storage)));
   if (!held) return false;
   chain.released.add(storage);
   return true;
@@ -180,9 +199,9 @@ function encode(backend: WebGpuBackend, chain: Chain): void {
   const ops = chain.ops.filter((op) => written(op.output));
   const [only] = chain.ops;
   if (chain.head) {
-    // A product whose epilogue writes nothing is a plain matmul.
+    // A head whose epilogue writes nothing is a plain matmul or reduction.
     if (ops.length + scalars.length > 0) dispatchChain(backend, chain);
-    else if (written(chain.head.product)) encodeMatmul(backend, chain.head.a, chain.head.b, chain.head.product);
+    else if (headOutputs(chain.head).some(written)) encodeHead(backend, chain.head, null, written);
   } else if (chain.ops.length === 0) {
     for (const s of scalars) {
       if (s.bits === 0) backend.clear(s.output);
@@ -202,30 +221,9 @@ function dispatchAlone(backend: WebGpuBackend, op: ChainOp, shape: readonly numb
   backend.dispatch(op.program, op.views.map((v) => v.storage), [op.output], op.program.uniforms(size, shape, op.views), workgroupGrid(Math.ceil(size / 64)));
 }
 
-/** A chain run as a matmul's epilogue: its WGSL, uniform words and buffers, and whether the product is written too. */
-interface Epilogue {
-  readonly chain: FusedChain;
-  readonly words: readonly number[];
-  readonly buffers: readonly WebGpuStorage[];
-  readonly outputs: readonly WebGpuStorage[];
-  readonly writesProduct: boolean;
-}
-
-/** Encodes `a @ b` into `product`, with `epilogue` where a chain follows it. */
-export function encodeMatmul(backend: WebGpuBackend, a: View<WebGpuStorage>, b: View<WebGpuStorage>, product: WebGpuStorage, epilogue: Epilogue | null = null): void {
-  const rank = a.shape.length;
-  const m = a.shape[rank - 2] as number;
-  const n = b.shape[rank - 1] as number;
-  const batches = shapeSize(a.shape.slice(0, rank - 2));
-  if (batches > 65535) throw new RangeError(`webgpu: matmul over ${batches} batches exceeds the 65,535 a dispatch allows; reshape the batch dims`);
-  const writesProduct = epilogue?.writesProduct ?? true;
-  const program = new MatmulProgram(a.dtype, rank - 2, matrixLayout(a), matrixLayout(b), epilogue?.chain ?? null, writesProduct);
-  const outputs = [...(writesProduct ? [product] : []), ...(epilogue?.outputs ?? [])];
-  backend.dispatch(program, [a.storage, b.storage, ...(epilogue?.buffers ?? [])], outputs, program.uniforms(a, b, epilogue?.words), MatmulProgram.grid(m, n, batches));
-}
-
 function dispatchChain(backend: WebGpuBackend, chain: Chain): void {
-  const shape = chain.shape as readonly number[];
+  // A reduction that only scalars joined has no shape yet: its results, one after another, serve.
+  const shape = chain.shape ?? [chain.head?.product.size ?? 0];
   const size = shapeSize(shape);
   const written = (output: WebGpuStorage): boolean => !chain.released.has(output);
   const buffers: WebGpuStorage[] = [];
@@ -247,8 +245,7 @@ function dispatchChain(backend: WebGpuBackend, chain: Chain): void {
   for (const s of chain.scalars) words.push(s.bits);
   const outputs = [...chain.scalars.map((s) => s.output), ...chain.ops.map((op) => op.output)].filter(written);
   if (chain.head) {
-    const { a, b, product } = chain.head;
-    encodeMatmul(backend, a, b, product, { chain: fused, words, buffers, outputs, writesProduct: written(product) });
+    encodeHead(backend, chain.head, { chain: fused, words, buffers, outputs }, written);
     return;
   }
   const program = new FusedElementwiseProgram(fused);

@@ -1,6 +1,7 @@
 import { shapeSize, type KernelConfig } from '@kindling/tensor';
 import type { WebGpuBackend } from '../webgpu-backend.js';
-import { encodeMatmul, holdMatmul } from './elementwise-fusion.js';
+import { encodeMatmul } from './chain-heads.js';
+import { holdMatmul } from './elementwise-fusion.js';
 
 export const matmulConfig: KernelConfig<'MatMul', WebGpuBackend> = {
   kernelName: 'MatMul',

@@ -1,9 +1,10 @@
 import { shapeSize, type KernelConfig } from '@kindling/tensor';
 import { workgroupGrid } from '../program.js';
 import { ArgReduceProgram, argReduceUniforms } from '../programs/arg-reduce.js';
-import { ReduceProgram, reduceUniforms } from '../programs/reduce.js';
 import { SoftmaxProgram, softmaxUniforms } from '../programs/softmax.js';
 import type { WebGpuBackend } from '../webgpu-backend.js';
+import { encodeReduce } from './chain-heads.js';
+import { holdReduce } from './elementwise-fusion.js';
 
 export const reduceConfig: KernelConfig<'Reduce', WebGpuBackend> = {
   kernelName: 'Reduce',
@@ -13,9 +14,9 @@ export const reduceConfig: KernelConfig<'Reduce', WebGpuBackend> = {
     const outSize = shapeSize(x.shape.filter((_, d) => !dims.includes(d)));
     const out = backend.allocate(outDType, outSize);
     if (outSize === 0) return out;
-    const program = new ReduceProgram(op, x.dtype, outDType, x.shape.length - dims.length, dims.length);
-    // One workgroup per output element.
-    backend.dispatch(program, [x.storage], [out], reduceUniforms(program, x.shape, x.strides, x.offset, dims), workgroupGrid(outSize));
+    // A float32 result waits for the elementwise ops that may follow it as its epilogue (see elementwise-fusion.ts).
+    if (x.dtype === 'float32') holdReduce(backend, x, dims, op, out);
+    else encodeReduce(backend, x, dims, op, out, outSize);
     return out;
   },
 };

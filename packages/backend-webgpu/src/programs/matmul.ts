@@ -26,7 +26,9 @@ const TILE_K = 16;
  * through strides (stride 0 broadcasts). An epilogue is an elementwise chain (fused-elementwise.ts)
  * run on each element of the product as it is stored: a bias add, an activation, a residual add,
  * each writing what its own kernel would have written. The product itself is written only where
- * someone still holds it.
+ * someone still holds it. With `rowSums` the workgroups of the first column of tiles also sum the
+ * rows of `a` as they stage them (a layer's bias gradient, `g` summed over the batch, beside its
+ * weight's `gᵀ·x`), into an output after the product.
  *
  * Uniform words: M, K, N, a offset, a row stride, a column stride, b offset, b row stride, b
  * column stride, two unused, then the batch shape, a's batch strides, b's batch strides, then the
@@ -45,10 +47,12 @@ export class MatmulProgram implements Program {
     private readonly layoutB: MatrixLayout,
     private readonly epilogue: FusedChain | null = null,
     private readonly writesProduct = true,
+    private readonly rowSums = false,
   ) {
-    this.key = `matmul|${dtype}|b${batchRank}|${layoutA}${layoutB}|${writesProduct ? 'w' : ''}|${epilogue?.key ?? ''}`;
+    if (rowSums && batchRank > 0) throw new Error('internal: webgpu sums the rows of a matmul operand only without batch dims');
+    this.key = `matmul|${dtype}|b${batchRank}|${layoutA}${layoutB}|${writesProduct ? 'w' : ''}${rowSums ? 's' : ''}|${epilogue?.key ?? ''}`;
     this.inputs = 2 + (epilogue?.inputs.length ?? 0);
-    this.outputs = (writesProduct ? 1 : 0) + (epilogue?.outputs.length ?? 0);
+    this.outputs = (writesProduct ? 1 : 0) + (rowSums ? 1 : 0) + (epilogue?.outputs.length ?? 0);
     this.uniformWords = 11 + 3 * batchRank + (epilogue?.words ?? 0);
   }
 
@@ -56,7 +60,16 @@ export class MatmulProgram implements Program {
     const t = wgslType(this.dtype);
     const br = this.batchRank;
     const inputs: [string, string][] = [['a', t], ['b', t], ...(this.epilogue?.inputs ?? [])];
-    const outputs: [string, string][] = [...(this.writesProduct ? [['out0', t] as [string, string]] : []), ...(this.epilogue?.outputs ?? [])];
+    const outputs: [string, string][] = [
+      ...(this.writesProduct ? [['out0', t] as [string, string]] : []),
+      ...(this.rowSums ? [['row_sums', t] as [string, string]] : []),
+      ...(this.epilogue?.outputs ?? []),
+    ];
+    // Thread `flat` of a first-column workgroup sums row `row0 + flat` of `a`, tile by tile.
+    const firstColumn = 'wid.x == 0u && flat < 64u';
+    const rowSum = this.rowSums ? `  var row_sum = ${t}(0);\n` : '';
+    const addRows = this.rowSums ? `    if (${firstColumn}) {\n      for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) { row_sum = row_sum + tile_a[kk * ${TILE}u + flat]; }\n    }\n` : '';
+    const storeRows = this.rowSums ? `  if (${firstColumn} && row0 + flat < m) { row_sums[row0 + flat] = row_sum; }\n` : '';
     const batch: string[] = [];
     for (let d = br - 1; d >= 0; d--) {
       batch.push(`  let bc${d} = rest % ${word(11 + d)};`, `  rest = rest / ${word(11 + d)};`);
@@ -87,7 +100,7 @@ ${batch.join('\n')}
   let col0 = wid.x * ${TILE}u;
   let flat = lid.y * 16u + lid.x;
   var acc: array<array<${t}, 4>, 4>;
-  let tiles = (k + ${TILE_K - 1}u) / ${TILE_K}u;
+${rowSum}  let tiles = (k + ${TILE_K - 1}u) / ${TILE_K}u;
   for (var tk = 0u; tk < tiles; tk = tk + 1u) {
     for (var l = 0u; l < 4u; l = l + 1u) {
       let e = flat + l * 256u;
@@ -107,7 +120,7 @@ ${batch.join('\n')}
       tile_b[bk * ${TILE}u + bn] = bv;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) {
+${addRows}    for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) {
       var ar: array<${t}, 4>;
       var bc: array<${t}, 4>;
       for (var q = 0u; q < 4u; q = q + 1u) {
@@ -120,7 +133,7 @@ ${batch.join('\n')}
     }
     workgroupBarrier();
   }
-  let out_base = wid.z * m * n;
+${storeRows}  let out_base = wid.z * m * n;
   for (var i = 0u; i < 4u; i = i + 1u) {
     for (var j = 0u; j < 4u; j = j + 1u) {
       let row = row0 + lid.y + 16u * i;

@@ -1,5 +1,6 @@
 import type { DType, ReduceOp } from '@kindling/tensor';
 import type { Program } from '../program.js';
+import type { FusedChain } from './fused-elementwise.js';
 import { decodeIndex, FLOAT_HELPERS, storageBindings, uniformBlock, word, wgslType } from './wgsl.js';
 
 const GROUP = 64;
@@ -29,13 +30,16 @@ function combiner(op: ReduceOp, dtype: DType): Combiner {
 
 /**
  * Reduces `x` over some dims: one 64-thread workgroup per output element, each thread striding
- * through the reduced elements, then a tree in workgroup memory. Uniform words: output count,
- * reduced count, offset, the kept dims' shape and strides, the reduced dims' shape and strides.
+ * through the reduced elements, then a tree in workgroup memory. An epilogue is an elementwise
+ * chain (fused-elementwise.ts) run on each result as it is stored (a variance's `+ eps` and square
+ * root), as a matmul's is; the result itself is written only where someone still holds it.
+ * Uniform words: output count, reduced count, offset, the kept dims' shape and strides, the reduced
+ * dims' shape and strides, then the epilogue's words.
  */
 export class ReduceProgram implements Program {
   readonly key: string;
-  readonly inputs = 1;
-  readonly outputs = 1;
+  readonly inputs: number;
+  readonly outputs: number;
   readonly uniformWords: number;
 
   constructor(
@@ -44,9 +48,17 @@ export class ReduceProgram implements Program {
     private readonly outDType: DType,
     private readonly keptRank: number,
     private readonly reducedRank: number,
+    private readonly epilogue: FusedChain | null = null,
+    private readonly writesResult = true,
   ) {
-    this.key = `reduce|${op}|${dtype}|k${keptRank}|r${reducedRank}`;
-    this.uniformWords = 3 + 2 * keptRank + 2 * reducedRank;
+    this.key = `reduce|${op}|${dtype}|k${keptRank}|r${reducedRank}${epilogue ? `|${writesResult ? 'w' : ''}|${epilogue.key}` : ''}`;
+    this.inputs = 1 + (epilogue?.inputs.length ?? 0);
+    this.outputs = (writesResult ? 1 : 0) + (epilogue?.outputs.length ?? 0);
+    this.uniformWords = this.ownWords + (epilogue?.words ?? 0);
+  }
+
+  private get ownWords(): number {
+    return 3 + 2 * this.keptRank + 2 * this.reducedRank;
   }
 
   code(): string {
@@ -56,7 +68,12 @@ export class ReduceProgram implements Program {
     const keptTerms = Array.from({ length: kr }, (_, d) => ` + c${d} * ${word(3 + kr + d)}`).join('');
     const reducedTerms = Array.from({ length: rr }, (_, d) => ` + r${d} * ${word(3 + 2 * kr + rr + d)}`).join('');
     const finish = this.op === 'mean' ? `part[0] / f32(${word(1)})` : `${wgslType(this.outDType)}(part[0])`;
-    return `${storageBindings([['in0', wgslType(this.dtype)]], [['out0', wgslType(this.outDType)]])}${uniformBlock(2, this.uniformWords)}${FLOAT_HELPERS}
+    const inputs: [string, string][] = [['in0', wgslType(this.dtype)], ...(this.epilogue?.inputs ?? [])];
+    const outputs: [string, string][] = [...(this.writesResult ? [['out0', wgslType(this.outDType)] as [string, string]] : []), ...(this.epilogue?.outputs ?? [])];
+    const store = `${this.writesResult ? '    out0[o] = v;\n' : ''}${this.epilogue ? '    chain_at(o, v);\n' : ''}`;
+    // The chain's snippets bring the float helpers themselves.
+    const helpers = this.epilogue?.code(this.ownWords) ?? FLOAT_HELPERS;
+    return `${storageBindings(inputs, outputs)}${uniformBlock(inputs.length + outputs.length, this.uniformWords)}${helpers}
 fn fold(x: ${accType}, y: ${accType}) -> ${accType} { return ${combine}; }
 var<workgroup> part: array<${accType}, ${GROUP}>;
 
@@ -76,14 +93,16 @@ ${decodeIndex('j', rr, 3 + 2 * kr, 'r')}    let v = in0[base${reducedTerms}];
     if (lid.x < s) { part[lid.x] = fold(part[lid.x], part[lid.x + s]); }
     workgroupBarrier();
   }
-  if (lid.x == 0u) { out0[o] = ${finish}; }
+  if (lid.x == 0u) {
+    let v = ${finish};
+${store}  }
 }
 `;
   }
 }
 
-/** Uniform words of ReduceProgram for `shape`/`strides`/`offset` reduced over the sorted `dims`. */
-export function reduceUniforms(program: Program, shape: readonly number[], strides: readonly number[], offset: number, dims: readonly number[]): Uint32Array {
+/** Uniform words of ReduceProgram for `shape`/`strides`/`offset` reduced over the sorted `dims`, then its epilogue's. */
+export function reduceUniforms(program: Program, shape: readonly number[], strides: readonly number[], offset: number, dims: readonly number[], epilogueWords: readonly number[] = []): Uint32Array {
   const kept = shape.map((_, d) => d).filter((d) => !dims.includes(d));
   const words = new Uint32Array(program.uniformWords);
   words[0] = kept.reduce((n, d) => n * (shape[d] as number), 1);
@@ -94,5 +113,6 @@ export function reduceUniforms(program: Program, shape: readonly number[], strid
     for (const d of list) words[w++] = shape[d] as number;
     for (const d of list) words[w++] = strides[d] as number;
   }
+  words.set(epilogueWords, w);
   return words;
 }

@@ -126,6 +126,44 @@ describe('elementwise chains on webgpu', () => {
     })).toBe(1);
   });
 
+  it('runs the ops that read a reduction element for element as its epilogue', async () => {
+    // A variance's `+ eps` and square root, the result read through a keepdim's unit dim.
+    expect(await run((make) => {
+      const x = make([6, 40], 1);
+      return x.mul(x).mean(-1, true).add(1e-5).sqrt();
+    })).toBe(2);
+    expect(await run((make) => {
+      const x = make([6, 40], 1);
+      return tidy(() => x.sum(-1).mul(0.5).tanh());
+    })).toBe(1);
+    // The sum itself is held, so it is written too; an op of another shape starts a chain of its own.
+    expect(await run((make) => {
+      const x = make([6, 40], 1);
+      const total = x.sum(0);
+      return [total, total.exp(), x.sub(total)];
+    })).toBe(2);
+    // Only a scalar joins: the reduction writes it as it stores its results.
+    expect(await run((make) => [make([3, 8], 1).max(), full([], 2, { device: make([1], 0).device }).mul(3)])).toBeLessThanOrEqual(2);
+  });
+
+  it("sums a linear layer's bias gradient in the matmul of its weight gradient", async () => {
+    // g [batch, out] summed over the batch, beside gᵀ·x: several tiles of rows, of k and of columns.
+    expect(await run((make) => {
+      const [g, x] = [make([37, 70], 1), make([37, 130], 2)];
+      return [g.sum(0), g.transpose(0, 1).matmul(x)];
+    })).toBe(1);
+    // A sequence batch [N, T, out], flattened for the weight gradient.
+    expect(await run((make) => {
+      const [g, x] = [make([2, 9, 5], 1), make([18, 3], 2)];
+      return [g.sum([0, 1]), g.reshape([18, 5]).transpose(0, 1).matmul(x)];
+    })).toBe(1);
+    // A sum over other dims, or of another tensor, stays a reduction of its own.
+    expect(await run((make) => {
+      const [g, x] = [make([6, 5], 1), make([6, 3], 2)];
+      return [g.sum(1), g.transpose(0, 1).matmul(x)];
+    })).toBe(2);
+  });
+
   it('writes a scalar fill someone keeps', async () => {
     const five = full([], 5, { device: 'webgpu' });
     const twice = five.mul(2);
