@@ -1,5 +1,6 @@
 import { shapeSize, type ReduceOp, type View } from '@kindling/tensor';
 import { workgroupGrid } from '../program.js';
+import { isRowMajor } from '../programs/elementwise.js';
 import type { FusedChain } from '../programs/fused-elementwise.js';
 import { matrixLayout, MatmulProgram } from '../programs/matmul.js';
 import { ReduceProgram, reduceUniforms } from '../programs/reduce.js';
@@ -47,7 +48,7 @@ export function sumsRowsOf(head: ChainHead, a: View<WebGpuStorage>): boolean {
   const n = x.shape[x.shape.length - 1] as number;
   const m = shapeSize(x.shape) / n;
   const overLeadingDims = dims.length === x.shape.length - 1 && dims.every((d, i) => d === i);
-  const sameTensor = x.storage === a.storage && x.offset === 0 && a.offset === 0 && x.strides.every((stride, d) => stride === shapeSize(x.shape.slice(d + 1)));
+  const sameTensor = x.storage === a.storage && x.offset === 0 && a.offset === 0 && isRowMajor(x);
   return overLeadingDims && sameTensor && a.shape.length === 2 && a.shape[0] === n && a.shape[1] === m && a.strides[0] === 1 && a.strides[1] === n;
 }
 
